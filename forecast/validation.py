@@ -26,7 +26,7 @@ class Problem:
     line : int | None
         1-based line number in the file (the header is line 1), when known.
     column : str | None
-        Column (or TOML key) the problem is in.
+        Column the problem is in (for a ``.toml`` file: the dotted key, shown as "key").
     value : object
         The offending value, shown with ``repr``; ``None`` when not applicable.
     """
@@ -43,7 +43,8 @@ class Problem:
             where += f":{self.line}"
         parts = [where]
         if self.column is not None:
-            parts.append(f"column {self.column!r}")
+            label = "key" if self.file.endswith(".toml") else "column"
+            parts.append(f"{label} {self.column!r}")
         if self.value is not None:
             parts.append(f"value {self.value!r}")
         return f"{', '.join(parts)}: {self.message}"

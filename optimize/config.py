@@ -9,6 +9,7 @@ problem (unknown key, wrong type, value out of range) and raises one
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -335,12 +336,20 @@ def load_config(path: str | Path) -> ScenarioConfig:
     if not path.is_file():
         raise InputError([Problem(path.name, f"file not found in {path.parent}")])
     raw = path.read_bytes()
-    text = raw.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    try:
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError([Problem(path.name, "not UTF-8 text; save the file as UTF-8",
+                                  line=line)]) from None
     if not text.strip():
         raise InputError([Problem(path.name, "file is empty")])
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise InputError([Problem(path.name, f"not valid TOML: {exc.args[0]}", line=line)]) from None
+        # Python 3.11 has no exc.lineno; the message ends "(at line N, column M)".
+        m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(m[1]) if m else None)
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc.args[0]))
+        raise InputError([Problem(path.name, f"not valid TOML: {message}", line=line)]) from None
     return parse_config(doc, file=path.name)

@@ -28,7 +28,7 @@ def test_missing_scenario_dir_exits_2_without_traceback(tmp_path):
     proc = run_cli("validate", "--data", str(tmp_path / "nope"))
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert "contacts.csv" in proc.stderr
+    assert "nope: scenario directory not found" in proc.stderr
 
 
 def test_bad_contacts_file_names_file_line_column_value(tmp_path, sample_dir):
