@@ -22,7 +22,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	# pyworkforce is the comparison baseline only; --no-deps keeps our pinned stack intact.
+	$(BIN)/python -m pip install --quiet --no-deps pyworkforce==0.5.1 joblib cloudpickle
 	$(BIN)/python bench/run_all.py
 
 sample: $(STAMP)
