@@ -80,7 +80,8 @@ BURN_IN_H = 500
 
 # ----------------------------------------------------------------------------- inquiries
 INTERVAL = pd.Timedelta(minutes=30)
-CONTACTS_PER_INTERVAL = 116.0  # all queues, baseline at `end` (sized for ~150 agents)
+CONTACTS_PER_INTERVAL = 75.0  # all queues, baseline at `end`: Erlang requirements of an
+# ordinary week, thin-queue floors included, come to ~88% of 150 agents' contract hours
 E_MAX = 4.0  # cap of the surge excess
 PHI = 40.0  # gamma-Poisson shape (negative binomial overdispersion)
 DAY_SD = 0.07  # sd of the log day effect per language
