@@ -1,0 +1,89 @@
+"""Data page: the sample company or an uploaded scenario, with readable validation problems."""
+
+import pandas as pd
+import streamlit as st
+
+from forecast.validation import InputError, Problem
+from optimize.ui import state
+from optimize.ui.uploads import problems_table, read_uploads
+
+st.title("Data")
+state.init_state()
+
+
+def use(source: str, upload=None) -> None:
+    """Switch the scenario in use; what-ifs and a built schedule belong to the old one."""
+    st.session_state.update(source=source, upload=upload, channels_whatif={},
+                            staffing_whatif={}, deflection={}, schedule=None, tz=None)
+    for key in [k for k in st.session_state if str(k).startswith("w:")]:
+        del st.session_state[key]
+
+
+left, right = st.columns([1, 1], gap="large")
+with left:
+    st.subheader("Scenario in use")
+    st.write(f"Now planning the **{state.scenario_key()}**.")
+    if st.session_state["source"] == "upload" and st.button("Use the sample company instead",
+                                                            key="use_sample"):
+        use("sample")
+        st.rerun()
+
+with right:
+    st.subheader("Upload a scenario")
+    st.markdown(
+        "Four files, as described in the README: `contacts.csv` (or `contacts.csv.gz`), "
+        "`market.csv` (optional), `agents.csv` and `scenario.toml`. "
+        f"Each file at most **{state.MAX_UPLOAD_MB} MB**; UTF-8, with or without BOM.")
+    files = st.file_uploader("Scenario files", type=["csv", "gz", "toml"],
+                             accept_multiple_files=True, key="upload_files")
+    if st.button("Validate and use", key="validate_upload", disabled=not files):
+        named, problems = read_uploads([(f.name, f.getvalue()) for f in files],
+                                       max_mb=state.MAX_UPLOAD_MB)
+        if not problems:
+            try:
+                state.load_upload(named)
+            except InputError as exc:
+                problems = list(exc.problems)
+            except Exception as exc:  # never crash on a user's file
+                problems = [Problem("upload", f"could not be read: {type(exc).__name__}: {exc}")]
+        if problems:
+            st.error(f"The upload has {len(problems)} problem(s); nothing was changed.")
+            st.dataframe(problems_table(problems), hide_index=True, width="stretch")
+        elif named:
+            use("upload", named)
+            st.success("Upload validated: it is now the scenario in use.")
+            st.rerun()
+
+st.divider()
+try:
+    scenario, key = state.current_scenario()
+except InputError as exc:
+    st.error("The scenario in use cannot be read:")
+    st.dataframe(problems_table(exc.problems), hide_index=True, width="stretch")
+    st.stop()
+
+contacts = scenario.contacts
+first, last = contacts["interval_start"].min(), contacts["interval_start"].max()
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Queues (channel x language)", len(scenario.queues))
+c2.metric("Agents", len(scenario.agents))
+c3.metric("Interval", f"{scenario.interval_s // 60} min")
+c4.metric("History", f"{(last - first).days + 1} days")
+st.caption(f"History {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC; "
+           f"{len(contacts):,} contact rows; market rows: "
+           f"{0 if scenario.market is None else len(scenario.market):,}; data hash {key[:12]}.")
+
+st.subheader("Channels and service targets")
+rows = [{"channel": ch.name, "kind": ch.kind, "model": ch.model if ch.kind == "realtime" else "backlog",
+         "target": (f"{ch.service_level:.0%} in {ch.answer_time_s:g} s" if ch.kind == "realtime"
+                    else f"{ch.response_share:.0%} in {ch.response_window_h:g} h"),
+         "concurrency": ch.concurrency, "vip only": ch.vip, "priority": ch.priority}
+        for ch in scenario.config.channels.values()]
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+st.subheader("Agents")
+agents = scenario.agents.copy()
+for col in ("languages", "channels", "unavailable"):
+    if col in agents:
+        agents[col] = agents[col].map(lambda v: ", ".join(map(str, v)) if isinstance(v, tuple) else v)
+st.dataframe(agents, hide_index=True, width="stretch", height=300)

@@ -1,0 +1,220 @@
+"""Tables a support manager reads on the Overview and Schedule pages (pure functions).
+
+* :func:`response_outlook`: "how long until support replies?" per channel x language,
+  off-peak and at peak, from a requirements or coverage table;
+* :func:`below_target`: the interval x queue rows that miss their service target;
+* :func:`fairness`: per agent hours, shifts, night and weekend shifts of a roster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from optimize.config import LabourRules, ScenarioConfig
+
+__all__ = ["response_outlook", "below_target", "fairness", "target_text", "accuracy_table",
+           "volatility_ratio"]
+
+_KEYS = ["channel", "language"]
+
+
+def target_text(config: ScenarioConfig, channel: str) -> str:
+    """The service target of ``channel`` in words, e.g. ``"80% in 60 s"``."""
+    ch = config.channels[channel]
+    if ch.kind == "deferred":
+        return f"{ch.response_share:.0%} in {ch.response_window_h:g} h"
+    return f"{ch.service_level:.0%} in {ch.answer_time_s:g} s"
+
+
+def _weighted(df: pd.DataFrame, col: str, weight: np.ndarray, mask: np.ndarray) -> pd.Series:
+    """Contact-weighted mean of ``col`` per queue over rows where ``mask`` holds."""
+    v = df[col].to_numpy(dtype="float64") if col in df else np.full(len(df), np.nan)
+    ok = mask & np.isfinite(v)
+    w = np.where(ok, weight, 0.0)
+    num = pd.Series(np.where(ok, v * w, 0.0)).groupby([df[k].to_numpy() for k in _KEYS]).sum()
+    den = pd.Series(w).groupby([df[k].to_numpy() for k in _KEYS]).sum()
+    return (num / den.where(den > 0)).rename(col)
+
+
+def response_outlook(table: pd.DataFrame, config: ScenarioConfig, *,
+                     peak_quantile: float = 0.9) -> pd.DataFrame:
+    """Expected wait per channel x language, off-peak and at peak.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Requirements or coverage rows with ``contacts``, ``service_level``, ``asa_s`` and,
+        for deferred channels, ``oldest_age_h``.
+    config : ScenarioConfig
+        Gives each channel's kind and target.
+    peak_quantile : float
+        An interval is *peak* for its queue when its contacts reach this quantile of the
+        queue's contacts over the table (default: the busiest 10 %).
+
+    Returns
+    -------
+    DataFrame
+        ``channel, language, kind, target, contacts, service_level, wait_offpeak_s,
+        wait_peak_s, abandon_rate, reply_typical_h, reply_worst_h``; waits are
+        contact-weighted mean ASA (realtime channels), reply times the contact-weighted
+        mean and the maximum age of the oldest waiting contact (deferred channels).
+    """
+    if not 0.0 < peak_quantile < 1.0:
+        raise ValueError(f"peak_quantile must be in (0, 1), got {peak_quantile!r}")
+    if table.empty:
+        return pd.DataFrame(columns=["channel", "language", "kind", "target", "contacts",
+                                     "service_level", "wait_offpeak_s", "wait_peak_s",
+                                     "abandon_rate", "reply_typical_h", "reply_worst_h"])
+    df = table.reset_index(drop=True)
+    w = df["contacts"].fillna(0.0).to_numpy(dtype="float64")
+    level = df.groupby(_KEYS)["contacts"].transform(lambda s: s.quantile(peak_quantile))
+    peak = (df["contacts"].to_numpy() >= level.to_numpy()) & (w > 0)
+    every = np.ones(len(df), dtype=bool)
+    out = pd.concat([
+        pd.Series(w).groupby([df[k].to_numpy() for k in _KEYS]).sum().rename("contacts"),
+        _weighted(df, "service_level", w, every),
+        _weighted(df, "asa_s", w, ~peak).rename("wait_offpeak_s"),
+        _weighted(df, "asa_s", w, peak).rename("wait_peak_s"),
+        _weighted(df, "abandon_rate", w, every),
+        _weighted(df, "oldest_age_h", w, every).rename("reply_typical_h"),
+    ], axis=1)
+    worst = (df["oldest_age_h"] if "oldest_age_h" in df else pd.Series(np.nan, index=df.index))
+    out["reply_worst_h"] = worst.groupby([df[k].to_numpy() for k in _KEYS]).max()
+    out.index = out.index.set_names(_KEYS)
+    out = out.reset_index()
+    kinds = {name: ch.kind for name, ch in config.channels.items()}
+    out.insert(2, "kind", out["channel"].map(kinds))
+    out.insert(3, "target", [target_text(config, c) for c in out["channel"]])
+    realtime = out["kind"] == "realtime"
+    out.loc[~realtime, ["wait_offpeak_s", "wait_peak_s", "abandon_rate"]] = np.nan
+    out.loc[realtime, ["reply_typical_h", "reply_worst_h"]] = np.nan
+    return out.sort_values(["kind", "channel", "language"], ascending=[False, True, True],
+                           ignore_index=True)
+
+
+def below_target(table: pd.DataFrame, config: ScenarioConfig, *,
+                 tolerance: float = 1e-6) -> pd.DataFrame:
+    """Rows of a requirements or coverage table that miss their channel's target.
+
+    A realtime row with contacts misses when ``service_level`` is below the channel's
+    ``service_level``; a deferred row misses when ``oldest_age_h`` exceeds the channel's
+    ``response_window_h``. Returns those rows with a ``target`` and a ``reason`` column,
+    worst first.
+    """
+    cols = ["interval_start", "channel", "language", "contacts", "service_level",
+            "oldest_age_h", "target", "reason"]
+    if table.empty:
+        return pd.DataFrame(columns=cols)
+    ch = table["channel"].astype(str)
+    kind = ch.map({n: c.kind for n, c in config.channels.items()})
+    sl_target = ch.map({n: c.service_level for n, c in config.channels.items()}).astype(float)
+    window = ch.map({n: c.response_window_h for n, c in config.channels.items()}).astype(float)
+    sl = table["service_level"].astype(float) if "service_level" in table else np.nan
+    age = (table["oldest_age_h"].astype(float) if "oldest_age_h" in table
+           else pd.Series(np.nan, index=table.index))
+    busy = table["contacts"].fillna(0.0) > 0
+    miss_rt = (kind == "realtime") & busy & (sl < sl_target - tolerance)
+    miss_df = (kind == "deferred") & (age > window + tolerance)
+    out = table.loc[miss_rt | miss_df].copy()
+    if "oldest_age_h" not in out:
+        out["oldest_age_h"] = np.nan
+    out["target"] = [target_text(config, c) for c in out["channel"]]
+    rt = (kind == "realtime")[out.index]
+    out["reason"] = np.where(
+        rt, "service level " + (100 * out["service_level"]).round(1).astype(str) + "% below target",
+        "oldest contact " + out["oldest_age_h"].round(1).astype(str) + " h waiting")
+    gap = np.where(rt, sl_target[out.index] - out["service_level"],
+                   (out["oldest_age_h"] - window[out.index]) / window[out.index])
+    out = out.assign(_gap=gap).sort_values("_gap", ascending=False)
+    return out[cols].reset_index(drop=True)
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def fairness(roster: pd.DataFrame, labour: LabourRules) -> pd.DataFrame:
+    """Per agent: shifts, paid hours, night shifts and weekend shifts of a roster.
+
+    Times are taken in each agent's own time zone (``timezone`` column). A shift is a night
+    shift when it overlaps the local window ``[night_start, night_end)``; a weekend shift
+    starts on a local Saturday or Sunday.
+
+    Returns
+    -------
+    DataFrame
+        ``agent_id, name, shifts, paid_hours, nights, weekend_shifts``, sorted by agent.
+    """
+    cols = ["agent_id", "name", "shifts", "paid_hours", "nights", "weekend_shifts"]
+    if roster.empty:
+        return pd.DataFrame(columns=cols)
+    start_min = np.empty(len(roster))
+    length_min = np.empty(len(roster))
+    weekday = np.empty(len(roster), dtype=int)
+    r = roster.reset_index(drop=True)
+    s_utc = pd.to_datetime(r["start_utc"], utc=True)
+    e_utc = pd.to_datetime(r["end_utc"], utc=True)
+    for tz, idx in r.groupby("timezone").indices.items():  # one pass per time zone
+        local = s_utc.iloc[idx].dt.tz_convert(tz)
+        start_min[idx] = (local.dt.hour * 60 + local.dt.minute).to_numpy()
+        weekday[idx] = local.dt.day_of_week.to_numpy()
+    length_min[:] = ((e_utc - s_utc).dt.total_seconds() / 60.0).to_numpy()
+    ns, ne = _minutes(labour.night_start), _minutes(labour.night_end)
+    # Night windows as minute ranges relative to the start day's midnight, for the day
+    # before, the day itself and the next day (a shift is at most 16 h long).
+    if ns > ne:
+        windows = [(ns - 1440 + d, ne + d) for d in (0, 1440, 2880)]
+    else:
+        windows = [(ns + d, ne + d) for d in (-1440, 0, 1440)]
+    end_min = start_min + length_min
+    night = np.zeros(len(r), dtype=bool)
+    for lo, hi in windows:
+        night |= (start_min < hi) & (end_min > lo)
+    per = pd.DataFrame({
+        "agent_id": r["agent_id"], "name": r.get("name", r["agent_id"]),
+        "paid_hours": r["paid_hours"].astype(float), "nights": night.astype(int),
+        "weekend_shifts": (weekday >= 5).astype(int), "shifts": 1,
+    })
+    out = per.groupby(["agent_id", "name"], as_index=False)[
+        ["shifts", "paid_hours", "nights", "weekend_shifts"]].sum()
+    return out[cols].sort_values("agent_id", ignore_index=True)
+
+
+def accuracy_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Backtest WAPE per queue (rows) and candidate model or baseline (columns).
+
+    ``metrics`` has one row per queue x candidate x origin with ``actual`` and
+    ``abs_error``; WAPE is pooled over origins (sum of absolute errors / sum of actuals).
+    An ``all queues`` row pools every queue.
+    """
+    if metrics.empty:
+        return pd.DataFrame()
+    m = metrics[metrics["channel"] != "*"]
+    g = m.groupby(["channel", "language", "candidate"])[["abs_error", "actual"]].sum()
+    wape = (g["abs_error"] / g["actual"].where(g["actual"] > 0)).unstack("candidate")
+    tot = m.groupby("candidate")[["abs_error", "actual"]].sum()
+    wape.loc[("all queues", ""), :] = tot["abs_error"] / tot["actual"].where(tot["actual"] > 0)
+    wape.columns.name = None
+    return wape.reset_index()
+
+
+def volatility_ratio(market: pd.DataFrame, *, recent_h: int = 24, baseline_days: int = 90
+                     ) -> tuple[float, float, float]:
+    """Realised volatility of the last ``recent_h`` hours against its usual level.
+
+    Volatility is the standard deviation of hourly log returns over a rolling
+    ``recent_h``-hour window; the usual level is the median of that rolling value over the
+    last ``baseline_days`` days. Returns ``(ratio, recent, usual)`` (volatilities in %);
+    ``nan`` values when the market has too few rows.
+    """
+    p = market.set_index("timestamp")["price"].astype(float).sort_index()
+    p = p.resample("1h").last().ffill()
+    r = np.log(p).diff().dropna()
+    if len(r) < 2 * recent_h:
+        return float("nan"), float("nan"), float("nan")
+    roll = r.rolling(recent_h).std().dropna() * 100.0
+    usual = float(roll[roll.index >= roll.index[-1] - pd.Timedelta(days=baseline_days)].median())
+    recent = float(roll.iloc[-1])
+    return (recent / usual if usual > 0 else float("nan")), recent, usual

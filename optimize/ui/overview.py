@@ -1,0 +1,75 @@
+"""Overview page: the plan week at a glance, the response-time outlook and the alerts."""
+
+import streamlit as st
+
+from optimize.ui import state
+from optimize.ui.insights import below_target, response_outlook, volatility_ratio
+from optimize.ui.views import outlook_columns, plan_caption, schedule_for
+
+p = state.plan()
+config = state.plan_config(p.scenario.config)
+req = state.requirements(p, config)
+sched = schedule_for(p, config)
+if sched is not None and sched["coverage"] is None:
+    sched = None
+interval_h = p.scenario.interval_s / 3600.0
+
+st.title("Overview")
+st.caption(plan_caption(p))
+
+if sched is not None:
+    cov = sched["coverage"]
+    cov = cov[(cov["interval_start"] >= p.start) & (cov["interval_start"] < p.end)]
+    basis = cov.merge(req[["interval_start", "channel", "language", "contacts"]],
+                      on=["interval_start", "channel", "language"], how="left")
+    st.success(f"Figures from the built schedule ({sched['result'].status}).", icon=":material/check:")
+else:
+    basis = req
+    st.info("No schedule built yet: figures assume every queue is staffed exactly to its "
+            "requirement. Build one on the Schedule page.", icon=":material/info:")
+
+per_interval = req.groupby("interval_start")["required_scheduled"].sum()
+c = st.columns(5)
+c[0].metric("Forecast contacts", f"{req['contacts'].sum():,.0f}")
+c[1].metric("Peak heads required", f"{per_interval.max():,.0f}",
+            help="Most agents needed on the schedule at once (after shrinkage).")
+c[2].metric("Required hours", f"{per_interval.sum() * interval_h:,.0f} h",
+            help="Agent hours on the schedule the forecast needs (breaks excluded).")
+c[3].metric("Agents", f"{len(p.scenario.agents)}", help="Their contracts allow at most "
+            f"{p.scenario.agents['max_hours_week'].sum() * (p.end - p.start).days / 7:,.0f} paid "
+            "hours in the plan.")
+if sched is not None:
+    roster = sched["result"].roster
+    c[4].metric("Scheduled paid hours", f"{roster['paid_hours'].sum():,.0f} h",
+                help=f"{roster['agent_id'].nunique()} agents, {len(roster)} shifts")
+else:
+    c[4].metric("Scheduled paid hours", "not built")
+
+st.subheader("Response-time outlook: how long until support replies?")
+outlook = response_outlook(basis, config)
+st.dataframe(outlook, hide_index=True, width="stretch", column_config=outlook_columns(),
+             height=min(36 * (len(outlook) + 1) + 4, 1200))
+st.caption("Chat waits are the contact-weighted mean time to answer; *peak* is the busiest 10% "
+           "of the queue's intervals. Email and social reply times are the typical and worst "
+           "age of the oldest waiting contact.")
+
+st.subheader("Alerts")
+misses = below_target(basis, config)
+if misses.empty:
+    st.success("Every queue meets its service target in every interval.")
+else:
+    per_queue = (misses.groupby(["channel", "language", "target"], as_index=False)
+                 .agg(intervals=("interval_start", "size"), first=("interval_start", "min"))
+                 .sort_values("intervals", ascending=False))
+    per_queue["first"] = per_queue["first"].dt.tz_convert(p.tz).dt.strftime("%a %d %b %H:%M")
+    st.warning(f"{len(misses)} interval x queue rows below target in {len(per_queue)} queue(s).")
+    st.dataframe(per_queue, hide_index=True, width="stretch")
+if p.scenario.market is not None:
+    ratio, recent, usual = volatility_ratio(p.scenario.market)
+    if ratio >= 1.5:
+        st.warning(f"Surge risk: market volatility over the last 24 h is {recent:.2f}% per hour, "
+                   f"{ratio:.1f}x its 90-day median ({usual:.2f}%). Inquiries follow volatility: "
+                   "check the Stressed scenario on the Forecast page and keep standby agents.")
+    elif ratio == ratio:  # not nan
+        st.caption(f"Surge risk: low. Market volatility over the last 24 h is {ratio:.1f}x its "
+                   "90-day median.")

@@ -1,0 +1,130 @@
+"""Schedule page: build the roster (on click, with progress and stop), then read it."""
+
+import pandas as pd
+import streamlit as st
+
+from optimize.ui import state
+from optimize.ui.charts import coverage_chart, roster_gantt
+from optimize.ui.insights import fairness
+from optimize.ui.runner import run_schedule
+from optimize.ui.views import local, plan_caption, schedule_for, schedule_key
+
+MAX_GANTT = 40  # agents drawn in the roster chart at once
+
+p = state.plan()
+config = state.plan_config(p.scenario.config)
+st.title("Schedule")
+st.caption(plan_caption(p))
+
+c1, c2, c3 = st.columns([1, 1, 2])
+limit = c1.number_input("Solver time limit (s)", 5, 600, 30, 5, key="time_limit",
+                        help="The solver stops at this limit with the best schedule found.")
+seed = c2.number_input("Random seed", 0, 10_000, 0, key="seed")
+if c3.button("Build schedule", type="primary", key="build"):
+    req = state.requirements(p, config, whole=True)  # agents' local days reach past the week
+    pad = pd.Timedelta(days=1)
+    req = req[(req["interval_start"] >= p.start - pad) & (req["interval_start"] < p.end + pad)]
+    run_schedule(req, p, config, key=schedule_key(p, config), time_limit_s=float(limit),
+                 seed=int(seed))
+if st.session_state.get("build_stopped"):
+    st.warning("The last build was stopped before it finished; the previous schedule (if any) "
+               "is kept.")
+
+sched = schedule_for(p, config, stale_ok=True)
+if sched is None:
+    st.info("No schedule yet for this scenario. Set the what-ifs on the Staffing page, then "
+            "click **Build schedule**.")
+    st.stop()
+res = sched["result"]
+if sched["stale"]:
+    st.warning("This schedule was built before the forecast or what-ifs changed: rebuild to "
+               "plan against the current requirements.")
+m = st.columns(5)
+m[0].metric("Status", res.status)
+if res.status not in ("optimal", "feasible"):
+    m[1].metric("Solve time", f"{res.wall_time_s:.1f} s")
+else:
+    m[1].metric("Objective", f"{res.objective:,.1f}", help="Cost units: one head short for one "
+                "interval on a priority-1 queue.")
+    m[2].metric("Gap to bound", f"{100 * res.gap:.1f}%" if pd.notna(res.gap) else "n/a")
+    m[3].metric("Solve time", f"{res.wall_time_s:.1f} s")
+    m[4].metric("Shifts", f"{len(res.roster)}")
+if res.status == "unknown":
+    st.error(f"The solver found no schedule within {sched['time_limit_s']:.0f} s: raise the time "
+             "limit and build again.")
+    st.stop()
+if res.status not in ("optimal", "feasible"):
+    st.error("No schedule satisfies the hard rules. Fix these agents' availability or hours "
+             "(agents.csv) or the labour rules (scenario.toml):")
+    for reason in res.conflicts or (f"solver status {res.status}",):
+        st.write(f"- {reason}")
+    st.stop()
+
+agents = p.scenario.agents
+tab_roster, tab_cov, tab_unmet, tab_fair = st.tabs(
+    ["Roster", "Coverage", "Unmet and bent rules", "Fairness"])
+
+with tab_roster:
+    f1, f2, f3 = st.columns(3)
+    langs = sorted({lang for t in agents["languages"] for lang in t})
+    teams_col = "team" if "team" in agents else "channels"
+    teams = sorted({t for v in agents[teams_col] for t in (v if isinstance(v, tuple) else (v,))})
+    pick_lang = f1.multiselect("Language", langs, key="f_lang")
+    pick_team = f2.multiselect("Team" if teams_col == "team" else "Team (channel skill)", teams,
+                               key="f_team")
+    pick_tz = f3.multiselect("Agent time zone", sorted(agents["timezone"].unique()), key="f_tz")
+    keep = pd.Series(True, index=agents.index)
+    if pick_lang:
+        keep &= agents["languages"].map(lambda t: bool(set(t) & set(pick_lang)))
+    if pick_team:
+        keep &= agents[teams_col].map(
+            lambda v: bool(set(v if isinstance(v, tuple) else (v,)) & set(pick_team)))
+    if pick_tz:
+        keep &= agents["timezone"].isin(pick_tz)
+    chosen = agents.loc[keep, "agent_id"]
+    acts = res.activities[res.activities["agent_id"].isin(chosen)]
+    working = sorted(acts["agent_id"].unique())
+    if len(working) > MAX_GANTT:
+        acts = acts[acts["agent_id"].isin(working[:MAX_GANTT])]
+    st.caption(f"{chosen.size} agents match, {len(working)} with shifts"
+               + (f", the first {MAX_GANTT} drawn (filter to see others)" if len(working) > MAX_GANTT
+                  else "") + f"; times in {p.tz}. Drag to pan, scroll to zoom.")
+    if len(acts):
+        st.altair_chart(roster_gantt(acts, agents, p.tz), width="stretch")
+    roster = res.roster[res.roster["agent_id"].isin(chosen)]
+    st.dataframe(roster, hide_index=True, width="stretch", height=260)
+
+with tab_cov:
+    cov = sched["coverage"]
+    cov = cov[(cov["interval_start"] >= p.start) & (cov["interval_start"] < p.end)]
+    queues = ["all queues"] + [f"{c}/{lang}" for c, lang in
+                               p.scenario.queues.itertuples(index=False)]
+    q = st.selectbox("Queue", queues, key="cov_queue")
+    part = cov if q == "all queues" else cov[
+        (cov["channel"] + "/" + cov["language"]) == q]
+    st.altair_chart(coverage_chart(part, p.tz, title=f"Scheduled vs required: {q}"),
+                    width="stretch")
+
+with tab_unmet:
+    unmet = res.unmet.copy()
+    st.markdown(f"**{len(unmet)} interval x queue rows short of the requirement.**")
+    if len(unmet):
+        unmet["interval_start"] = unmet["interval_start"].map(lambda t: local(t, p.tz))
+        st.dataframe(unmet, hide_index=True, width="stretch", height=240)
+    st.markdown("**Where the plan bends** (penalties in cost units: one head short for one "
+                "interval on a priority-1 queue)")
+    pen = res.penalties
+    if len(pen):
+        by_kind = pen.groupby("kind", as_index=False)["cost"].agg(["sum", "count"]).sort_values(
+            "sum", ascending=False)
+        st.dataframe(by_kind.round(1), hide_index=True, width="stretch")
+        st.dataframe(pen.sort_values("cost", ascending=False).head(200), hide_index=True,
+                     width="stretch", height=240)
+    else:
+        st.write("No rule bends.")
+
+with tab_fair:
+    fair = fairness(res.roster, config.labour)
+    st.caption(f"Night = a shift overlapping {config.labour.night_start}-{config.labour.night_end} "
+               "local time; weekend = a shift starting on a local Saturday or Sunday.")
+    st.dataframe(fair, hide_index=True, width="stretch", height=320)

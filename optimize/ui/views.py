@@ -1,0 +1,75 @@
+"""Small UI helpers shared by the pages (captions, column formats, the schedule in use)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from optimize.config import ScenarioConfig
+from optimize.ui import state
+from optimize.ui.whatif import apply_deflection
+
+__all__ = ["plan_caption", "outlook_columns", "schedule_key", "schedule_for", "local"]
+
+
+def local(ts, tz: str, fmt: str = "%a %d %b %Y %H:%M") -> str:
+    """``ts`` (tz-aware) as text in ``tz``, with the zone's abbreviation."""
+    t = ts.tz_convert(tz)
+    return f"{t.strftime(fmt)} {t.tzname()}"
+
+
+def plan_caption(p: state.Plan) -> str:
+    """One line naming the scenario, plan window, forecast source and time zone."""
+    src = p.forecast_source
+    if src.get("live"):
+        where = f"forecast computed in the app from {local(src['asof'], p.tz)}"
+    else:
+        where = (f"forecast run `{src['run_id']}` refreshed {local(src['created_at'], p.tz)}")
+    ms = st.session_state["market_scenario"] + (" + shock" if st.session_state["shock"] else "")
+    return (f"{state.scenario_key().capitalize()}, week of {local(p.start, p.tz, '%a %d %b %Y')} "
+            f"to {local(p.end, p.tz, '%a %d %b %Y')}; market scenario **{ms}**; {where}; "
+            f"times in {p.tz}.")
+
+
+def outlook_columns() -> dict[str, Any]:
+    """Column formats of the response-time outlook table."""
+    n = st.column_config.NumberColumn
+    return {
+        "contacts": n("contacts", format="%.0f"),
+        "service_level": n("service level", format="percent"),
+        "wait_offpeak_s": n("wait off-peak (s)", format="%.0f"),
+        "wait_peak_s": n("wait at peak (s)", format="%.0f"),
+        "abandon_rate": n("abandoned", format="percent"),
+        "reply_typical_h": n("reply typical (h)", format="%.1f"),
+        "reply_worst_h": n("reply worst (h)", format="%.1f"),
+    }
+
+
+def schedule_key(p: state.Plan, config: ScenarioConfig) -> tuple:
+    """The inputs a schedule depends on; a stored schedule is current when its key matches."""
+    defl = tuple(sorted((k, float(v)) for k, v in st.session_state["deflection"].items() if v))
+    return (state.forecast_key(p), repr(config), st.session_state["quantile"], defl)
+
+
+def schedule_for(p: state.Plan, config: ScenarioConfig, *, stale_ok: bool = False
+                 ) -> dict[str, Any] | None:
+    """The built schedule of the session with its coverage, or ``None``.
+
+    A schedule built for other inputs (scenario, forecast, what-ifs) is returned only with
+    ``stale_ok`` (and then carries ``stale=True``).
+    """
+    sched = st.session_state.get("schedule")
+    if sched is None:
+        return None
+    stale = sched["key"] != schedule_key(p, config)
+    if stale and not stale_ok:
+        return None
+    if sched["data_key"] != p.data_key:  # another scenario: never usable
+        return None
+    result = sched["result"]
+    if result.status not in ("optimal", "feasible"):
+        return {**sched, "coverage": None, "stale": stale}
+    fc = apply_deflection(p.forecast, dict(sched["deflection"]))
+    cov = state.coverage(fc, result.staffed, sched["config"], sched["key"], p.scenario.interval_s)
+    return {**sched, "coverage": cov, "stale": stale}
