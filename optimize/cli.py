@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
-import math
 import os
 import shutil
 import sys
@@ -227,14 +226,11 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _plan_window(scenario, start: dt.date | None, weeks: int | None) -> tuple[dt.date, int]:
-    cfg = scenario.config.horizon
-    weeks = weeks or cfg.weeks
-    start = start or cfg.start
-    if start is None:
-        end = _data_end(scenario.contacts, scenario.interval_s)
-        day = (end - pd.Timedelta(seconds=1)).date() + dt.timedelta(days=1)
-        start = day + dt.timedelta(days=(7 - day.weekday()) % 7)
-    return start, weeks
+    from optimize.horizon import plan_window
+
+    data_end = _data_end(scenario.contacts, scenario.interval_s)
+    t0, t1 = plan_window(data_end, scenario.config.horizon, start=start, weeks=weeks)
+    return t0.date(), (t1 - t0).days // 7
 
 
 def _schedule_outputs(result, forecast: pd.DataFrame, config, interval_s: int) -> dict[str, bytes]:
@@ -263,6 +259,7 @@ def _progress_logger() -> Callable:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from optimize.horizon import LOCAL_PAD, forecast_window
     from optimize.report import summary_markdown
     from optimize.requirements import compute_requirements
     from optimize.scheduling import build_schedule
@@ -271,12 +268,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     start, weeks = _plan_window(scenario, _parse_date(args.start) if args.start else None, args.weeks)
     plan_start = pd.Timestamp(start, tz="UTC")
     plan_end = plan_start + pd.Timedelta(weeks=weeks)
-    # Agents work in local time: pad the UTC window by a day on both sides so every local
-    # shift of the plan week has a forecast under it.
-    pad = pd.Timedelta(days=1)
-    data_end = _data_end(scenario.contacts, scenario.interval_s)
-    asof = min(plan_start - pad, data_end)
-    horizon_days = math.ceil((plan_end + pad - asof) / pd.Timedelta(days=1))
+    asof, horizon_days = forecast_window(plan_start, plan_end,
+                                         _data_end(scenario.contacts, scenario.interval_s))
+    pad = LOCAL_PAD
     shock = _parse_shock(args.shock) if args.shock else None
     log.info("planning %s for %d week(s)", start, weeks)
     fc = _forecast(scenario, asof=asof, horizon_days=horizon_days, scenario_name=args.scenario,

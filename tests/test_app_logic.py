@@ -2,7 +2,6 @@
 upload checks, accuracy table and chart builders (no Streamlit runtime needed)."""
 
 import dataclasses
-import datetime as dt
 
 import altair as alt
 import numpy as np
@@ -12,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecast.validation import Problem
-from optimize.config import HorizonConfig, LabourRules, load_config
+from optimize.config import LabourRules, load_config
 from optimize.ui import charts
 from optimize.ui.insights import (
     accuracy_table,
@@ -25,8 +24,6 @@ from optimize.ui.uploads import problems_table, read_uploads
 from optimize.ui.whatif import (
     apply_deflection,
     config_whatif,
-    forecast_window,
-    plan_window,
     to_wall_time,
 )
 
@@ -104,34 +101,6 @@ def test_config_whatif_changes_only_what_is_asked():
 def test_config_whatif_rejects(kwargs, message):
     with pytest.raises(ValueError, match=message):
         config_whatif(CONFIG, **kwargs)
-
-
-# ----------------------------------------------------------------------------- windows
-
-
-@pytest.mark.parametrize("data_end, start", [
-    ("2026-11-23T00:00Z", "2026-11-23"),  # history ends Sunday night: plan that Monday
-    ("2026-11-25T13:30Z", "2026-11-30"),  # ends on a Wednesday: the next Monday
-    ("2026-11-30T00:30Z", "2026-12-07"),  # a Monday already started: the Monday after
-])
-def test_plan_window_is_the_monday_after_the_history(data_end, start):
-    t0, t1 = plan_window(pd.Timestamp(data_end), HorizonConfig(weeks=2))
-    assert t0 == pd.Timestamp(start, tz="UTC")
-    assert t1 - t0 == pd.Timedelta(weeks=2)
-
-
-def test_plan_window_honours_a_configured_start():
-    t0, _ = plan_window(pd.Timestamp("2026-11-23T00:00Z"), HorizonConfig(start=dt.date(2026, 12, 7)))
-    assert t0 == pd.Timestamp("2026-12-07", tz="UTC")
-
-
-def test_forecast_window_pads_a_day_each_side_but_not_past_the_data():
-    start, end = pd.Timestamp("2026-11-30", tz="UTC"), pd.Timestamp("2026-12-07", tz="UTC")
-    asof, days = forecast_window(start, end, pd.Timestamp("2026-11-25T13:30Z"))
-    assert asof == pd.Timestamp("2026-11-25T13:30Z")  # the data ends before plan - 1 day
-    assert asof + pd.Timedelta(days=days) >= end + pd.Timedelta(days=1)
-    asof, days = forecast_window(start, end, pd.Timestamp("2026-12-01T00:00Z"))
-    assert asof == start - pd.Timedelta(days=1) and days == 9
 
 
 def test_wall_time_follows_daylight_saving():

@@ -19,7 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from optimize.config import ScenarioConfig
-from optimize.ui.whatif import apply_deflection, config_whatif, forecast_window, plan_window
+from optimize.horizon import forecast_window, plan_window
+from optimize.ui.whatif import apply_deflection, config_whatif
 
 __all__ = [
     "ROOT",

@@ -3,15 +3,12 @@
 * :func:`apply_deflection` scales the forecast by the share of inquiries that the help
   centre or a chatbot resolves before they reach an agent;
 * :func:`config_whatif` returns a copy of the scenario configuration with changed service
-  targets, concurrency, shrinkage or occupancy cap;
-* :func:`plan_window` and :func:`forecast_window` say which week is planned and which
-  forecast covers it (the same rule as ``staffcast plan``).
+  targets, concurrency, shrinkage or occupancy cap.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -19,14 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimize.config import HorizonConfig, ScenarioConfig
+from optimize.config import ScenarioConfig
 
 __all__ = [
     "CONTACT_COLUMNS",
     "apply_deflection",
     "config_whatif",
-    "plan_window",
-    "forecast_window",
     "to_wall_time",
 ]
 
@@ -152,26 +147,6 @@ def config_whatif(config: ScenarioConfig, *,
         new_staffing = dataclasses.replace(
             config.staffing, **{k: check(k, v) for k, v in staffing.items()})
     return dataclasses.replace(config, channels=new_channels, staffing=new_staffing)
-
-
-def plan_window(data_end: pd.Timestamp, horizon: HorizonConfig) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """``[start, end)`` in UTC of the plan: ``horizon.start`` (else the Monday after the
-    history ends, ``data_end`` being the first instant without data) for ``horizon.weeks``."""
-    start: dt.date | None = horizon.start
-    if start is None:
-        day = (pd.Timestamp(data_end) - pd.Timedelta(seconds=1)).date() + dt.timedelta(days=1)
-        start = day + dt.timedelta(days=(7 - day.weekday()) % 7)
-    t0 = pd.Timestamp(start, tz="UTC")
-    return t0, t0 + pd.Timedelta(weeks=horizon.weeks)
-
-
-def forecast_window(plan_start: pd.Timestamp, plan_end: pd.Timestamp,
-                    data_end: pd.Timestamp) -> tuple[pd.Timestamp, int]:
-    """``(asof, horizon_days)`` of a forecast covering the plan padded by a day on both
-    sides (agents work in local time), never starting after the data ends."""
-    pad = pd.Timedelta(days=1)
-    asof = min(plan_start - pad, pd.Timestamp(data_end))
-    return asof, math.ceil((plan_end + pad - asof) / pd.Timedelta(days=1))
 
 
 def to_wall_time(times: pd.Series, tz: str) -> pd.Series:
