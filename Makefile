@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+PORT   ?= 8501
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench sample clean
+.PHONY: run plan test bench sample clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +15,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-run: $(STAMP)
-	$(BIN)/staffcast plan --data data/sample --out out/sample
+# The main job on the sample company: the refresh job publishes a forecast run, the plan
+# uses it (requirements, schedule, exports into out/sample/), then the app serves it all.
+# `make plan` is the same without serving the app.
+plan: $(STAMP)
+	$(BIN)/staffcast refresh --data data/sample --store out/store.sqlite --horizon-days 21
+	$(BIN)/staffcast plan --data data/sample --out out/sample --store out/store.sqlite
+
+run: plan
+	@echo "staffcast app on the sample company: http://localhost:$(PORT)  (Ctrl-C stops it)"
+	STAFFCAST_STORE=out/store.sqlite $(BIN)/python -m streamlit run app.py --server.headless true \
+		--server.port $(PORT) --client.toolbarMode viewer --browser.gatherUsageStats false
 
 test: $(STAMP)
 	$(BIN)/ruff check .
