@@ -23,7 +23,7 @@ import logging
 
 import numpy as np
 
-from optimize.erlang import ErlangAResult, _arrays, _check, _log_a, _out
+from optimize.erlang import ErlangAResult, _arrays, _check, _log_a, _out, smallest_meeting
 
 __all__ = ["effective_aht", "chat_erlang_a", "agents_for_chat"]
 
@@ -154,20 +154,5 @@ def agents_for_chat(load, aht_s, concurrency, slowdown, patience_s, target_s, ta
         return (np.asarray(r.service_level) >= sl) & (np.asarray(r.occupancy) <= occ)
 
     eff = a * (1.0 + s * (k - 1.0)) / k  # agents' load at full concurrency
-    lo = np.full(a.shape, -1.0)
-    hi = np.maximum(np.ceil(eff + 3.0 * np.sqrt(eff) + 1.0), 1.0)
-    for _ in range(64):
-        ok = meets(hi) | (a == 0)
-        if np.all(ok):
-            break
-        if np.max(hi) > 100_000:
-            raise ValueError(f"no staffing up to 100,000 agents meets the target for load "
-                             f"{float(a[~ok][0])!r}")
-        lo, hi = np.where(ok, lo, hi), np.where(ok, hi, 2.0 * hi)
-    while np.any(hi - lo > 1):
-        mid = np.floor((lo + hi) / 2.0)
-        ok = meets(np.maximum(mid, 0.0))
-        hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
-    result = np.where(a == 0, 0, hi).astype(np.int64)
-    return int(result) if result.ndim == 0 else result
+    return smallest_meeting(meets, a, eff)
 

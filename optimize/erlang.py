@@ -386,17 +386,29 @@ def agents_for_service_level_a(load, aht_s, patience_s, target_s, target_sl,
         r = erlang_a(n, a, aht, pat, t)
         return (np.asarray(r.service_level) >= sl) & (np.asarray(r.occupancy) <= occ)
 
-    lo = np.full(a.shape, -1.0)  # exclusive: known (or assumed) to fail
-    hi = np.maximum(np.ceil(a + 3.0 * np.sqrt(a) + 1.0), 1.0)
+    return smallest_meeting(meets, a, a)
+
+
+def smallest_meeting(meets, load: np.ndarray, eff_load: np.ndarray, limit: int = 100_000):
+    """Smallest integer ``n >= 0`` per row with ``meets(n)`` true (``meets`` monotone in n).
+
+    Vectorised: doubles an upper bound from ``eff_load + 3 sqrt(eff_load) + 1``, then
+    bisects all rows at once. Rows with ``load == 0`` need 0. Raises ``ValueError`` past
+    ``limit`` agents.
+    """
+    lo = np.full(load.shape, -1.0)  # exclusive: known (or assumed) to fail
+    hi = np.maximum(np.ceil(eff_load + 3.0 * np.sqrt(eff_load) + 1.0), 1.0)
     for _ in range(64):
-        ok = meets(hi) | (a == 0)
+        ok = meets(hi) | (load == 0)
         if np.all(ok):
             break
-        lo = np.where(ok, lo, hi)
-        hi = np.where(ok, hi, 2.0 * hi)
+        if np.max(hi) > limit:
+            raise ValueError(f"no staffing up to {limit:,} agents meets the target for load "
+                             f"{float(load[~ok][0])!r}")
+        lo, hi = np.where(ok, lo, hi), np.where(ok, hi, 2.0 * hi)
     while np.any(hi - lo > 1):
         mid = np.floor((lo + hi) / 2.0)
         ok = meets(np.maximum(mid, 0.0))
         hi, lo = np.where(ok, mid, hi), np.where(ok, lo, mid)
-    result = np.where(a == 0, 0, hi).astype(np.int64)
+    result = np.where(load == 0, 0, hi).astype(np.int64)
     return int(result) if result.ndim == 0 else result
