@@ -1,0 +1,156 @@
+"""Statistical building blocks: the market effect on volume, and count-distribution quantiles.
+
+* :func:`fit_market_effect` estimates, per channel, how much volume rises with market
+  volatility: a Poisson GLM of the channel's interval volume on the volatility features,
+  with the same-interval median of the previous four weeks as offset (so the GLM only
+  explains departures from the ordinary weekly rhythm).
+* :func:`nb_dispersion` and :func:`nb_quantiles` turn a mean forecast into quantiles with a
+  negative binomial whose dispersion is calibrated on backtest residuals: Poisson noise
+  dominates sparse queues, a multiplicative error dominates busy ones, and one parameter
+  covers both (``Var = mu + phi * mu**2``).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import statsmodels.api as sm
+from scipy import special
+
+__all__ = ["MarketEffect", "fit_market_effect", "nb_dispersion", "nb_quantiles"]
+
+log = logging.getLogger(__name__)
+
+_ETA_CLIP = (-1.0, 3.0)  # multiplier bounded to [0.37, 20]
+
+
+@dataclass(frozen=True)
+class MarketEffect:
+    """Fitted effect of market features on one channel's volume.
+
+    ``multiplier(X) = exp(clip((X - centre) @ coef))``; ``coef`` is zero when the market
+    does not explain volume (then every multiplier is 1).
+    """
+
+    coef: np.ndarray
+    centre: np.ndarray
+    deviance_gain: float  # share of the null deviance explained by the features
+
+    def multiplier(self, X: np.ndarray) -> np.ndarray:
+        """Volume multiplier for features ``X`` (``(..., n_features)``)."""
+        eta = (np.asarray(X, dtype=float) - self.centre) @ self.coef
+        return np.exp(np.clip(eta, *_ETA_CLIP))
+
+
+def _null_effect(n_features: int) -> MarketEffect:
+    return MarketEffect(np.zeros(n_features), np.zeros(n_features), 0.0)
+
+
+def fit_market_effect(y: np.ndarray, X: np.ndarray, period: int, *,
+                      weeks: int = 4, min_gain: float = 0.002) -> MarketEffect:
+    """Estimate the volatility effect on a channel's volume (Poisson GLM with offset).
+
+    Parameters
+    ----------
+    y : np.ndarray
+        Channel volume per interval (history only), length ``n``.
+    X : np.ndarray
+        Market features ``(n, k)`` aligned with ``y``.
+    period : int
+        Intervals per week.
+    weeks : int
+        The offset is the median of the same interval over this many previous weeks.
+    min_gain : float
+        Keep the effect only if it explains at least this share of the null deviance;
+        otherwise return a null effect (multiplier 1), so unrelated markets do no harm.
+    """
+    y = np.asarray(y, dtype=float)
+    n, k = X.shape
+    if n <= (weeks + 2) * period:
+        return _null_effect(k)
+    lags = np.stack([y[weeks * period - w * period: n - w * period] for w in range(1, weeks + 1)])
+    base = np.median(lags, axis=0)
+    yy, XX = y[weeks * period:], X[weeks * period:]
+    keep = base > 0
+    if keep.sum() < 2 * period:
+        return _null_effect(k)
+    centre = np.median(XX[keep], axis=0)
+    scale = XX[keep].std(axis=0)
+    use = _independent_columns(XX[keep], scale)
+    scale[scale == 0] = 1.0
+    Z = (XX[keep][:, use] - centre[use]) / scale[use]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = sm.GLM(yy[keep], sm.add_constant(Z, has_constant="add"),
+                         family=sm.families.Poisson(), offset=np.log(base[keep])).fit()
+        except (ValueError, np.linalg.LinAlgError) as exc:  # pragma: no cover - defensive
+            log.warning("market effect fit failed (%s); using no market effect", exc)
+            return _null_effect(k)
+    null_dev = _poisson_deviance(yy[keep], base[keep] * yy[keep].sum() / base[keep].sum())
+    gain = 1.0 - res.deviance / null_dev if null_dev > 0 else 0.0
+    if not np.isfinite(res.params).all() or gain < min_gain:
+        return _null_effect(k)
+    coef = np.zeros(k)
+    coef[use] = np.asarray(res.params[1:]) / scale[use]
+    return MarketEffect(coef, centre, float(gain))
+
+
+def _poisson_deviance(y: np.ndarray, mu: np.ndarray) -> float:
+    """Poisson deviance (the null model here is the offset times one fitted constant)."""
+    term = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mu), 0.0)
+    return float(2.0 * np.sum(term - (y - mu)))
+
+
+def _independent_columns(X: np.ndarray, scale: np.ndarray, max_corr: float = 0.95) -> np.ndarray:
+    """Indices of columns kept after dropping constant ones and near-duplicates (|r| > max_corr).
+
+    With hourly prices on a 30-minute grid, for instance, the 1 h realised volatility and
+    the 1 h absolute return are the same number; keeping both makes the GLM explode.
+    """
+    cand = np.flatnonzero(scale > 0)
+    if len(cand) == 0:
+        return cand
+    corr = np.corrcoef(X[:, cand], rowvar=False).reshape(len(cand), len(cand))
+    kept: list[int] = []
+    for i in range(len(cand)):
+        if all(abs(corr[i, j]) <= max_corr for j in kept):
+            kept.append(i)
+    return cand[kept]
+
+
+def nb_dispersion(actual: np.ndarray, mean: np.ndarray) -> float:
+    """Moment estimate of ``phi`` in ``Var = mu + phi mu^2`` from forecast errors (>= 0)."""
+    a, m = np.asarray(actual, dtype=float), np.asarray(mean, dtype=float)
+    ok = np.isfinite(a) & np.isfinite(m) & (m > 0)
+    den = float(np.sum(m[ok] ** 2))
+    if den == 0:
+        return 0.0
+    return max(0.0, float(np.sum((a[ok] - m[ok]) ** 2 - m[ok])) / den)
+
+
+def nb_quantiles(mean: np.ndarray, phi: float, probs: tuple[float, ...]) -> np.ndarray:
+    """Continuous quantiles ``(len(probs), n)`` of a negative binomial with ``mean``, ``phi``.
+
+    The count CDF is extended continuously in ``k`` (regularised incomplete beta, resp.
+    gamma for Poisson, ``phi`` = 0) and inverted (``scipy.special.nbdtrik``/``pdtrik``), so
+    a quantile lies in ``(k - 1, k]`` where ``k`` is the integer quantile, and a P10-P90
+    band covers close to 80 % even for sparse counts.
+    """
+    mu = np.clip(np.asarray(mean, dtype=float), 0.0, None)
+    pos = mu > 0
+    out = np.zeros((len(probs), len(mu)))
+    if not pos.any():
+        return out
+    m = mu[pos]
+    for i, p in enumerate(probs):  # a handful of probabilities, each vectorised over intervals
+        if phi < 1e-6:
+            q = special.pdtrik(p, m)
+        else:
+            size = 1.0 / phi
+            q = special.nbdtrik(p, size, size / (size + m))
+        out[i, pos] = np.clip(np.nan_to_num(q, nan=0.0), 0.0, None)
+    return out

@@ -1,0 +1,318 @@
+"""Forecast the whole panel: every queue in a process pool, sparse languages split top-down.
+
+:func:`forecast_panel` is the public entry point (docs/contract.md, forecast table). It
+prepares one :class:`~forecast.queue.QueueInput` per modelled series, runs
+:func:`~forecast.queue.forecast_queue` on each (in a process pool when ``jobs > 1``; the
+same function can run on a distributed engine), then splits pooled sparse-language
+forecasts by recent language shares and adds the P10/P50/P90 columns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from forecast.aht import aht_forecast
+from forecast.features import (
+    SCENARIOS,
+    Shock,
+    grid_returns,
+    scenario_returns,
+    volatility_features,
+)
+from forecast.models import fit_market_effect, nb_quantiles
+from forecast.queue import QueueForecast, QueueInput, forecast_queue
+
+__all__ = ["forecast_panel", "run_queues", "prepare", "Prepared", "Pool", "split_pool",
+           "MIN_HISTORY_DAYS", "SPARSE_PER_DAY"]
+
+log = logging.getLogger(__name__)
+
+MIN_HISTORY_DAYS = 28
+SPARSE_PER_DAY = 24.0  # a language queue with fewer contacts per day is pooled
+VALIDATION_WEEKS = 3  # weekly validation origins inside the history (model choice, bands)
+_FREQS = {pd.Timedelta(minutes=m) for m in (15, 30, 60)}
+_COLUMNS = ["interval_start", "channel", "language", "contacts", "contacts_p10",
+            "contacts_p50", "contacts_p90", "aht_s", "model", "scenario"]
+POOLED = "*pooled"
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A modelled series: one language, or several sparse languages summed."""
+
+    channel: str
+    members: tuple[str, ...]  # languages summed into this series
+    targets: tuple[str, ...]  # languages that receive a share of its forecast
+    shares: np.ndarray  # (len(targets), spd): share of each target by interval of day
+
+    @property
+    def name(self) -> str:
+        return self.targets[0] if len(self.targets) == 1 and self.members == self.targets else POOLED
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything :func:`forecast_panel` needs after reading the inputs once."""
+
+    start: pd.Timestamp
+    freq: pd.Timedelta
+    spd: int
+    future: pd.DatetimeIndex
+    scenario: str
+    pools: tuple[Pool, ...]
+    tasks: tuple[QueueInput, ...]
+    aht: dict[tuple[str, str], np.ndarray]
+
+
+def _infer_freq(ts: pd.Series) -> pd.Timedelta:
+    u = np.unique(ts.to_numpy(dtype="datetime64[ns]"))
+    if len(u) < 2:
+        raise ValueError("contacts must have at least two distinct interval_start values")
+    freq = pd.Timedelta(np.diff(u).min())
+    if freq not in _FREQS:
+        raise ValueError(f"interval length must be 15, 30 or 60 minutes, got {freq}")
+    return freq
+
+
+def _check(contacts: pd.DataFrame, asof: pd.Timestamp, horizon_days: int, scenario: str
+           ) -> pd.Timestamp:
+    need = {"interval_start", "channel", "language", "contacts"}
+    missing = sorted(need - set(contacts.columns))
+    if missing:
+        raise ValueError(f"contacts is missing columns {missing}")
+    if not isinstance(contacts["interval_start"].dtype, pd.DatetimeTZDtype):
+        raise ValueError("contacts.interval_start must be tz-aware UTC datetimes")
+    asof = pd.Timestamp(asof)
+    if asof.tzinfo is None:
+        raise ValueError(f"asof must be tz-aware, got {asof!r}")
+    if not isinstance(horizon_days, int | np.integer) or not 1 <= horizon_days <= 42:
+        raise ValueError(f"horizon_days must be an integer in [1, 42], got {horizon_days!r}")
+    if scenario not in SCENARIOS:
+        raise ValueError(f"scenario must be one of {list(SCENARIOS)}, got {scenario!r}")
+    return asof.tz_convert("UTC")
+
+
+def _wide(long: pd.DataFrame, grid: pd.DatetimeIndex, value: str, fill: float) -> pd.DataFrame:
+    """Pivot one value column to ``grid x (channel, language)`` (rows are unique per key)."""
+    ch_codes, chans = pd.factorize(long["channel"], sort=True)
+    la_codes, langs = pd.factorize(long["language"], sort=True)
+    pair = ch_codes.astype(np.int64) * len(langs) + la_codes
+    used, codes = np.unique(pair, return_inverse=True)
+    rows = grid.get_indexer(long["interval_start"])
+    out = np.full((len(grid), len(used)), fill, dtype=float)
+    ok = rows >= 0
+    out[rows[ok], codes[ok]] = long[value].to_numpy(dtype=float)[ok]
+    cols = pd.MultiIndex.from_arrays([np.asarray(chans)[used // len(langs)],
+                                      np.asarray(langs)[used % len(langs)]],
+                                     names=["channel", "language"])
+    return pd.DataFrame(out, index=grid, columns=cols)
+
+
+def _shares(y: np.ndarray, pool_total: np.ndarray, spd: int, weeks: int = 8,
+            prior: float = 20.0) -> np.ndarray:
+    """Share of ``y`` in ``pool_total`` by interval of day, shrunk to the overall share."""
+    n = min(len(y), weeks * 7 * spd) // spd * spd
+    a = y[len(y) - n:].reshape(-1, spd).sum(axis=0)
+    b = pool_total[len(pool_total) - n:].reshape(-1, spd).sum(axis=0)
+    overall = a.sum() / b.sum() if b.sum() > 0 else 0.0
+    return (a + prior * overall) / (b + prior)
+
+
+def _expected_features(r_hist: np.ndarray, grid: pd.DatetimeIndex, future: pd.DatetimeIndex,
+                       scenario: str, shock: Shock | None, sph: float, scale: float
+                       ) -> np.ndarray:
+    """Features ``(paths, len(future), k)`` of the scenario's paths after the actual history."""
+    paths = scenario_returns(r_hist, grid, future, scenario, shock=shock)
+    tail = r_hist[-int(48 * sph) - 1:]
+    R = np.concatenate([np.broadcast_to(tail, (len(paths), len(tail))), paths], axis=1)
+    return volatility_features(R, sph, scale)[:, len(tail):, :]
+
+
+def _market_multipliers(market: pd.DataFrame, asof: pd.Timestamp, grid: pd.DatetimeIndex,
+                        future: pd.DatetimeIndex, freq: pd.Timedelta, scenario: str,
+                        shock: Shock | None, volumes: Mapping[str, np.ndarray], spd: int,
+                        seen: int) -> dict[str, tuple]:
+    """Per channel: market multiplier over the history, expected one over the future, and
+    the ones each validation week would have expected at its origin (same scenario, no
+    shock; ``None`` for ``observed``, whose validation uses the realised market).
+    """
+    sph = pd.Timedelta("1h") / freq
+    p = 7 * spd
+    past = market[market["timestamp"] < asof]
+    r_hist = grid_returns(past, grid, freq)
+    scale = float(np.abs(r_hist).mean())
+    X_hist = volatility_features(r_hist, sph, scale)
+    if scenario == "observed":
+        if market["timestamp"].max() + pd.Timedelta("1h") < future[-1] + freq:
+            raise ValueError("scenario 'observed' needs market data up to the end of the horizon, "
+                             f"market ends at {market['timestamp'].max()}")
+        r_fut = grid_returns(market, future, freq)
+        if shock is not None:
+            pos = future.searchsorted(shock.at, side="right") - 1
+            if 0 <= pos < len(future):
+                r_fut[pos] += np.log1p(shock.move)
+        tail = r_hist[-int(48 * sph) - 1:]
+        X_fut = volatility_features(np.concatenate([tail, r_fut]), sph, scale)[None, len(tail):]
+        X_val = []  # validation uses the realised market too (ex post)
+    else:
+        X_fut = _expected_features(r_hist, grid, future, scenario, shock, sph, scale)
+        X_val = []  # what each validation origin would have expected, same scenario
+        for v in range(1, VALIDATION_WEEKS + 1):
+            cut = len(grid) - seen - v * p
+            if cut < 14 * spd:
+                break
+            X_val.append(_expected_features(r_hist[:cut], grid[:cut], grid[cut:cut + p],
+                                            scenario, None, sph, scale))
+    out = {}
+    for ch, y in volumes.items():
+        eff = fit_market_effect(y, X_hist, p)
+        log.debug("market effect %s: deviance gain %.3f", ch, eff.deviance_gain)
+        out[ch] = (eff.multiplier(X_hist), eff.multiplier(X_fut).mean(axis=0),
+                   tuple(eff.multiplier(X).mean(axis=0) for X in X_val) or None)
+    return out
+
+
+def prepare(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof: pd.Timestamp,
+            horizon_days: int, scenario: str = "typical", shock: Shock | None = None
+            ) -> Prepared:
+    """Read the inputs once: history grid, pools of sparse languages, market multipliers."""
+    asof = _check(contacts, asof, horizon_days, scenario)
+    if market is None or len(market) == 0 or scenario == "none":
+        scenario = "none"
+    freq = _infer_freq(contacts["interval_start"])
+    spd = int(pd.Timedelta("1D") / freq)
+    start = asof.floor(freq)
+    known = contacts[contacts["interval_start"] < start]
+    if known.empty:
+        raise ValueError(f"no contacts before asof {asof.isoformat()}; need {MIN_HISTORY_DAYS} days")
+    grid = pd.date_range(known["interval_start"].min(), start - freq, freq=freq)
+    days = len(grid) / spd
+    if days < MIN_HISTORY_DAYS:
+        raise ValueError(f"only {days:.1f} days of history before asof {asof.isoformat()}; "
+                         f"need at least {MIN_HISTORY_DAYS}")
+    wide = _wide(known, grid, "contacts", 0.0)
+    aht_wide = _wide(known, grid, "aht_s", np.nan) if "aht_s" in known.columns else \
+        pd.DataFrame(np.nan, index=grid, columns=wide.columns)
+    future = pd.date_range(start, periods=horizon_days * spd, freq=freq)
+    seen = int((start - start.floor("D")) / freq)
+
+    pools, series = [], []
+    for ch in sorted(wide.columns.get_level_values(0).unique()):
+        sub = wide[ch]
+        recent = sub.iloc[-28 * spd:].sum() / 28.0
+        sparse = tuple(sorted(recent[recent < SPARSE_PER_DAY].index))
+        for lang in sorted(set(sub.columns) - set(sparse)):
+            pools.append(Pool(ch, (lang,), (lang,), np.ones((1, spd))))
+            series.append(sub[lang].to_numpy())
+        if sparse:
+            members = sparse if len(sparse) > 1 else tuple(sorted(sub.columns))
+            total = sub[list(members)].to_numpy().sum(axis=1)
+            shares = np.stack([_shares(sub[lang].to_numpy(), total, spd) for lang in sparse])
+            pools.append(Pool(ch, members, sparse, shares))
+            series.append(total)
+
+    mult = {}
+    if scenario != "none":
+        volumes = {ch: wide[ch].to_numpy().sum(axis=1) for ch in {p.channel for p in pools}}
+        mult = _market_multipliers(market, asof, grid, future, freq, scenario, shock, volumes, spd,
+                                   seen)
+    tasks = []
+    for pool, y in zip(pools, series, strict=True):
+        mh, mf, mv = mult.get(pool.channel, (None, None, None))
+        aht_y = aht_wide[(pool.channel, pool.members[0])].to_numpy() if len(pool.members) == 1 \
+            else np.full(len(y), np.nan)
+        tasks.append(QueueInput(pool.channel, pool.name, y, aht_y, spd, len(future), seen, mh, mf,
+                                mult_valid=mv))
+    # the history ends at ``start``, so the AHT profile lines up with the future
+    aht = {key: aht_forecast(aht_wide[key].to_numpy(), wide[key].to_numpy(), spd, len(future))
+           for key in wide.columns}
+    return Prepared(start, freq, spd, future, scenario, tuple(pools), tuple(tasks), aht)
+
+
+def run_queues(tasks: Sequence[QueueInput], *, jobs: int = 1,
+               models: Sequence[str | None] | None = None, keep_all: bool = False
+               ) -> list[QueueForecast]:
+    """Run :func:`forecast_queue` on every task, in a process pool when ``jobs > 1``."""
+    if not isinstance(jobs, int | np.integer) or jobs < 1:
+        raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+    models = list(models) if models is not None else [None] * len(tasks)
+    if jobs == 1 or len(tasks) <= 1:
+        return [forecast_queue(t, model=m, keep_all=keep_all, validation_weeks=VALIDATION_WEEKS)
+                for t, m in zip(tasks, models, strict=True)]
+    fn = partial(_call, keep_all=keep_all)
+    with ProcessPoolExecutor(max_workers=int(jobs)) as ex:
+        return list(ex.map(fn, tasks, models, chunksize=max(1, len(tasks) // (4 * jobs))))
+
+
+def _call(task: QueueInput, model: str | None, keep_all: bool) -> QueueForecast:
+    return forecast_queue(task, model=model, keep_all=keep_all, validation_weeks=VALIDATION_WEEKS)
+
+
+def split_pool(pool: Pool, mean: np.ndarray, start_slot: int, spd: int) -> np.ndarray:
+    """Split a pool's mean into its target languages, ``(len(targets), n)``."""
+    slots = (start_slot + np.arange(len(mean))) % spd
+    return pool.shares[:, slots] * mean[None, :]
+
+
+def forecast_panel(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof: pd.Timestamp,
+                   horizon_days: int, scenario: str = "typical", shock: Shock | None = None,
+                   jobs: int = 1, models: Mapping[tuple[str, str], str] | None = None
+                   ) -> pd.DataFrame:
+    """Forecast every queue from ``asof`` for ``horizon_days`` days (forecast table).
+
+    Parameters
+    ----------
+    contacts : pd.DataFrame
+        Contacts table of docs/contract.md; rows from ``asof`` on are ignored.
+    market : pd.DataFrame | None
+        Market table (``timestamp``, ``price``); ``None`` forecasts without the market
+        (scenario ``"none"``).
+    asof : pd.Timestamp
+        Forecast origin (tz-aware). Only intervals ending at or before it are used; when
+        it falls inside a day, the day's contacts so far update the rest of the day.
+    horizon_days : int
+        Days to forecast, 1 to 42, from the interval containing ``asof``.
+    scenario : str
+        Market scenario: ``calm``, ``typical``, ``stressed``, ``har``, ``observed``
+        (backtests only: uses the market file past ``asof``) or ``none``.
+    shock : Shock | None
+        A user-specified market move added to the scenario.
+    jobs : int
+        Worker processes.
+    models : Mapping | None
+        ``(channel, language) -> model`` to fix models (e.g. a backtest's choice); other
+        queues choose by the internal validation WAPE.
+
+    Returns
+    -------
+    pd.DataFrame
+        Columns ``interval_start, channel, language, contacts, contacts_p10,
+        contacts_p50, contacts_p90, aht_s, model, scenario``.
+    """
+    prep = prepare(contacts, market, asof=asof, horizon_days=horizon_days, scenario=scenario,
+                   shock=shock)
+    fixed = []
+    for pool in prep.pools:
+        names = [models.get((pool.channel, lang)) for lang in pool.targets] if models else []
+        fixed.append(next((m for m in names if m), None))
+    results = run_queues(prep.tasks, jobs=jobs, models=fixed)
+    start_slot = int((prep.start - prep.start.floor("D")) / prep.freq)
+    frames = []
+    for pool, res in zip(prep.pools, results, strict=True):
+        means = split_pool(pool, res.mean, start_slot, prep.spd)
+        for lang, mean in zip(pool.targets, means, strict=True):
+            q10, q50, q90 = nb_quantiles(mean, res.phi, (0.1, 0.5, 0.9))
+            frames.append(pd.DataFrame({
+                "interval_start": prep.future, "channel": pool.channel, "language": lang,
+                "contacts": mean, "contacts_p10": q10, "contacts_p50": q50, "contacts_p90": q90,
+                "aht_s": prep.aht[(pool.channel, lang)], "model": res.model,
+                "scenario": prep.scenario}))
+    out = pd.concat(frames, ignore_index=True)[_COLUMNS]
+    return out.sort_values(["channel", "language", "interval_start"], ignore_index=True)

@@ -1,0 +1,213 @@
+"""Forecast ONE queue: a pure function of one queue's history (the scale-out seam).
+
+:func:`forecast_queue` takes a :class:`QueueInput` (plain arrays, picklable) and returns a
+:class:`QueueForecast`. It runs every candidate on a few weekly validation origins inside
+the history, picks the one with the lowest WAPE (unless a model is fixed), calibrates the
+negative-binomial dispersion of the quantiles on the chosen model's validation errors, and
+applies the intraday update when the forecast starts inside a day.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from forecast.aht import aht_forecast
+from forecast.candidates import CANDIDATES
+from forecast.models import nb_dispersion
+
+__all__ = ["QueueInput", "QueueForecast", "forecast_queue", "candidate_names",
+           "intraday_update", "intraday_weight", "MKT"]
+
+log = logging.getLogger(__name__)
+
+MKT = "+mkt"  # suffix of the market-aware variant of a candidate
+_COMBO = ("mean4w", "ets_profile", "ar_profile")
+
+
+@dataclass(frozen=True)
+class QueueInput:
+    """One queue's history and what to forecast.
+
+    ``contacts``/``aht_s`` end at ``asof``. The last ``seen_today`` of them belong to the
+    day in progress: models are fitted on the history before that day and the seen part
+    drives the intraday update. ``mult_hist``/``mult_future`` are market multipliers per
+    interval (history, and the ``n_future`` forecast intervals); ``None`` without market.
+    ``mult_valid`` holds, per validation week (most recent first), the multiplier expected
+    ex ante at that week's origin under the same scenario, so that market-aware candidates
+    are validated the way they will be used; ``None`` validates them with the realised
+    market (ex post).
+    """
+
+    channel: str
+    language: str
+    contacts: np.ndarray
+    aht_s: np.ndarray
+    spd: int
+    n_future: int
+    seen_today: int = 0
+    mult_hist: np.ndarray | None = None
+    mult_future: np.ndarray | None = None
+    mult_valid: tuple[np.ndarray, ...] | None = None
+
+
+@dataclass(frozen=True)
+class QueueForecast:
+    """Result for one queue: the chosen model's mean, its dispersion and the AHT forecast.
+
+    ``candidates`` maps every candidate evaluated to ``(mean, phi)`` when requested (for
+    backtests), else it is empty. ``validation_wape`` holds each candidate's WAPE on the
+    internal validation weeks.
+    """
+
+    channel: str
+    language: str
+    model: str
+    mean: np.ndarray
+    phi: float
+    aht_s: np.ndarray
+    validation_wape: dict[str, float] = field(default_factory=dict)
+    candidates: dict[str, tuple[np.ndarray, float]] = field(default_factory=dict)
+
+
+def candidate_names(market: bool) -> list[str]:
+    """Candidates evaluated per queue: base candidates and ``combo``, plus ``+mkt`` variants."""
+    base = [*CANDIDATES, "combo"]
+    return base + [b + MKT for b in base] if market else base
+
+
+def _run_all(y: np.ndarray, mh: np.ndarray | None, mf: np.ndarray | None, spd: int, n: int,
+             names: list[str]) -> dict[str, np.ndarray]:
+    """Forecast every name in ``names``; market variants deflate, forecast, re-inflate."""
+    bases = {b for b in (nm.removesuffix(MKT) for nm in names)}
+    if "combo" in bases:
+        bases |= set(_COMBO)
+    out: dict[str, np.ndarray] = {}
+    variants = [(False, y)] + ([(True, y / mh)] if mh is not None else [])
+    for mkt, series in variants:
+        res = {b: CANDIDATES[b](series, spd, n) for b in CANDIDATES if b in bases}
+        if "combo" in bases:
+            res["combo"] = np.mean([res[b] for b in _COMBO], axis=0)
+        for b, f in res.items():
+            out[b + MKT if mkt else b] = f * mf if mkt else f
+    return {nm: out[nm] for nm in names}
+
+
+def intraday_update(fc_seen: np.ndarray, actual_seen: np.ndarray, fc_rest_of_day: np.ndarray,
+                    *, weight: float = 1.0, prior: float | None = None) -> np.ndarray:
+    """Scale the rest of the day by the day's shrunk actual-to-forecast ratio.
+
+    ``ratio = ((actual + prior) / (forecast + prior)) ** weight``, clipped to [0.25, 4];
+    ``prior`` defaults to max(5, 10 % of the seen forecast) contacts, so a few stray
+    contacts on a quiet morning do not swing the afternoon; ``weight`` in [0, 1] is how
+    much of the morning's surprise persists (see :func:`intraday_weight`).
+    """
+    f, a = float(np.sum(fc_seen)), float(np.sum(actual_seen))
+    c = max(5.0, 0.1 * f) if prior is None else prior
+    ratio = float(np.clip(((a + c) / (f + c)) ** weight, 0.25, 4.0))
+    return np.asarray(fc_rest_of_day, dtype=float) * ratio
+
+
+def intraday_weight(actual: np.ndarray, fc: np.ndarray, spd: int, seen: int) -> float:
+    """How much of a morning's surprise carries into the rest of the day, from past days.
+
+    ``actual``/``fc`` cover whole days (validation weeks). With ``m``/``r`` the log
+    actual-to-forecast ratios (shrunk as in :func:`intraday_update`) of the first ``seen``
+    intervals and of the rest of each day, returns the least-squares slope of ``r`` on
+    ``m`` through the origin, clipped to [0, 1]: 0 when mornings say nothing about
+    afternoons (then the update does nothing), 1 when the whole day moves together.
+    """
+    a = np.asarray(actual, dtype=float).reshape(-1, spd)
+    f = np.asarray(fc, dtype=float).reshape(-1, spd)
+
+    def logratio(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        sx, sy = x.sum(axis=1), y.sum(axis=1)
+        c = np.maximum(5.0, 0.1 * sy)
+        return np.log((sx + c) / (sy + c))
+
+    m, r = logratio(a[:, :seen], f[:, :seen]), logratio(a[:, seen:], f[:, seen:])
+    den = float(np.sum(m * m))
+    return float(np.clip(np.sum(m * r) / den, 0.0, 1.0)) if den > 0 else 0.0
+
+
+def _wape(actual: np.ndarray, fc: np.ndarray) -> float:
+    s = float(np.sum(actual))
+    return float(np.sum(np.abs(actual - fc))) / s if s > 0 else float(np.sum(np.abs(fc)))
+
+
+def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks: int = 3,
+                   keep_all: bool = False) -> QueueForecast:
+    """Forecast one queue.
+
+    Parameters
+    ----------
+    q : QueueInput
+        The queue's history and horizon.
+    model : str | None
+        Fix the model (a name from :func:`candidate_names`); ``None`` chooses by the
+        validation WAPE. A ``+mkt`` name without market data falls back to the plain model.
+    validation_weeks : int
+        Weekly origins inside the history used for the choice and the dispersion.
+    keep_all : bool
+        Keep every candidate's forecast (for backtests).
+    """
+    spd, p = q.spd, 7 * q.spd
+    has_mkt = q.mult_hist is not None and q.mult_future is not None
+    names = candidate_names(has_mkt)
+    if model is not None:
+        if not has_mkt:
+            model = model.removesuffix(MKT)
+        if model not in names:
+            raise ValueError(f"model must be one of {names}, got {model!r}")
+    y_all = np.asarray(q.contacts, dtype=float)
+    cut_fit = len(y_all) - q.seen_today
+    y = y_all[:cut_fit]
+    mh = np.asarray(q.mult_hist, dtype=float) if has_mkt else None
+
+    # validation: weekly origins inside the history, one-week horizon
+    errs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {nm: [] for nm in names}
+    for v in range(1, validation_weeks + 1):
+        cut = cut_fit - v * p
+        if cut < 14 * spd:
+            break
+        act = y[cut:cut + p]
+        mf_val = None
+        if has_mkt:
+            mv = q.mult_valid
+            mf_val = mv[v - 1] if mv is not None and v <= len(mv) else mh[cut:cut + p]
+        fcs = _run_all(y[:cut], mh[:cut] if has_mkt else None, mf_val, spd, p, names)
+        for nm, f in fcs.items():
+            errs[nm].append((act, f))
+    wape = {nm: _wape(np.concatenate([a for a, _ in e]), np.concatenate([f for _, f in e]))
+            for nm, e in errs.items() if e}
+    if model is None:
+        model = min(wape, key=wape.get) if wape else ("mean4w" + MKT if has_mkt else "mean4w")
+
+    # final fit from the start of the current day
+    n = q.seen_today + q.n_future
+    mf = None
+    if has_mkt:
+        mf = np.concatenate([mh[cut_fit:], np.asarray(q.mult_future, dtype=float)])
+    keep = names if keep_all else [model]
+    fcs = _run_all(y, mh[:cut_fit] if has_mkt else None, mf, spd, n, keep)
+    if q.seen_today:
+        s, rest = q.seen_today, max(0, min(spd, n) - q.seen_today)
+        for nm, f in fcs.items():
+            e = errs.get(nm) or []
+            w = intraday_weight(np.concatenate([a for a, _ in e]),
+                                np.concatenate([f for _, f in e]), spd, s) if e else 0.0
+            f[s:s + rest] = intraday_update(f[:s], y_all[cut_fit:], f[s:s + rest], weight=w)
+            fcs[nm] = f[s:]
+
+    def phi_of(nm: str) -> float:
+        e = errs.get(nm) or []
+        if not e:
+            return 0.0
+        return nb_dispersion(np.concatenate([a for a, _ in e]), np.concatenate([f for _, f in e]))
+
+    aht = aht_forecast(q.aht_s, q.contacts, spd, q.n_future)
+    cands = {nm: (f, phi_of(nm)) for nm, f in fcs.items()} if keep_all else {}
+    return QueueForecast(q.channel, q.language, model, fcs[model], phi_of(model), aht,
+                         wape, cands)
