@@ -23,7 +23,7 @@ def make_company(root: Path) -> dict[str, Path]:
     agents.assign(unavailable="").to_csv(root / "small" / "agents.csv", index=False)
     scenario = load_scenario_dir(root / "small")
     store = root / "store.sqlite"
-    refresh(scenario.contacts, scenario.market, store, horizon_days=9, jobs=2, backtest_origins=0)
+    refresh(scenario.contacts, scenario.market, store, horizon_days=16, jobs=2, backtest_origins=0)
     write_sample(root / "other", seed=5, weeks=6, n_agents=30, languages=("en", "ru"),
                  volume_scale=0.1)
     return {"data": root / "small", "store": store, "other": root / "other"}

@@ -64,7 +64,7 @@ def test_overview_uses_the_stored_run(app, company):
     run = latest_run(company["store"])
     assert f"forecast run `{run.run_id}`" in app.caption[0].value
     fc = load_forecast(company["store"], run.run_id)
-    week = (fc["interval_start"] >= "2026-11-23") & (fc["interval_start"] < "2026-11-30")
+    week = (fc["interval_start"] >= "2026-11-30") & (fc["interval_start"] < "2026-12-07")
     assert number(metric(app, "Forecast contacts")) == pytest.approx(fc.loc[week, "contacts"].sum(),
                                                                      abs=0.5)
     outlook = app.dataframe[0].value
@@ -160,7 +160,7 @@ def test_display_time_zone_applies_everywhere_and_persists(app):
     app.selectbox(key="w:tz").set_value("Asia/Seoul").run()
     assert not app.exception
     assert "times in Asia/Seoul" in app.caption[0].value
-    assert "Mon 23 Nov 2026 KST" in app.caption[0].value  # 00:00 UTC is 09:00 in Seoul
+    assert "Mon 30 Nov 2026 KST" in app.caption[0].value  # the plan week, shown in Seoul time
     go(app, "forecast")
     assert "times in Asia/Seoul" in app.caption[0].value
     assert app.selectbox(key="w:tz").value == "Asia/Seoul"
