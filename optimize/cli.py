@@ -233,11 +233,25 @@ def _plan_window(scenario, start: dt.date | None, weeks: int | None) -> tuple[dt
     return t0.date(), (t1 - t0).days // 7
 
 
-def _schedule_outputs(result, forecast: pd.DataFrame, config, interval_s: int) -> dict[str, bytes]:
+def _schedule_outputs(result, forecast: pd.DataFrame, config, interval_s: int,
+                      start: dt.date, weeks: int) -> tuple[dict[str, bytes], pd.DataFrame]:
+    """Export tables, and coverage over the plan weeks only.
+
+    The padding around the plan (local shifts that spill over the UTC week) is left out of
+    coverage: the neighbouring weeks' shifts are not planned here, so their service there
+    would read as a false shortfall (and as a false backlog carried into the week).
+    """
     from optimize.export import activities_to_csv, coverage_to_csv, roster_to_csv, roster_to_ics
     from optimize.requirements import evaluate_staffing
 
-    coverage = evaluate_staffing(forecast, result.staffed, config, interval_s=interval_s)
+    t0 = pd.Timestamp(start, tz="UTC")
+    t1 = t0 + pd.Timedelta(weeks=weeks)
+
+    def in_plan(df: pd.DataFrame) -> pd.DataFrame:
+        return df[(df["interval_start"] >= t0) & (df["interval_start"] < t1)]
+
+    coverage = evaluate_staffing(in_plan(forecast), in_plan(result.staffed), config,
+                                 interval_s=interval_s)
     return {
         "roster.csv": roster_to_csv(result.roster),
         "activities.csv": activities_to_csv(result.activities),
@@ -291,7 +305,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
              time.perf_counter() - t0, result.objective, result.best_bound, 100 * result.gap)
     if result.status not in ("optimal", "feasible"):
         raise _conflict_error(result)
-    files, coverage = _schedule_outputs(result, fc, scenario.config, scenario.interval_s)
+    files, coverage = _schedule_outputs(result, fc, scenario.config, scenario.interval_s,
+                                        start, weeks)
     in_week = (req["interval_start"] >= plan_start) & (req["interval_start"] < plan_end)
     summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
                                requirements=req[in_week], result=result, coverage=coverage)
@@ -324,7 +339,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     if result.status not in ("optimal", "feasible"):
         raise _conflict_error(result)
     fc = req[["interval_start", "channel", "language", "contacts", "aht_s"]]
-    files, coverage = _schedule_outputs(result, fc, scenario.config, scenario.interval_s)
+    files, coverage = _schedule_outputs(result, fc, scenario.config, scenario.interval_s,
+                                        start, weeks)
     summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
                                requirements=req, result=result, coverage=coverage)
     for p in write_outputs(args.out, {**files, "summary.md": summary.encode("utf-8")}):
