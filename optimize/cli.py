@@ -235,23 +235,13 @@ def _plan_window(scenario, start: dt.date | None, weeks: int | None) -> tuple[dt
 
 def _schedule_outputs(result, forecast: pd.DataFrame, config, interval_s: int,
                       start: dt.date, weeks: int) -> tuple[dict[str, bytes], pd.DataFrame]:
-    """Export tables, and coverage over the plan weeks only.
-
-    The padding around the plan (local shifts that spill over the UTC week) is left out of
-    coverage: the neighbouring weeks' shifts are not planned here, so their service there
-    would read as a false shortfall (and as a false backlog carried into the week).
-    """
+    """Export tables, and coverage over the plan weeks only (see ``evaluate_staffing``)."""
     from optimize.export import activities_to_csv, coverage_to_csv, roster_to_csv, roster_to_ics
     from optimize.requirements import evaluate_staffing
 
     t0 = pd.Timestamp(start, tz="UTC")
-    t1 = t0 + pd.Timedelta(weeks=weeks)
-
-    def in_plan(df: pd.DataFrame) -> pd.DataFrame:
-        return df[(df["interval_start"] >= t0) & (df["interval_start"] < t1)]
-
-    coverage = evaluate_staffing(in_plan(forecast), in_plan(result.staffed), config,
-                                 interval_s=interval_s)
+    coverage = evaluate_staffing(forecast, result.staffed, config, interval_s=interval_s,
+                                 window=(t0, t0 + pd.Timedelta(weeks=weeks)))
     return {
         "roster.csv": roster_to_csv(result.roster),
         "activities.csv": activities_to_csv(result.activities),

@@ -311,14 +311,22 @@ def compute_requirements(forecast: pd.DataFrame, config: ScenarioConfig, *,
 
 
 def evaluate_staffing(forecast: pd.DataFrame, staffed: pd.DataFrame, config: ScenarioConfig, *,
-                      interval_s: int | None = None) -> pd.DataFrame:
+                      interval_s: int | None = None,
+                      window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> pd.DataFrame:
     """Coverage table: service at the scheduled staffing (the reverse calculation).
 
     ``staffed`` has ``interval_start, channel, language, scheduled_agents`` (heads on the
     schedule working that queue, not on break; missing rows mean 0). Productive agents
     are ``scheduled_agents * (1 - shrinkage)``; real-time metrics at fractional agents
-    are interpolated linearly between the neighbouring integers.
+    are interpolated linearly between the neighbouring integers. ``window = (start, end)``
+    evaluates only intervals in ``[start, end)``: use the plan's weeks, since the padding
+    around a plan has no planned neighbouring shifts and would show a false shortfall
+    (and seed a false email backlog into the week).
     """
+    if window is not None:
+        t0, t1 = (pd.Timestamp(t) for t in window)
+        forecast = forecast[(forecast["interval_start"] >= t0) & (forecast["interval_start"] < t1)]
+        staffed = staffed[(staffed["interval_start"] >= t0) & (staffed["interval_start"] < t1)]
     need = KEYS + ["scheduled_agents"]
     missing = [c for c in need if c not in staffed.columns]
     if missing:

@@ -185,3 +185,20 @@ def test_per_interval_shrinkage_and_missing_aht(forecast, req):
     # shrinkage changes heads on the schedule, never the productive requirement of other rows
     same = ~((out["channel"] == "chat") & (out["language"] == "en"))
     assert (out.loc[same, "required_agents"] == req.loc[same, "required_agents"]).all()
+
+
+def test_window_leaves_unplanned_padding_out(forecast, req):
+    # Staffed exactly to requirement on day 2 only: evaluated over day 2, email meets its
+    # window; over all four days the unstaffed days around it would show a false backlog.
+    t0 = pd.Timestamp("2026-12-08", tz="UTC")
+    t1 = t0 + pd.Timedelta(days=1)
+    day = req[(req["interval_start"] >= t0) & (req["interval_start"] < t1)]
+    staffed = day[["interval_start", "channel", "language"]].assign(
+        scheduled_agents=day["required_scheduled"])
+    cov = evaluate_staffing(forecast, staffed, CFG, window=(t0, t1))
+    assert len(cov) == len(day)
+    assert cov["interval_start"].between(t0, t1, inclusive="left").all()
+    email = cov[cov["channel"] == "email"]
+    assert (email["oldest_age_h"] <= CFG.channels["email"].response_window_h).all()
+    whole = evaluate_staffing(forecast, staffed, CFG)
+    assert whole.loc[whole["channel"] == "email", "oldest_age_h"].max() > 24

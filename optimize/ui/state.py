@@ -279,11 +279,12 @@ def stored_metrics(store: str, run_id: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Evaluating the schedule...", max_entries=4)
 def coverage(_forecast: pd.DataFrame, _staffed: pd.DataFrame, _config: ScenarioConfig,
-             key: tuple, interval_s: int) -> pd.DataFrame:
-    """Coverage of a built schedule (``key`` names the schedule and its inputs)."""
+             key: tuple, interval_s: int, window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame:
+    """Coverage of a built schedule over the plan ``window`` (``key`` names the schedule
+    and its inputs)."""
     from optimize.requirements import evaluate_staffing
 
-    return evaluate_staffing(_forecast, _staffed, _config, interval_s=interval_s)
+    return evaluate_staffing(_forecast, _staffed, _config, interval_s=interval_s, window=window)
 
 
 #: time zones offered in the sidebar (plus the scenario's and its agents' own)
