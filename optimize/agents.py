@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from forecast.inputs import Checked, parse_numbers, read_csv_text, row_problems
+from forecast.csvio import Checked, parse_numbers, read_csv_text, row_problems
 from forecast.validation import Problem, raise_if_any
 
 __all__ = ["AGENT_COLUMNS", "MAX_HOURS_WEEK", "check_agents", "load_agents"]
