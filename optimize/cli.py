@@ -12,17 +12,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
-import os
-import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from forecast.validation import InputError
+from optimize.export import write_outputs
 
 log = logging.getLogger("staffcast")
 
@@ -35,28 +33,6 @@ class UsageError(Exception):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
-    """Write ``files`` (name -> bytes) into ``out_dir`` atomically per file.
-
-    Everything is first written to a temporary directory beside ``out_dir``; only when all
-    files are written are they moved into place with :func:`os.replace`. A failure before
-    that leaves the previous contents of ``out_dir`` untouched.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".staffcast-", dir=out_dir.parent))
-    try:
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
-        written = []
-        for name in files:
-            target = out_dir / name
-            os.replace(tmp / name, target)
-            written.append(target)
-        return written
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _parse_ts(value: str, what: str) -> pd.Timestamp:

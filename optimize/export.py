@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["escape_cell", "table_to_csv", "roster_to_csv", "activities_to_csv", "coverage_to_csv",
+__all__ = ["write_outputs", "escape_cell", "table_to_csv", "roster_to_csv", "activities_to_csv", "coverage_to_csv",
            "roster_to_ics", "ics_uid"]
 
 ROSTER_COLUMNS = ("agent_id", "name", "timezone", "shift_date", "start_utc", "end_utc",
@@ -139,3 +144,25 @@ def roster_to_ics(roster: pd.DataFrame, *, stamp: dt.datetime | None = None) -> 
         ]
     lines.append("END:VCALENDAR")
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:
+    """Write ``files`` (name -> bytes) into ``out_dir`` atomically per file.
+
+    Everything is first written to a temporary directory beside ``out_dir``; only when all
+    files are written are they moved into place with :func:`os.replace`. A failure before
+    that leaves the previous contents of ``out_dir`` untouched.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".staffcast-", dir=out_dir.parent))
+    try:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+        written = []
+        for name in files:
+            target = out_dir / name
+            os.replace(tmp / name, target)
+            written.append(target)
+        return written
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

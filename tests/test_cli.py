@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from optimize.cli import build_parser, main, write_outputs
+from optimize.cli import build_parser, main
+from optimize.export import write_outputs
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
