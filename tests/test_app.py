@@ -67,7 +67,11 @@ def test_overview_uses_the_stored_run(app, company):
     week = (fc["interval_start"] >= "2026-11-30") & (fc["interval_start"] < "2026-12-07")
     assert number(metric(app, "Forecast contacts")) == pytest.approx(fc.loc[week, "contacts"].sum(),
                                                                      abs=0.5)
-    outlook = app.dataframe[0].value
+    live, later = app.dataframe[0].value, app.dataframe[1].value  # chat waits, reply times
+    assert sorted(live["channel"].unique()) == ["chat", "vip_chat"]
+    assert sorted(later["channel"].unique()) == ["email", "social"]
+    assert "wait_peak_s" in live and "reply_worst_h" in later and "wait_peak_s" not in later
+    outlook = pd.concat([live, later])
     assert sorted(outlook["language"].unique()) == ["en", "ko"]
     assert len(outlook) == 8  # 4 channels x 2 languages
 
@@ -133,7 +137,19 @@ def test_switch_scenario_by_upload_and_report_bad_files(app, company):
     assert not app.exception
     assert app.session_state["source"] == "sample"
     problems = app.dataframe[0].value
-    assert (problems["file"] == "agents.csv").any() and problems["line"].notna().any()
+    assert list(problems.columns) == ["file", "line", "column", "value", "problem"]
+    tz = problems[problems["column"] == "timezone"].iloc[0]
+    assert tz["file"] == "agents.csv" and tz["line"] >= 2 and "Mars/" in tz["value"]
+    assert "time zone" in tz["problem"]
+    assert "problem(s); nothing was changed" in app.error[0].value
+    # a file that is not what its name says is a problem too, not a crash
+    broken = [f if not f[0].startswith("contacts") else (f[0], b"\x00not a table\xff", f[2])
+              for f in files]
+    app.file_uploader(key="upload_files").set_value(broken).run()
+    app.button(key="validate_upload").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.session_state["source"] == "sample"
+    assert app.dataframe[0].value["file"].str.startswith("contacts").any()
     app.file_uploader(key="upload_files").set_value(files).run()
     app.button(key="validate_upload").click().run()
     assert not app.exception, [e.value for e in app.exception]

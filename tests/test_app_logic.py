@@ -17,6 +17,7 @@ from optimize.ui.insights import (
     accuracy_table,
     below_target,
     fairness,
+    plan_window_rows,
     response_outlook,
     volatility_ratio,
 )
@@ -225,6 +226,38 @@ def test_accuracy_table_pools_over_origins():
     assert out.loc["all queues", "snaive"] == pytest.approx(60 / 400)
 
 
+
+def test_accuracy_table_reads_the_summary_a_forecast_run_stores():
+    """A stored run keeps ``BacktestResult.summary`` (pooled ``wape`` and ``actual`` per
+    queue x candidate, plus ``*`` rows), without ``abs_error``."""
+    m = pd.DataFrame({"channel": ["chat", "chat", "email", "email", "*", "*"],
+                      "language": ["en", "en", "en", "en", "*", "*"],
+                      "candidate": ["ets", "snaive"] * 3,
+                      "wape": [0.05, 0.15, 0.2, 0.1, 0.08, 0.14],
+                      "actual": [400.0, 400.0, 100.0, 100.0, 500.0, 500.0]})
+    out = accuracy_table(m).set_index("channel")
+    assert out.loc["chat", "ets"] == pytest.approx(0.05)
+    assert out.loc["email", "snaive"] == pytest.approx(0.1)
+    assert out.loc["all queues", "ets"] == pytest.approx((20 + 20) / 500)
+    assert "*" not in out.index
+
+
+def test_plan_window_rows_drop_the_padding_around_the_plan():
+    start, end = pd.Timestamp("2026-11-30", tz="UTC"), pd.Timestamp("2026-12-07", tz="UTC")
+    t = pd.to_datetime(["2026-11-29T23:30Z", "2026-11-30T00:00Z", "2026-12-06T23:30Z",
+                        "2026-12-07T00:00Z"], utc=True)
+    unmet = pd.DataFrame({"channel": "chat", "language": "en", "interval_start": t,
+                          "required_scheduled": 3.0, "scheduled_agents": [0.0, 2.0, 1.0, 0.0],
+                          "shortfall": [3.0, 1.0, 2.0, 3.0]})
+    pen = pd.DataFrame({"name": ["understaffed(chat/en, 2026-11-29T23:30Z)",
+                                 "overstaffed(chat/ko, 2026-11-30T00:00Z)",
+                                 "fairness(nights)", "understaffed(chat/en, 2026-12-07T00:00Z)"],
+                        "kind": ["understaffed", "overstaffed", "fairness", "understaffed"],
+                        "cost": [3.0, 0.1, 5.0, 3.0]})
+    u, p = plan_window_rows(unmet, pen, start, end)
+    assert list(u["interval_start"]) == [t[2], t[1]]  # in the week, largest shortfall first
+    assert list(p["kind"]) == ["overstaffed", "fairness"]
+
 # ----------------------------------------------------------------------------- charts
 
 
@@ -243,6 +276,15 @@ def test_charts_build_valid_specs_in_the_chosen_zone():
                            "price": np.linspace(100, 90, 30)})
     spec = charts.market_chart(market, "UTC", above=seoul).to_dict()
     assert len(spec["vconcat"]) == 3 and spec["resolve"] == {"scale": {"x": "shared"}}
+    alone = charts.market_chart(market, "Asia/Seoul", domain=(
+        market["timestamp"].iloc[0], pd.Timestamp("2026-11-25", tz="UTC"))).to_dict()
+    assert alone["vconcat"][0]["encoding"]["x"]["scale"]["domain"] == [
+        "2026-11-20T09:00:00+00:00", "2026-11-25T09:00:00+00:00"]  # wall time in Seoul
+    cov = fc.assign(required_agents=2.0, required_scheduled=3.0, scheduled_agents=2.5)
+    spec = charts.coverage_chart(cov, "UTC", required="required_scheduled").to_dict()
+    rows = [r for d in spec["datasets"].values() for r in d]
+    assert {r["required_agents"] for r in rows} == {9.0}  # 3 queues x 3 heads, not 3 x 2
+    assert spec["layer"][0]["encoding"]["color"]["scale"]["domain"][1] == "required"
     acts = pd.DataFrame({"agent_id": ["A", "A"], "start_utc": fc["interval_start"][:2],
                          "end_utc": fc["interval_start"][1:3].to_numpy(),
                          "activity": ["work", "break"], "channel": ["chat", None],

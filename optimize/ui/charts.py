@@ -24,6 +24,8 @@ __all__ = [
 _AXIS = alt.Axis(format="%a %d %b %H:%M", labelAngle=0)
 _T = alt.X("t:T", title=None, scale=alt.Scale(type="utc"), axis=_AXIS)
 _FMT = "%a %Y-%m-%d %H:%M"
+#: y axes of stacked time charts take the same room, so their time axes line up
+_YAXIS = alt.Axis(minExtent=60)
 #: queue colours of the roster (breaks and meals are greys)
 _PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6",
             "#9d755d", "#eeca3b", "#2f4b7c", "#a05195", "#665191", "#d45087", "#003f5c")
@@ -48,7 +50,8 @@ def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, tz: str, *,
     fc = _timed(forecast, "interval_start", tz).assign(series="forecast")
     zoom = alt.selection_interval(bind="scales", encodings=["x"])
     band = alt.Chart(fc).mark_area(opacity=0.25, color="#4c78a8").encode(
-        x=_T, y=alt.Y("contacts_p10:Q", title="contacts per interval"), y2="contacts_p90:Q",
+        x=_T, y=alt.Y("contacts_p10:Q", title="contacts per interval", axis=_YAXIS),
+        y2="contacts_p90:Q",
         tooltip=[alt.Tooltip("t_label:N", title="time"),
                  alt.Tooltip("contacts_p10:Q", format=".1f", title="P10"),
                  alt.Tooltip("contacts_p90:Q", format=".1f", title="P90")])
@@ -61,28 +64,37 @@ def forecast_chart(history: pd.DataFrame, forecast: pd.DataFrame, tz: str, *,
                         legend=alt.Legend(orient="top", title=None)),
         tooltip=[alt.Tooltip("t_label:N", title="time"), "series:N",
                  alt.Tooltip("contacts:Q", format=".1f")])
-    return (band + lines).add_params(zoom).properties(title=title, height=280)
+    return (band + lines).add_params(zoom).properties(title=title, height=340)
 
 
 def market_chart(market: pd.DataFrame, tz: str, *, vol_window: int = 24,
-                 above: alt.TopLevelMixin | None = None) -> alt.VConcatChart:
+                 above: alt.TopLevelMixin | None = None,
+                 domain: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> alt.VConcatChart:
     """Market price and its rolling volatility (std of hourly log returns, ``vol_window``
     points, in %) as stacked panels under ``above`` (e.g. :func:`forecast_chart`), all
-    sharing one time axis."""
+    sharing one time axis; ``domain`` (UTC instants) fixes that axis's extent, to line the
+    panels up with a chart drawn separately (Streamlit cannot fit a stack holding a
+    layered chart to the page width)."""
     import numpy as np
 
     m = market.sort_values("timestamp").reset_index(drop=True)
     logret = np.log(m["price"].astype(float)).diff()
     m["volatility"] = logret.rolling(vol_window, min_periods=2).std() * 100.0
     m = _timed(m, "timestamp", tz)
-    base = alt.Chart(m).encode(x=_T, tooltip=[alt.Tooltip("t_label:N", title="time"),
+    x = _T
+    if domain is not None:
+        lo, hi = to_wall_time(pd.Series(list(domain)), tz)
+        x = alt.X("t:T", title=None, axis=_AXIS,
+                  scale=alt.Scale(type="utc", domain=[lo.isoformat(), hi.isoformat()]))
+    base = alt.Chart(m).encode(x=x, tooltip=[alt.Tooltip("t_label:N", title="time"),
                                               alt.Tooltip("price:Q", format=",.1f"),
                                               alt.Tooltip("volatility:Q", format=".2f")])
     price = base.mark_line(color="#f58518").encode(
-        y=alt.Y("price:Q", title="market price", scale=alt.Scale(zero=False))).properties(
+        y=alt.Y("price:Q", title="market price", scale=alt.Scale(zero=False), axis=_YAXIS)).properties(
         height=130)
     vol = base.mark_area(color="#e45756", opacity=0.6).encode(
-        y=alt.Y("volatility:Q", title=f"volatility % ({vol_window} h)")).properties(height=90)
+        y=alt.Y("volatility:Q", title=f"volatility % ({vol_window} h)", axis=_YAXIS)).properties(
+        height=90)
     panels = ([above] if above is not None else []) + [price, vol]
     return alt.vconcat(*panels).resolve_scale(x="shared")
 
@@ -124,20 +136,31 @@ def requirements_heatmap(requirements: pd.DataFrame, tz: str, *,
         height=max(160, 20 * n_queues))
 
 
-def coverage_chart(coverage: pd.DataFrame, tz: str, *, title: str = "") -> alt.Chart:
-    """Scheduled agents (area) against required agents (line) over time for one queue or
-    the sum of the queues given."""
+def coverage_chart(coverage: pd.DataFrame, tz: str, *, title: str = "",
+                   required: str = "required_agents") -> alt.Chart:
+    """Scheduled agents (area) against the requirement (line, column ``required``) over
+    time for one queue or the sum of the queues given.
+
+    ``scheduled_agents`` are heads on the schedule, so compare them with
+    ``required_scheduled`` (heads after shrinkage) when the table has it.
+    """
     s = coverage.groupby("interval_start", as_index=False)[
-        ["required_agents", "scheduled_agents"]].sum()
+        [required, "scheduled_agents"]].sum().rename(columns={required: "required_agents"})
     d = _timed(s, "interval_start", tz)
-    tip = [alt.Tooltip("t_label:N", title="time"), "required_agents:Q",
-           alt.Tooltip("scheduled_agents:Q", format=".1f")]
-    area = alt.Chart(d).mark_area(opacity=0.35, color="#54a24b", interpolate="step-after").encode(
-        x=_T, y=alt.Y("scheduled_agents:Q", title="agents"), tooltip=tip)
-    line = alt.Chart(d).mark_line(color="#e45756", interpolate="step-after").encode(
-        x=_T, y="required_agents:Q", tooltip=tip)
+    tip = [alt.Tooltip("t_label:N", title="time"),
+           alt.Tooltip("required_agents:Q", format=".1f", title="required"),
+           alt.Tooltip("scheduled_agents:Q", format=".1f", title="scheduled")]
+    legend = alt.Legend(orient="top", title=None)
+    series = alt.Color("series:N", legend=legend, scale=alt.Scale(
+        domain=["scheduled", "required"],
+        range=["#54a24b", "#e45756"]))
+    area = alt.Chart(d.assign(series="scheduled")).mark_area(
+        opacity=0.35, interpolate="step-after").encode(
+        x=_T, y=alt.Y("scheduled_agents:Q", title="agents"), color=series, tooltip=tip)
+    line = alt.Chart(d.assign(series="required")).mark_line(interpolate="step-after").encode(
+        x=_T, y="required_agents:Q", color=series, tooltip=tip)
     return (area + line).add_params(
-        alt.selection_interval(bind="scales", encodings=["x"])).properties(title=title, height=240)
+        alt.selection_interval(bind="scales", encodings=["x"])).properties(title=title, height=300)
 
 
 def roster_gantt(activities: pd.DataFrame, agents: pd.DataFrame, tz: str) -> alt.Chart:

@@ -6,6 +6,7 @@ import streamlit as st
 from forecast.validation import InputError, Problem
 from optimize.ui import state
 from optimize.ui.uploads import problems_table, read_uploads
+from optimize.ui.views import table_height
 
 st.title("Data")
 state.init_state()
@@ -19,6 +20,13 @@ def use(source: str, upload=None) -> None:
         del st.session_state[key]
 
 
+#: widths of the problem table: the problem text gets the room
+PROBLEM_COLUMNS = {"file": st.column_config.TextColumn("file", width="small"),
+                   "line": st.column_config.NumberColumn("line", width="small"),
+                   "column": st.column_config.TextColumn("column", width="small"),
+                   "value": st.column_config.TextColumn("value", width="small"),
+                   "problem": st.column_config.TextColumn("problem", width="large")}
+problems: list[Problem] = []
 left, right = st.columns([1, 1], gap="large")
 with left:
     st.subheader("Scenario in use")
@@ -46,20 +54,24 @@ with right:
                 problems = list(exc.problems)
             except Exception as exc:  # never crash on a user's file
                 problems = [Problem("upload", f"could not be read: {type(exc).__name__}: {exc}")]
-        if problems:
-            st.error(f"The upload has {len(problems)} problem(s); nothing was changed.")
-            st.dataframe(problems_table(problems), hide_index=True, width="stretch")
-        elif named:
+        if not problems and named:
             use("upload", named)
             st.success("Upload validated: it is now the scenario in use.")
             st.rerun()
+
+if problems:  # full width: the problem text is what the reader needs
+    st.error(f"The upload has {len(problems)} problem(s); nothing was changed. Fix them and "
+             "upload the files again.")
+    st.dataframe(problems_table(problems), hide_index=True, width="stretch",
+                 height=table_height(len(problems), 15), column_config=PROBLEM_COLUMNS)
 
 st.divider()
 try:
     scenario, key = state.current_scenario()
 except InputError as exc:
     st.error("The scenario in use cannot be read:")
-    st.dataframe(problems_table(exc.problems), hide_index=True, width="stretch")
+    st.dataframe(problems_table(exc.problems), hide_index=True, width="stretch",
+                 column_config=PROBLEM_COLUMNS)
     st.stop()
 
 contacts = scenario.contacts

@@ -38,11 +38,13 @@ if q != "all queues":
 hist = hist.groupby("interval_start", as_index=False)["contacts"].sum()
 band = shown.groupby("interval_start", as_index=False)[
     ["contacts", "contacts_p10", "contacts_p90"]].sum()
-chart = forecast_chart(hist, band, p.tz, title=f"Contacts per interval: {q}")
+st.altair_chart(forecast_chart(hist, band, p.tz, title=f"Contacts per interval: {q}"),
+                width="stretch")
 if p.scenario.market is not None:
     m = p.scenario.market
-    chart = market_chart(m[m["timestamp"] >= hist["interval_start"].min()], p.tz, above=chart)
-st.altair_chart(chart, width="stretch")
+    lo, hi = hist["interval_start"].min(), band["interval_start"].max()
+    st.altair_chart(market_chart(m[m["timestamp"] >= lo], p.tz, domain=(lo, hi)),
+                    width="stretch")
 st.caption("Below the contacts: the market price and its volatility up to the end of the "
            "history, on the same time axis; the forecast carries the chosen market scenario "
            "forward."

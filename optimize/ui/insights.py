@@ -14,7 +14,7 @@ import pandas as pd
 from optimize.config import LabourRules, ScenarioConfig
 
 __all__ = ["response_outlook", "below_target", "fairness", "target_text", "accuracy_table",
-           "volatility_ratio"]
+           "volatility_ratio", "plan_window_rows"]
 
 _KEYS = ["channel", "language"]
 
@@ -185,13 +185,16 @@ def fairness(roster: pd.DataFrame, labour: LabourRules) -> pd.DataFrame:
 def accuracy_table(metrics: pd.DataFrame) -> pd.DataFrame:
     """Backtest WAPE per queue (rows) and candidate model or baseline (columns).
 
-    ``metrics`` has one row per queue x candidate x origin with ``actual`` and
-    ``abs_error``; WAPE is pooled over origins (sum of absolute errors / sum of actuals).
-    An ``all queues`` row pools every queue.
+    ``metrics`` has one row per queue x candidate (x origin) with ``actual`` and either
+    ``abs_error`` (:attr:`BacktestResult.metrics`) or ``wape`` (the pooled summary a
+    forecast run stores, where ``abs_error = wape * actual``); WAPE is pooled over origins
+    (sum of absolute errors / sum of actuals). An ``all queues`` row pools every queue.
     """
     if metrics.empty:
         return pd.DataFrame()
     m = metrics[metrics["channel"] != "*"]
+    if "abs_error" not in m:
+        m = m.assign(abs_error=m["wape"] * m["actual"])
     g = m.groupby(["channel", "language", "candidate"])[["abs_error", "actual"]].sum()
     wape = (g["abs_error"] / g["actual"].where(g["actual"] > 0)).unstack("candidate")
     tot = m.groupby("candidate")[["abs_error", "actual"]].sum()
@@ -218,3 +221,23 @@ def volatility_ratio(market: pd.DataFrame, *, recent_h: int = 24, baseline_days:
     usual = float(roll[roll.index >= roll.index[-1] - pd.Timedelta(days=baseline_days)].median())
     recent = float(roll.iloc[-1])
     return (recent / usual if usual > 0 else float("nan")), recent, usual
+
+
+def plan_window_rows(unmet: pd.DataFrame, penalties: pd.DataFrame, start: pd.Timestamp,
+                     end: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The unmet intervals and penalties of a schedule that fall in the plan ``[start, end)``.
+
+    The schedule is built on requirements padded by a day on each side (agents' local days
+    reach past the week); no shift is planned for the padding, so its intervals are always
+    short and would be read as the plan's misses. Unmet rows are kept by ``interval_start``
+    (largest shortfall first); penalties by the UTC time in their name
+    (``understaffed(chat/en, 2026-11-30T08:00Z)``); penalties without a time are kept.
+    """
+    t = pd.to_datetime(unmet["interval_start"], utc=True)
+    kept = unmet[(t >= start) & (t < end)]
+    if "shortfall" in kept:
+        kept = kept.sort_values("shortfall", ascending=False, kind="stable")
+    stamp = pd.to_datetime(penalties["name"].astype(str).str.extract(
+        r"(\d{4}-\d\d-\d\dT\d\d:\d\dZ)", expand=False), utc=True, format="%Y-%m-%dT%H:%MZ")
+    inside = stamp.isna() | ((stamp >= start) & (stamp < end))
+    return kept.reset_index(drop=True), penalties[inside].reset_index(drop=True)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from optimize.ui import state
 from optimize.ui.insights import below_target, response_outlook, volatility_ratio
-from optimize.ui.views import outlook_columns, plan_caption, schedule_for
+from optimize.ui.views import outlook_columns, plan_caption, schedule_for, table_height
 
 p = state.plan()
 config = state.plan_config(p.scenario.config)
@@ -35,9 +35,10 @@ c[1].metric("Peak heads required", f"{per_interval.max():,.0f}",
             help="Most agents needed on the schedule at once (after shrinkage).")
 c[2].metric("Required hours", f"{per_interval.sum() * interval_h:,.0f} h",
             help="Agent hours on the schedule the forecast needs (breaks excluded).")
+capacity_h = p.scenario.agents["max_hours_week"].sum() * (p.end - p.start).days / 7
+required_h = per_interval.sum() * interval_h
 c[3].metric("Agents", f"{len(p.scenario.agents)}", help="Their contracts allow at most "
-            f"{p.scenario.agents['max_hours_week'].sum() * (p.end - p.start).days / 7:,.0f} paid "
-            "hours in the plan.")
+            f"{capacity_h:,.0f} paid hours in the plan.")
 if sched is not None:
     roster = sched["result"].roster
     c[4].metric("Scheduled paid hours", f"{roster['paid_hours'].sum():,.0f} h",
@@ -47,13 +48,31 @@ else:
 
 st.subheader("Response-time outlook: how long until support replies?")
 outlook = response_outlook(basis, config)
-st.dataframe(outlook, hide_index=True, width="stretch", column_config=outlook_columns(),
-             height=min(36 * (len(outlook) + 1) + 4, 1200))
-st.caption("Chat waits are the contact-weighted mean time to answer; *peak* is the busiest 10% "
-           "of the queue's intervals. Email and social reply times are the typical and worst "
-           "age of the oldest waiting contact.")
+live = outlook[outlook["kind"] == "realtime"]
+later = outlook[outlook["kind"] != "realtime"]
+st.markdown("**Live chat: expected wait for an agent**")
+st.dataframe(live[["channel", "language", "target", "contacts", "service_level",
+                   "wait_offpeak_s", "wait_peak_s", "abandon_rate"]],
+             hide_index=True, width="stretch", column_config=outlook_columns(),
+             height=table_height(len(live)))
+st.caption("Waits are the contact-weighted mean time to answer; *peak* is the busiest 10% of "
+           "the queue's intervals.")
+st.markdown("**Email and social: expected time to a reply**")
+st.dataframe(later[["channel", "language", "target", "contacts", "service_level",
+                    "reply_typical_h", "reply_worst_h"]],
+             hide_index=True, width="stretch", column_config=outlook_columns(),
+             height=table_height(len(later)))
+st.caption("Reply times are the typical and worst age of the oldest waiting contact; service "
+           "level is the share replied within the target.")
 
 st.subheader("Alerts")
+if required_h > capacity_h:
+    st.warning(f"Not enough contracted hours: the forecast needs {required_h:,.0f} agent hours on "
+               f"duty (breaks excluded), the agents' contracts allow at most {capacity_h:,.0f} "
+               f"paid hours ({required_h - capacity_h:,.0f} h short before breaks and leave). "
+               "Some queues will miss their targets whatever the schedule: add agents or "
+               "overtime, deflect contacts, or relax targets on the Staffing page.",
+               icon=":material/group_add:")
 misses = below_target(basis, config)
 if misses.empty:
     st.success("Every queue meets its service target in every interval.")
@@ -63,7 +82,9 @@ else:
                  .sort_values("intervals", ascending=False))
     per_queue["first"] = per_queue["first"].dt.tz_convert(p.tz).dt.strftime("%a %d %b %H:%M")
     st.warning(f"{len(misses)} interval x queue rows below target in {len(per_queue)} queue(s).")
-    st.dataframe(per_queue, hide_index=True, width="stretch")
+    st.dataframe(per_queue, hide_index=True, width="stretch", height=table_height(len(per_queue), 12),
+                 column_config={"intervals": st.column_config.NumberColumn(
+                     "intervals below target", help="Half-hour intervals of the plan week.")})
 if p.scenario.market is not None:
     ratio, recent, usual = volatility_ratio(p.scenario.market)
     if ratio >= 1.5:

@@ -5,9 +5,9 @@ import streamlit as st
 
 from optimize.ui import state
 from optimize.ui.charts import coverage_chart, roster_gantt
-from optimize.ui.insights import fairness
+from optimize.ui.insights import fairness, plan_window_rows
 from optimize.ui.runner import run_schedule
-from optimize.ui.views import local, plan_caption, schedule_for, schedule_key
+from optimize.ui.views import local, plan_caption, schedule_for, schedule_key, table_height
 
 MAX_GANTT = 40  # agents drawn in the roster chart at once
 
@@ -97,27 +97,37 @@ with tab_roster:
 with tab_cov:
     cov = sched["coverage"]
     cov = cov[(cov["interval_start"] >= p.start) & (cov["interval_start"] < p.end)]
+    heads = state.requirements(p, sched["config"])[
+        ["interval_start", "channel", "language", "required_scheduled"]]
+    cov = cov.merge(heads, on=["interval_start", "channel", "language"], how="left")
     queues = ["all queues"] + [f"{c}/{lang}" for c, lang in
                                p.scenario.queues.itertuples(index=False)]
     q = st.selectbox("Queue", queues, key="cov_queue")
     part = cov if q == "all queues" else cov[
         (cov["channel"] + "/" + cov["language"]) == q]
-    st.altair_chart(coverage_chart(part, p.tz, title=f"Scheduled vs required: {q}"),
-                    width="stretch")
+    st.altair_chart(coverage_chart(part, p.tz, title=f"Heads on the schedule vs required: {q}",
+                                   required="required_scheduled"), width="stretch")
+    st.caption("Both in heads on the schedule (agents on duty, not on break): the requirement "
+               "includes shrinkage (paid time not available for contacts), as on the Staffing "
+               "page.")
 
 with tab_unmet:
-    unmet = res.unmet.copy()
-    st.markdown(f"**{len(unmet)} interval x queue rows short of the requirement.**")
+    unmet, pen = plan_window_rows(res.unmet, res.penalties, p.start, p.end)
+    st.markdown(f"**{len(unmet)} interval x queue rows of the plan week short of the "
+                "requirement** (largest shortfall first; heads on the schedule).")
     if len(unmet):
         unmet["interval_start"] = unmet["interval_start"].map(lambda t: local(t, p.tz))
-        st.dataframe(unmet, hide_index=True, width="stretch", height=240)
+        st.dataframe(unmet.round(1), hide_index=True, width="stretch", height=240,
+                     column_config={"interval_start": "interval", "required_scheduled": "required",
+                                    "scheduled_agents": "scheduled"})
     st.markdown("**Where the plan bends** (penalties in cost units: one head short for one "
                 "interval on a priority-1 queue)")
-    pen = res.penalties
     if len(pen):
         by_kind = pen.groupby("kind", as_index=False)["cost"].agg(["sum", "count"]).sort_values(
             "sum", ascending=False)
-        st.dataframe(by_kind.round(1), hide_index=True, width="stretch")
+        st.dataframe(by_kind.round(1), hide_index=True, width="stretch",
+                     height=table_height(len(by_kind)),
+                     column_config={"sum": "total cost", "count": "times"})
         st.dataframe(pen.sort_values("cost", ascending=False).head(200), hide_index=True,
                      width="stretch", height=240)
     else:

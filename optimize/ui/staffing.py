@@ -5,7 +5,7 @@ import streamlit as st
 
 from optimize.ui import state
 from optimize.ui.charts import requirements_heatmap
-from optimize.ui.views import plan_caption
+from optimize.ui.views import plan_caption, table_height
 
 p = state.plan()
 base_config = p.scenario.config
@@ -64,7 +64,7 @@ with st.expander("Deflection: inquiries the help centre or chatbot resolves firs
     queues["deflected %"] = [100.0 * defl.get((c, lang), 0.0)
                              for c, lang in zip(queues["channel"], queues["language"], strict=True)]
     edited = st.data_editor(
-        queues, key="w:deflection", hide_index=True, width="stretch", height=220,
+        queues, key="w:deflection", hide_index=True, width="stretch", height=table_height(8),
         disabled=["channel", "language"],
         column_config={"deflected %": st.column_config.NumberColumn(
             min_value=0.0, max_value=95.0, step=1.0, format="%.0f%%")})
@@ -109,7 +109,7 @@ for col in ("hours", "hours_baseline"):
 per_q["hours_change"] = per_q["hours"] - per_q["hours_baseline"]
 st.dataframe(per_q[["channel", "language", "contacts", "contacts_baseline", "hours",
                     "hours_baseline", "hours_change", "peak"]].round(1),
-             hide_index=True, width="stretch", column_config={
+             hide_index=True, width="stretch", height=table_height(len(per_q)), column_config={
                  "contacts_baseline": "contacts (as configured)", "hours": "hours on schedule",
                  "hours_baseline": "hours (as configured)", "hours_change": "change (h)",
                  "peak": "peak heads"})

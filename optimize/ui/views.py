@@ -10,13 +10,20 @@ from optimize.config import ScenarioConfig
 from optimize.ui import state
 from optimize.ui.whatif import apply_deflection
 
-__all__ = ["plan_caption", "outlook_columns", "schedule_key", "schedule_for", "local"]
+__all__ = ["plan_caption", "outlook_columns", "schedule_key", "schedule_for", "local",
+           "table_height"]
 
 
 def local(ts, tz: str, fmt: str = "%a %d %b %Y %H:%M") -> str:
     """``ts`` (tz-aware) as text in ``tz``, with the zone's abbreviation."""
     t = ts.tz_convert(tz)
     return f"{t.strftime(fmt)} {t.tzname()}"
+
+
+def table_height(rows: int, max_rows: int = 40) -> int:
+    """Pixel height of an ``st.dataframe`` showing ``rows`` rows (at most ``max_rows``)
+    without an empty filler row."""
+    return 35 * (min(rows, max_rows) + 1) + 3
 
 
 def plan_caption(p: state.Plan) -> str:
@@ -36,6 +43,7 @@ def outlook_columns() -> dict[str, Any]:
     """Column formats of the response-time outlook table."""
     n = st.column_config.NumberColumn
     return {
+        "target": st.column_config.TextColumn("target"),
         "contacts": n("contacts", format="%.0f"),
         "service_level": n("service level", format="percent"),
         "wait_offpeak_s": n("wait off-peak (s)", format="%.0f"),
