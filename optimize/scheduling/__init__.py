@@ -1,8 +1,10 @@
-"""Multilingual shift scheduling on OR-Tools CP-SAT (issue 5).
+"""Multilingual shift scheduling on OR-Tools (issue 5).
 
 ``build_schedule(requirements, agents, config, start=...)`` returns a
-:class:`ScheduleResult`: roster, activities, scheduled heads per queue, objective, bound
-and gap, unmet intervals, named penalties, and the rule conflicts when infeasible.
+:class:`ScheduleResult`: roster, activities, scheduled heads per queue, objective, proven
+bound and gap (strategy: :mod:`optimize.scheduling.search`; CP-SAT, MathOpt/GLOP and a
+Lagrangian bound), unmet intervals, named penalties, and the rule conflicts when
+infeasible.
 """
 
 from optimize.scheduling.schedule import ScheduleResult, build_schedule

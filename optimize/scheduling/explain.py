@@ -69,6 +69,9 @@ def check_agent(cand: pd.DataFrame, agent: pd.Series, config: ScenarioConfig, ca
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_time_in_seconds = 2.0
+    # one agent's week is small: presolve costs more than it saves (measured 3x faster
+    # with the same optima on the sample company's agents)
+    solver.parameters.cp_model_presolve = False
     status = solver.solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return AgentCheck(True, np.array([solver.boolean_value(v) for v in x], dtype=bool), "")

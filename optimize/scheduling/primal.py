@@ -1,0 +1,147 @@
+"""Primal heuristics: a marginal-cost greedy with block coordinate descent over agents.
+
+Each agent's week is chosen by solving its hard rules alone
+(:func:`~optimize.scheduling.explain.check_agent`) while maximising the penalty its
+presence removes: for every interval the agent could work, the drop in the convex
+under-staffing cost (:func:`~optimize.scheduling.model.shortfall_cost`, all segments)
+of the best of its queues given everyone else's presence, less the over-staffing cost of
+the part nobody needs. Its presence is then taken off that queue's residual. Later passes
+take each agent's week out and re-choose it against all the others (block coordinate
+descent), so the first agents' choices are revisited once the rest are placed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import pandas as pd
+
+from optimize.config import ScenarioConfig
+from optimize.scheduling.explain import check_agent
+from optimize.scheduling.inputs import Queues, SkillGroups
+from optimize.scheduling.model import FAIRNESS_COST, IDLE_COST, shortfall_cost
+
+__all__ = ["greedy_weeks", "fairness_terms", "VALUE_RESOLUTION"]
+
+log = logging.getLogger(__name__)
+
+VALUE_RESOLUTION = 100  # integer objective units per cost unit in the per-agent solves
+
+
+def _gains(residual: np.ndarray, required: np.ndarray, priority: np.ndarray,
+           skills: np.ndarray, t: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Cost removed by ``p`` heads at intervals ``t`` on each of ``skills`` (skills x terms)."""
+    res = residual[skills][:, t]
+    req = required[skills][:, t]
+    pr = priority[skills, None]
+    before = shortfall_cost(res, req, pr)
+    after = shortfall_cost(res - p[None, :], req, pr)
+    idle = IDLE_COST * np.clip(p[None, :] - np.clip(res, 0.0, None), 0.0, None)
+    return before - after - idle
+
+
+def greedy_weeks(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
+                 groups: SkillGroups, queues: Queues, config: ScenarioConfig, carries: list,
+                 n_days: int, first_day: pd.Timestamp, seed: int, passes: int = 1,
+                 deadline: float = np.inf, start: np.ndarray | None = None,
+                 alloc: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+    """A legal week per agent (bool per ``cand`` row) and the named rule conflicts.
+
+    ``terms`` are the :func:`~optimize.scheduling.model.coverage_terms` of ``cand``;
+    passes after the first stop early at ``deadline`` (a ``time.perf_counter`` value).
+    With ``start`` (a legal week per agent) and its allocation ``alloc`` (tenths, groups x
+    queues x intervals), every pass re-chooses weeks starting from that schedule, each
+    agent holding its share of its group's allocation.
+    """
+    by_agent = terms.groupby(cand["agent"].to_numpy()[terms["cand"].to_numpy()]).indices
+    residual = queues.required.copy()
+    hint = np.zeros(len(cand), dtype=bool)
+    conflicts: dict[int, str] = {}
+    taken: dict[int, tuple] = {}
+    if start is not None and alloc is not None:
+        hint, residual, taken = _from_schedule(start, alloc, terms, cand, groups, queues)
+    order = np.argsort([len(groups.skills[g]) for g in groups.of_agent], kind="stable")
+    rows_of = cand.groupby("agent", sort=True).indices
+    for n_pass in range(passes):
+        if (n_pass or start is not None) and time.perf_counter() > deadline:
+            break
+        for a in order:
+            rows = rows_of.get(a)
+            if rows is None or a in conflicts:
+                continue
+            if (n_pass or start is not None) and time.perf_counter() > deadline:
+                break
+            if a in taken:
+                np.add.at(residual, taken[a][:2], taken[a][2])
+            skills = np.asarray(groups.skills[groups.of_agent[a]], dtype=int)
+            mine = terms.iloc[by_agent.get(a, np.zeros(0, dtype=int))]
+            value = np.zeros(len(rows))
+            t = mine["t"].to_numpy()
+            p = mine["tenths"].to_numpy() / 10.0
+            gain = np.zeros((0, len(t)))
+            if len(skills) and len(mine):
+                gain = _gains(residual, queues.required, queues.priority, skills, t, p)
+                value = np.bincount(mine["cand"].to_numpy() - rows[0],
+                                    weights=gain.max(axis=0), minlength=len(rows))
+            chk = check_agent(cand.iloc[rows], agents.iloc[a], config, carries[a], n_days,
+                              first_day, seed, value=np.rint(value * VALUE_RESOLUTION))
+            if not chk.feasible:
+                conflicts[a] = chk.conflict
+                continue
+            hint[rows] = chk.worked
+            if len(skills) and len(mine):
+                on = chk.worked[mine["cand"].to_numpy() - rows[0]]
+                best = skills[np.argmax(gain[:, on], axis=0)]
+                np.subtract.at(residual, (best, t[on]), p[on])
+                taken[a] = (best, t[on], p[on])
+        if conflicts:
+            break
+        log.info("greedy pass %d done", n_pass + 1)
+    return hint, sorted(conflicts.values())
+
+
+def _from_schedule(start: np.ndarray, alloc: np.ndarray, terms: pd.DataFrame,
+                   cand: pd.DataFrame, groups: SkillGroups,
+                   queues: Queues) -> tuple[np.ndarray, np.ndarray, dict[int, tuple]]:
+    """Residual requirement and each agent's pro-rata share of its group's allocation."""
+    on = start[terms["cand"].to_numpy()]
+    g, t = terms["g"].to_numpy()[on], terms["t"].to_numpy()[on]
+    tenths = terms["tenths"].to_numpy()[on].astype(float)
+    agent = cand["agent"].to_numpy()[terms["cand"].to_numpy()[on]]
+    cap = np.zeros(alloc.shape[::2])
+    np.add.at(cap, (g, t), tenths)
+    residual = queues.required - alloc.sum(axis=0) / 10.0
+    share = tenths / np.where(cap[g, t] > 0, cap[g, t], 1.0)
+    taken: dict[int, tuple] = {}
+    for a, idx in pd.Series(np.arange(len(agent))).groupby(agent).indices.items():
+        skills = np.asarray(groups.skills[g[idx[0]]], dtype=int)
+        if not len(skills):
+            continue
+        qq = np.repeat(skills, len(idx))
+        tt = np.tile(t[idx], len(skills))
+        amount = (alloc[g[idx[0]]][skills][:, t[idx]] * share[idx][None, :] / 10.0).ravel()
+        taken[int(a)] = (qq, tt, amount)
+    return start.copy(), residual, taken
+
+
+def fairness_terms(shifts: pd.DataFrame, agents: pd.DataFrame, n_days: int,
+                    first_day: pd.Timestamp) -> list[tuple[str, str, float]]:
+    """Spread of night / weekend shifts per language team and week, costed."""
+    team = agents["languages"].map(lambda langs: langs[0] if len(langs) else "")
+    out = []
+    for kind in ("night", "weekend"):
+        for wk in range(n_days // 7):
+            mine = shifts[(shifts["day"] // 7 == wk) & shifts[kind]]
+            counts = np.bincount(mine["agent"], minlength=len(agents))
+            for lang, members in team.groupby(team).groups.items():
+                if len(members) < 2:
+                    continue
+                c = counts[np.asarray(members)]
+                spread = int(c.max() - c.min())
+                if spread:
+                    week = (first_day + pd.Timedelta(days=7 * wk)).date().isoformat()
+                    out.append((f"fair_{kind}(team {lang}, week of {week})", "fairness",
+                                FAIRNESS_COST * spread))
+    return out

@@ -1,0 +1,138 @@
+"""The solve strategy: greedy weeks, CP-SAT on small models, exact allocation, proven bound.
+
+1. :func:`~optimize.scheduling.primal.greedy_weeks` gives every agent a legal week (and
+   names the agents whose rules conflict).
+2. Small models (at most ``CPSAT_MAX_CANDIDATES`` candidate shifts) go to CP-SAT with that
+   week as a complete hint, which usually proves optimality. Larger ones, where CP-SAT
+   spends its time in presolve and never moves the shifts (measured on the sample
+   company), get more coordinate-descent passes of the greedy instead, the last one
+   holding each agent's share of the exact allocation (step 3).
+3. For the chosen shifts, the queue allocation is re-solved exactly as an LP
+   (:func:`~optimize.scheduling.relax.allocate`); the objective reported is that
+   allocation's cost plus the fairness terms, i.e. the model's objective at a feasible
+   point of the model.
+4. The bound is the best of CP-SAT's and the Lagrangian bound of
+   :mod:`optimize.scheduling.lagrange`, started from the allocation's dual prices.
+
+Objective, bound and gap are in the model's cost units; ``gap = (objective - bound) /
+objective`` (:func:`~optimize.scheduling.solve.relative_gap`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from optimize.config import ScenarioConfig
+from optimize.scheduling.inputs import Grid, Queues, SkillGroups
+from optimize.scheduling.lagrange import improve_bound, make_dual
+from optimize.scheduling.model import add_full_hint, build_model, coverage_terms
+from optimize.scheduling.primal import fairness_terms, greedy_weeks
+from optimize.scheduling.relax import allocate
+from optimize.scheduling.solve import ProgressInfo, Solved, relative_gap, solve_built
+
+__all__ = ["CPSAT_MAX_CANDIDATES", "GREEDY_PASSES", "POLISH_PASSES", "search"]
+
+log = logging.getLogger(__name__)
+
+CPSAT_MAX_CANDIDATES = 6000  # above this, CP-SAT's presolve alone eats the time budget
+GREEDY_PASSES = 2  # greedy + coordinate-descent passes on large models
+POLISH_PASSES = 1  # then passes holding the exact allocation's shares, if time allows
+BOUND_ITERATIONS = 4000  # subgradient steps at most
+
+
+def _supply(worked: np.ndarray, terms: pd.DataFrame, n_groups: int, n_t: int) -> np.ndarray:
+    on = worked[terms["cand"].to_numpy()]
+    cap = np.zeros((n_groups, n_t))
+    np.add.at(cap, (terms["g"].to_numpy()[on], terms["t"].to_numpy()[on]),
+              terms["tenths"].to_numpy()[on])
+    return cap
+
+
+def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, queues: Queues,
+           grid: Grid, config: ScenarioConfig, carries: list, n_days: int,
+           first_day: pd.Timestamp, *, time_limit_s: float, seed: int, workers: int,
+           progress: Callable[[ProgressInfo], None] | None,
+           clock: float) -> tuple[Solved | None, pd.DataFrame, list[str]]:
+    """Solve; return (solution or None when infeasible, the model's candidates, conflicts).
+
+    ``clock`` is the ``time.perf_counter()`` value the time limit counts from.
+    """
+    deadline = clock + 0.8 * time_limit_s  # the rest: breaks, activities, tables
+    keep = ~cand_all["unavailable"].to_numpy()
+    cand = cand_all[keep].reset_index(drop=True)
+    small = len(cand) <= CPSAT_MAX_CANDIDATES
+    terms_all = coverage_terms(cand_all, config, grid, groups.of_agent)
+    hint_all, conflicts = greedy_weeks(cand_all, terms_all, agents, groups, queues, config,
+                                       carries, n_days, first_day, seed,
+                                       passes=1 if small else GREEDY_PASSES,
+                                       deadline=deadline - 0.35 * time_limit_s)
+    if conflicts:
+        return None, cand, conflicts
+    new_index = np.cumsum(keep) - 1
+    terms = terms_all[keep[terms_all["cand"].to_numpy()]].copy()
+    terms["cand"] = new_index[terms["cand"].to_numpy()]
+    worked = hint_all[keep]
+    shape = (groups.n, len(queues.channel), grid.n)
+    solved = None
+    if small:
+        built = build_model(cand_all, agents, groups, queues, grid, config, carries, n_days,
+                            first_day)
+        add_full_hint(built, worked, groups, queues.priority)
+        budget = max(1.0, 0.7 * (deadline - time.perf_counter()))
+        solved = solve_built(built, shape, time_limit_s=budget, seed=seed, workers=workers,
+                             progress=progress, log_search=log.isEnabledFor(logging.DEBUG))
+        if solved.worked.size == 0:
+            return solved, cand, []
+        worked = solved.worked
+
+    found = allocate(_supply(worked, terms, groups.n, grid.n), groups, queues)
+    for _ in range(0 if small else POLISH_PASSES):
+        if time.perf_counter() > deadline - 0.5 * time_limit_s:
+            break
+        start = np.zeros(len(cand_all), dtype=bool)
+        start[np.flatnonzero(keep)[worked]] = True
+        again, _ = greedy_weeks(cand_all, terms_all, agents, groups, queues, config, carries,
+                                n_days, first_day, seed, passes=1,
+                                deadline=deadline - 0.4 * time_limit_s,
+                                start=start, alloc=found.alloc)
+        polished = allocate(_supply(again[keep], terms, groups.n, grid.n), groups, queues)
+        if polished.objective >= found.objective - 1e-9:
+            break
+        worked, found = again[keep], polished
+    fair = sum(c for _, _, c in fairness_terms(cand[worked].reset_index(drop=True), agents,
+                                               n_days, first_day))
+    objective = found.objective + fair
+    count = 1
+    if solved is not None and solved.objective <= objective + 1e-6:
+        alloc, idle, objective, bound = solved.alloc, solved.idle, solved.objective, \
+            solved.best_bound
+    else:
+        alloc, idle = found.alloc, found.idle
+        bound = solved.best_bound if solved is not None else 0.0
+        if progress is not None:
+            progress(ProgressInfo(time.perf_counter() - clock, objective, bound,
+                                  relative_gap(objective, bound), count, time_limit_s))
+    status = solved.status if solved is not None else "feasible"
+    if status != "optimal":
+        dual = make_dual(cand, terms, agents, groups, queues, config, carries, n_days)
+        lagr, _ = improve_bound(dual, found.price.ravel(), found.objective,
+                                max(0.5, deadline - time.perf_counter()), BOUND_ITERATIONS,
+                                theta0=2.0, patience=50)
+        if lagr > objective + 1e-6 * max(1.0, objective):
+            log.warning("Lagrangian bound %.4f above the objective %.4f: ignored", lagr,
+                        objective)
+        elif lagr > bound:
+            bound = min(lagr, objective)
+            if progress is not None:
+                progress(ProgressInfo(time.perf_counter() - clock, objective, bound,
+                                      relative_gap(objective, bound), count, time_limit_s))
+    gap = 0.0 if status == "optimal" else relative_gap(objective, bound)
+    if gap <= 1e-9 and status == "feasible":
+        status = "optimal"
+    return (Solved(status, worked, alloc, idle, objective, bound, gap,
+                   time.perf_counter() - clock), cand, [])
