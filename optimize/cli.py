@@ -262,6 +262,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     req = compute_requirements(fc, scenario.config, interval_s=scenario.interval_s,
                                quantile=args.quantile)
     log.info("requirements for %d interval x queue rows in %.2f s", len(req), time.perf_counter() - t0)
+    # Requirements are computed over the padded window (the email backlog needs the day
+    # before), but the schedule answers only for the plan weeks: shortfall on the padding,
+    # which belongs to unplanned neighbouring weeks, would inflate the objective and hide
+    # the real gap.
+    req = req[(req["interval_start"] >= plan_start) & (req["interval_start"] < plan_end)]
+    req = req.reset_index(drop=True)
 
     t0 = time.perf_counter()
     result = build_schedule(req, scenario.agents, scenario.config, start=start, weeks=weeks,
@@ -273,9 +279,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise _conflict_error(result)
     files, coverage = _schedule_outputs(result, fc, scenario.config, scenario.interval_s,
                                         start, weeks)
-    in_week = (req["interval_start"] >= plan_start) & (req["interval_start"] < plan_end)
     summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
-                               requirements=req[in_week], result=result, coverage=coverage)
+                               requirements=req, result=result, coverage=coverage)
     files = {"forecast.csv": _csv(fc), "requirements.csv": _csv(req), **files,
              "summary.md": summary.encode("utf-8")}
     written = write_outputs(args.out, files)

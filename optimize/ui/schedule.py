@@ -21,7 +21,7 @@ limit = c1.number_input("Solver time limit (s)", 5, 600, 30, 5, key="time_limit"
                         help="The solver stops at this limit with the best schedule found.")
 seed = c2.number_input("Random seed", 0, 10_000, 0, key="seed")
 if c3.button("Build schedule", type="primary", key="build"):
-    req = state.requirements(p, config, whole=True)  # agents' local days reach past the week
+    req = state.requirements(p, config)  # the plan weeks: padding shortfall is not this plan's
     pad = pd.Timedelta(days=1)
     req = req[(req["interval_start"] >= p.start - pad) & (req["interval_start"] < p.end + pad)]
     run_schedule(req, p, config, key=schedule_key(p, config), time_limit_s=float(limit),

@@ -246,16 +246,15 @@ def forecast_key(p: Plan) -> tuple:
 
 
 def requirements(p: Plan, config: ScenarioConfig, *, quantile: str | None = None,
-                 deflection: dict | None = None, whole: bool = False) -> pd.DataFrame:
-    """Requirements of the plan window (``whole=True``: the whole forecast) under
-    ``config``, staffing to ``quantile`` after ``deflection`` (session values by default)."""
+                 deflection: dict | None = None) -> pd.DataFrame:
+    """Requirements of the plan window under ``config``, staffing to ``quantile`` after
+    ``deflection`` (session values by default); computed over the whole (padded) forecast
+    so that the email backlog entering the week is known."""
     quantile = st.session_state["quantile"] if quantile is None else quantile
     deflection = st.session_state["deflection"] if deflection is None else deflection
     defl = tuple(sorted((k, float(v)) for k, v in deflection.items() if v))
     req = _requirements(p.forecast, forecast_key(p), config, repr(config),
                         p.scenario.interval_s, quantile, defl)
-    if whole:
-        return req
     t = req["interval_start"]
     return req[(t >= p.start) & (t < p.end)].reset_index(drop=True)
 
