@@ -17,11 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import signal
 
 __all__ = [
     "Shock",
     "SCENARIOS",
     "LAG_BUCKETS_H",
+    "decay_kernel",
     "grid_returns",
     "volatility_features",
     "daily_realised_vol",
@@ -108,6 +110,21 @@ def _lag_sum(x: np.ndarray, a: int, b: int) -> np.ndarray:
     hi = np.clip(t - a + 1, 0, n)
     lo = np.clip(t - b + 1, 0, n)
     return cs[..., hi] - cs[..., lo]
+
+
+def decay_kernel(x: np.ndarray, half_life: float) -> np.ndarray:
+    """Exponentially decaying sum ``k[t] = sum_j (1 - a) a**j x[t - j]`` along the last axis.
+
+    ``a = 0.5 ** (1 / half_life)`` (``half_life`` in steps, > 0), so a unit impulse decays
+    to half its response after ``half_life`` steps and the weights sum to one. A building
+    block for lag-and-decay responses (with ``fit_market_effect(..., choose_one=...)`` the
+    half-life can be chosen per channel); not among the default features, see
+    ``docs/forecasting.md``.
+    """
+    if not half_life > 0:
+        raise ValueError(f"half_life must be > 0, got {half_life!r}")
+    a = 0.5 ** (1.0 / half_life)
+    return signal.lfilter([1.0 - a], [1.0, -a], np.asarray(x, dtype=float), axis=-1)
 
 
 def volatility_features(r: np.ndarray, steps_per_hour: float,

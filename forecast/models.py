@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,7 +51,8 @@ def _null_effect(n_features: int) -> MarketEffect:
 
 
 def fit_market_effect(y: np.ndarray, X: np.ndarray, period: int, *,
-                      weeks: int = 4, min_gain: float = 0.002) -> MarketEffect:
+                      weeks: int = 4, min_gain: float = 0.002,
+                      choose_one: Sequence[int] = (), backfit: int = 1) -> MarketEffect:
     """Estimate the volatility effect on a channel's volume (Poisson GLM with offset).
 
     Parameters
@@ -66,37 +68,74 @@ def fit_market_effect(y: np.ndarray, X: np.ndarray, period: int, *,
     min_gain : float
         Keep the effect only if it explains at least this share of the null deviance;
         otherwise return a null effect (multiplier 1), so unrelated markets do no harm.
+    choose_one : sequence of int
+        A group of alternative columns (e.g. decay kernels of different half-lives): the
+        GLM is fitted with each of them in turn (plus every column outside the group) and
+        the one with the lowest deviance is kept (profile likelihood); the others get a
+        zero coefficient. Empty: every column is used.
+    backfit : int
+        Refits with the offset taken from the history deflated by the previous fit's
+        multiplier. The offset's past weeks hold surges of their own (and their noise),
+        which attenuates the effect when they are left in; 0 fits once.
     """
     y = np.asarray(y, dtype=float)
     n, k = X.shape
     if n <= (weeks + 2) * period:
         return _null_effect(k)
-    lags = np.stack([y[weeks * period - w * period: n - w * period] for w in range(1, weeks + 1)])
-    base = np.median(lags, axis=0)
+    group = [int(c) for c in choose_one]
+    if any(not 0 <= c < k for c in group):
+        raise ValueError(f"choose_one must index the {k} columns of X, got {list(choose_one)}")
+    rest = [c for c in range(k) if c not in group]
     yy, XX = y[weeks * period:], X[weeks * period:]
-    keep = base > 0
-    if keep.sum() < 2 * period:
+    deflated = y
+    for _ in range(1 + backfit):
+        lags = np.stack([deflated[weeks * period - w * period: n - w * period]
+                         for w in range(1, weeks + 1)])
+        base = np.median(lags, axis=0)
+        keep = base > 0
+        if keep.sum() < 2 * period:
+            return _null_effect(k)
+        fits = [_fit_glm(yy[keep], XX[keep], base[keep], np.asarray([c, *rest]))
+                for c in group] if group else [_fit_glm(yy[keep], XX[keep], base[keep],
+                                                        np.arange(k))]
+        fits = [f for f in fits if f is not None]
+        if not fits:
+            return _null_effect(k)
+        coef, centre, deviance = min(fits, key=lambda f: f[2])
+        # the offset's past weeks held surges too: divide them out and refit
+        deflated = y / np.exp(np.clip((X - centre) @ coef, *_ETA_CLIP))
+    null_dev = _poisson_deviance(yy[keep], base[keep] * yy[keep].sum() / base[keep].sum())
+    gain = 1.0 - deviance / null_dev if null_dev > 0 else 0.0
+    if gain < min_gain:
         return _null_effect(k)
-    centre = np.median(XX[keep], axis=0)
-    scale = XX[keep].std(axis=0)
-    use = _independent_columns(XX[keep], scale)
+    return MarketEffect(coef, centre, float(gain))
+
+
+def _fit_glm(y: np.ndarray, X: np.ndarray, base: np.ndarray, cols: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Poisson GLM of ``y`` on ``X[:, cols]`` (centred, scaled; near-duplicates dropped, the
+    first of ``cols`` kept first) with offset ``log(base)``: ``(coef, centre, deviance)``
+    with ``coef`` over all columns of ``X`` (zero outside the fit), ``None`` if it fails."""
+    k = X.shape[1]
+    centre = np.median(X, axis=0)
+    sub = X[:, cols]
+    scale = sub.std(axis=0)
+    use = _independent_columns(sub, scale)
     scale[scale == 0] = 1.0
-    Z = (XX[keep][:, use] - centre[use]) / scale[use]
+    Z = (sub[:, use] - centre[cols][use]) / scale[use]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            res = sm.GLM(yy[keep], sm.add_constant(Z, has_constant="add"),
-                         family=sm.families.Poisson(), offset=np.log(base[keep])).fit()
+            res = sm.GLM(y, sm.add_constant(Z, has_constant="add"),
+                         family=sm.families.Poisson(), offset=np.log(base)).fit()
         except (ValueError, np.linalg.LinAlgError) as exc:  # pragma: no cover - defensive
             log.warning("market effect fit failed (%s); using no market effect", exc)
-            return _null_effect(k)
-    null_dev = _poisson_deviance(yy[keep], base[keep] * yy[keep].sum() / base[keep].sum())
-    gain = 1.0 - res.deviance / null_dev if null_dev > 0 else 0.0
-    if not np.isfinite(res.params).all() or gain < min_gain:
-        return _null_effect(k)
+            return None
+    if not np.isfinite(res.params).all():
+        return None
     coef = np.zeros(k)
-    coef[use] = np.asarray(res.params[1:]) / scale[use]
-    return MarketEffect(coef, centre, float(gain))
+    coef[cols[use]] = np.asarray(res.params[1:]) / scale[use]
+    return coef, centre, float(res.deviance)
 
 
 def _poisson_deviance(y: np.ndarray, mu: np.ndarray) -> float:

@@ -19,12 +19,16 @@ from forecast.candidates import CANDIDATES
 from forecast.models import nb_dispersion
 
 __all__ = ["QueueInput", "QueueForecast", "forecast_queue", "candidate_names",
-           "intraday_update", "intraday_weight", "MKT"]
+           "intraday_update", "intraday_weight", "choose", "MKT", "MKT_TOLERANCE"]
 
 log = logging.getLogger(__name__)
 
 MKT = "+mkt"  # suffix of the market-aware variant of a candidate
 _COMBO = ("mean4w", "ets_profile", "ar_profile")
+#: A plain winner yields to its market-aware variant when that is at most this much worse
+#: (relative validation WAPE): calm validation weeks cannot show the market effect, whose
+#: value lies in the surges, and a channel without one gets a multiplier of 1 anyway.
+MKT_TOLERANCE = 0.02
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,20 @@ def _wape(actual: np.ndarray, fc: np.ndarray) -> float:
     return float(np.sum(np.abs(actual - fc))) / s if s > 0 else float(np.sum(np.abs(fc)))
 
 
+def choose(wape: dict[str, float], market: bool, tolerance: float | None = None) -> str:
+    """The candidate with the lowest validation WAPE, but a plain winner yields to its
+    ``+mkt`` variant when that is within ``tolerance`` (relative; default
+    :data:`MKT_TOLERANCE`). Without validation: ``mean4w`` (``mean4w+mkt`` with market)."""
+    if not wape:
+        return "mean4w" + MKT if market else "mean4w"
+    tol = MKT_TOLERANCE if tolerance is None else tolerance
+    best = min(wape, key=wape.get)
+    alt = best + MKT
+    if market and not best.endswith(MKT) and alt in wape and wape[alt] <= wape[best] * (1 + tol):
+        return alt
+    return best
+
+
 def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks: int = 3,
                    keep_all: bool = False) -> QueueForecast:
     """Forecast one queue.
@@ -183,7 +201,7 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
     wape = {nm: _wape(np.concatenate([a for a, _ in e]), np.concatenate([f for _, f in e]))
             for nm, e in errs.items() if e}
     if model is None:
-        model = min(wape, key=wape.get) if wape else ("mean4w" + MKT if has_mkt else "mean4w")
+        model = choose(wape, has_mkt)
 
     # final fit from the start of the current day
     n = q.seen_today + q.n_future

@@ -181,7 +181,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     asof = _parse_ts(args.asof, "--asof") if args.asof else None
     res = refresh(scenario.contacts, scenario.market, args.store, horizon_days=args.horizon_days,
                   asof=asof, scenario=args.scenario, jobs=args.jobs,
-                  backtest_origins=args.backtest_origins)
+                  backtest_origins=args.backtest_origins,
+                  backtest_horizon_days=args.backtest_horizon_days)
     print(res.summary)
     return 0
 
@@ -383,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--horizon-days", type=int, default=42, help="days to forecast (default 42)")
     sp.add_argument("--scenario", default="typical", help="market scenario (default typical)")
     sp.add_argument("--backtest-origins", type=int, default=4, help="backtest origins (default 4)")
+    sp.add_argument("--backtest-horizon-days", type=int,
+                    help="horizon of each backtest origin used to choose models "
+                         "(default: --horizon-days)")
     sp.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     sp.set_defaults(func=cmd_refresh)
 

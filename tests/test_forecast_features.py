@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from forecast.features import (
     Shock,
     daily_realised_vol,
+    decay_kernel,
     grid_returns,
     har_forecast,
     scenario_returns,
@@ -126,3 +127,16 @@ def test_shock_validation_messages():
         Shock(pd.Timestamp("2026-12-03T14:00Z"), -1.5)
     assert Shock(pd.Timestamp("2026-12-03T15:00+01:00"), 0.1).at == T0 + pd.Timedelta(
         days=276, hours=14)
+
+
+def test_decay_kernel_halves_after_one_half_life_and_its_weights_sum_to_one():
+    x = np.zeros(400)
+    x[10] = 1.0
+    k = decay_kernel(x, half_life=8.0)
+    assert np.all(k[:10] == 0.0)
+    np.testing.assert_allclose(k[18] / k[10], 0.5)
+    np.testing.assert_allclose(k[10:].sum(), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(decay_kernel(np.ones((2, 600)), 4.0)[:, -1], 1.0)  # step -> 1
+    with pytest.raises(ValueError, match="half_life must be > 0, got 0"):
+        decay_kernel(x, 0)
+

@@ -15,8 +15,9 @@ from forecast.candidates import (
     snaive,
     weekly_profile,
 )
+from forecast.features import decay_kernel
 from forecast.models import fit_market_effect, nb_dispersion, nb_quantiles
-from forecast.queue import intraday_update, intraday_weight
+from forecast.queue import choose, intraday_update, intraday_weight
 
 SPD = 48
 P = 7 * SPD
@@ -146,3 +147,48 @@ def test_intraday_weight_measures_how_much_of_the_morning_persists():
     np.testing.assert_allclose(
         intraday_update(np.full(4, 10.0), np.full(4, 40.0), np.ones(3), weight=0.5),
         np.sqrt((160 + 5) / (40 + 5)))
+
+
+def test_choice_prefers_the_market_variant_only_when_it_is_nearly_as_good():
+    wape = {"mean4w": 0.50, "ar_profile": 0.40, "ar_profile+mkt": 0.405, "mean4w+mkt": 0.39}
+    assert choose(wape, market=True) == "mean4w+mkt"  # a market variant wins outright
+    wape["mean4w+mkt"] = 0.45
+    assert choose(wape, market=True) == "ar_profile+mkt"  # within 2 % of its plain winner
+    assert choose(wape, market=True, tolerance=0.0) == "ar_profile"
+    wape["ar_profile+mkt"] = 0.41  # 2.5 % worse: the plain winner stays
+    assert choose(wape, market=True) == "ar_profile"
+    assert choose({"mean4w": 0.3, "ar_profile": 0.2}, market=False) == "ar_profile"
+    assert choose({}, market=True) == "mean4w+mkt" and choose({}, market=False) == "mean4w"
+
+
+def test_market_effect_picks_the_decay_kernel_that_generated_the_surges():
+    # volume driven by a 6 h exponential response to absolute returns; kernels of 2, 6
+    # and 24 h are offered as one group: the profile likelihood keeps the 6 h one
+    rng = np.random.default_rng(3)
+    n = 20 * P
+    base = _weekly(20, level=20.0)
+    a = np.abs(rng.standard_t(3, n)) * 0.005
+    ks = np.column_stack([np.log1p(decay_kernel(a / 0.005, h * 2)) for h in (2.0, 6.0, 24.0)])
+    y = rng.poisson(base * np.exp(0.8 * (ks[:, 1] - np.median(ks[:, 1]))))
+    X = np.column_stack([rng.standard_normal(n), ks])
+    eff = fit_market_effect(y, X, P, choose_one=(1, 2, 3))
+    assert eff.coef[2] == pytest.approx(0.8, abs=0.1)  # the lagged-median offset attenuates
+    assert eff.coef[1] == 0.0 and eff.coef[3] == 0.0 and abs(eff.coef[0]) < 0.02
+    with pytest.raises(ValueError, match=r"choose_one must index the 4 columns of X, got \[4\]"):
+        fit_market_effect(y, X, P, choose_one=(4,))
+
+
+def test_backfit_removes_the_bias_of_past_surges_in_the_offset():
+    # stress persists through whole days, so the four past weeks behind the offset hold
+    # surges of their own; refitting on the deflated history recovers the true 0.5
+    err0, err1 = [], []
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        n = 20 * P
+        day = np.repeat(rng.gamma(0.3, 3.0, n // SPD), SPD)
+        X = np.column_stack([day, rng.standard_normal(n)])
+        y = rng.poisson(_weekly(20, level=20.0) * np.exp(0.5 * day))
+        err0.append(abs(fit_market_effect(y, X, P, backfit=0).coef[0] - 0.5))
+        err1.append(abs(fit_market_effect(y, X, P).coef[0] - 0.5))
+    assert max(err1) < 0.005
+    assert np.mean(err0) > 3 * np.mean(err1)

@@ -227,6 +227,15 @@ def test_asof_inside_the_data_limits_the_backtest_to_earlier_data(tmp_path):
     assert bt_fn.calls[0]["market_last"] == asof
 
 
+def test_backtest_horizon_is_its_own_parameter(tmp_path):
+    bt_fn = Recorder(week_backtest)
+    res = refresh(make_contacts(weeks=6), None, tmp_path / "runs.sqlite", horizon_days=3,
+                  forecast_fn=seasonal_naive, backtest_fn=bt_fn, backtest_origins=2,
+                  backtest_horizon_days=14)
+    assert [(c["origins"], c["horizon_days"]) for c in bt_fn.calls] == [(2, 14)]
+    assert res.run.horizon_days == 3 and res.run.n_rows == 3 * 3 * 24
+
+
 @dataclass(frozen=True)
 class Backtested:
     """A backtest result shaped like ``forecast.BacktestResult``."""
@@ -264,6 +273,7 @@ def test_backtest_runs_first_and_its_choice_fixes_the_forecast_models(tmp_path):
     ({"horizon_days": 0}, "horizon_days must be a positive integer, got 0"),
     ({"jobs": 0}, "jobs must be a positive integer, got 0"),
     ({"backtest_origins": -1}, "backtest_origins must be an integer >= 0, got -1"),
+    ({"backtest_horizon_days": 0}, "backtest_horizon_days must be a positive integer, got 0"),
     ({"asof": "2026-11-01T00:00"}, "asof must be timezone-aware"),
 ])
 def test_bad_arguments_are_refused_with_the_value(tmp_path, kw, message):
