@@ -17,16 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import signal
 
 __all__ = [
     "Shock",
     "SCENARIOS",
     "LAG_BUCKETS_H",
-    "decay_kernel",
     "grid_returns",
     "volatility_features",
-    "daily_realised_vol",
     "har_forecast",
     "scenario_returns",
 ]
@@ -112,21 +109,6 @@ def _lag_sum(x: np.ndarray, a: int, b: int) -> np.ndarray:
     return cs[..., hi] - cs[..., lo]
 
 
-def decay_kernel(x: np.ndarray, half_life: float) -> np.ndarray:
-    """Exponentially decaying sum ``k[t] = sum_j (1 - a) a**j x[t - j]`` along the last axis.
-
-    ``a = 0.5 ** (1 / half_life)`` (``half_life`` in steps, > 0), so a unit impulse decays
-    to half its response after ``half_life`` steps and the weights sum to one. A building
-    block for lag-and-decay responses (with ``fit_market_effect(..., choose_one=...)`` the
-    half-life can be chosen per channel); not among the default features, see
-    ``docs/forecasting.md``.
-    """
-    if not half_life > 0:
-        raise ValueError(f"half_life must be > 0, got {half_life!r}")
-    a = 0.5 ** (1.0 / half_life)
-    return signal.lfilter([1.0 - a], [1.0, -a], np.asarray(x, dtype=float), axis=-1)
-
-
 def volatility_features(r: np.ndarray, steps_per_hour: float,
                         scale: float | None = None) -> np.ndarray:
     """Market features per interval from log returns ``r`` (last axis = time).
@@ -153,13 +135,6 @@ def volatility_features(r: np.ndarray, steps_per_hour: float,
     cols.append(100.0 * np.sqrt(_lag_sum(r * r, 0, k24)))
     cols.append((np.abs(_lag_sum(r, 0, k4)) > _BIG_MOVE).astype(float))
     return np.stack(cols, axis=-1)
-
-
-def daily_realised_vol(r: np.ndarray, grid: pd.DatetimeIndex) -> pd.Series:
-    """Daily realised volatility (sqrt of the sum of squared interval returns) per UTC day."""
-    days = grid.floor("D")
-    s = pd.Series(np.asarray(r, dtype=float) ** 2, index=days).groupby(level=0).sum()
-    return np.sqrt(s)
 
 
 def har_forecast(daily_rv: pd.Series, horizon_days: int) -> np.ndarray:

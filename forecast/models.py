@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +51,7 @@ def _null_effect(n_features: int) -> MarketEffect:
 
 def fit_market_effect(y: np.ndarray, X: np.ndarray, period: int, *,
                       weeks: int = 4, min_gain: float = 0.002,
-                      choose_one: Sequence[int] = (), backfit: int = 1) -> MarketEffect:
+                      backfit: int = 1) -> MarketEffect:
     """Estimate the volatility effect on a channel's volume (Poisson GLM with offset).
 
     Parameters
@@ -68,11 +67,6 @@ def fit_market_effect(y: np.ndarray, X: np.ndarray, period: int, *,
     min_gain : float
         Keep the effect only if it explains at least this share of the null deviance;
         otherwise return a null effect (multiplier 1), so unrelated markets do no harm.
-    choose_one : sequence of int
-        A group of alternative columns (e.g. decay kernels of different half-lives): the
-        GLM is fitted with each of them in turn (plus every column outside the group) and
-        the one with the lowest deviance is kept (profile likelihood); the others get a
-        zero coefficient. Empty: every column is used.
     backfit : int
         Refits with the offset taken from the history deflated by the previous fit's
         multiplier. The offset's past weeks hold surges of their own (and their noise),
@@ -82,10 +76,6 @@ def fit_market_effect(y: np.ndarray, X: np.ndarray, period: int, *,
     n, k = X.shape
     if n <= (weeks + 2) * period:
         return _null_effect(k)
-    group = [int(c) for c in choose_one]
-    if any(not 0 <= c < k for c in group):
-        raise ValueError(f"choose_one must index the {k} columns of X, got {list(choose_one)}")
-    rest = [c for c in range(k) if c not in group]
     yy, XX = y[weeks * period:], X[weeks * period:]
     deflated = y
     for _ in range(1 + backfit):
@@ -95,13 +85,10 @@ def fit_market_effect(y: np.ndarray, X: np.ndarray, period: int, *,
         keep = base > 0
         if keep.sum() < 2 * period:
             return _null_effect(k)
-        fits = [_fit_glm(yy[keep], XX[keep], base[keep], np.asarray([c, *rest]))
-                for c in group] if group else [_fit_glm(yy[keep], XX[keep], base[keep],
-                                                        np.arange(k))]
-        fits = [f for f in fits if f is not None]
-        if not fits:
+        fit = _fit_glm(yy[keep], XX[keep], base[keep], np.arange(k))
+        if fit is None:
             return _null_effect(k)
-        coef, centre, deviance = min(fits, key=lambda f: f[2])
+        coef, centre, deviance = fit
         # the offset's past weeks held surges too: divide them out and refit
         deflated = y / np.exp(np.clip((X - centre) @ coef, *_ETA_CLIP))
     null_dev = _poisson_deviance(yy[keep], base[keep] * yy[keep].sum() / base[keep].sum())

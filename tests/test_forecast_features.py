@@ -8,8 +8,6 @@ from hypothesis import strategies as st
 
 from forecast.features import (
     Shock,
-    daily_realised_vol,
-    decay_kernel,
     grid_returns,
     har_forecast,
     scenario_returns,
@@ -98,7 +96,7 @@ def test_scenarios_are_ordered_by_volatility_and_deterministic():
           for s in ("calm", "typical", "stressed", "har")}
     assert rv["calm"] < rv["typical"] < rv["stressed"]
     # typical resamples days of the last year: its weekly variance is 7 mean daily variances
-    drv = daily_realised_vol(r, grid).iloc[-365:]
+    drv = np.sqrt(pd.Series(r ** 2, index=grid.floor("D")).groupby(level=0).sum()).iloc[-365:]
     np.testing.assert_allclose(rv["typical"] ** 2 / 7, np.mean(drv ** 2), rtol=0.1)
     calm_days = drv[drv <= drv.quantile(0.2)]
     np.testing.assert_allclose(rv["calm"] ** 2 / 7, np.mean(calm_days ** 2), rtol=0.1)
@@ -128,15 +126,4 @@ def test_shock_validation_messages():
     assert Shock(pd.Timestamp("2026-12-03T15:00+01:00"), 0.1).at == T0 + pd.Timedelta(
         days=276, hours=14)
 
-
-def test_decay_kernel_halves_after_one_half_life_and_its_weights_sum_to_one():
-    x = np.zeros(400)
-    x[10] = 1.0
-    k = decay_kernel(x, half_life=8.0)
-    assert np.all(k[:10] == 0.0)
-    np.testing.assert_allclose(k[18] / k[10], 0.5)
-    np.testing.assert_allclose(k[10:].sum(), 1.0, rtol=1e-6)
-    np.testing.assert_allclose(decay_kernel(np.ones((2, 600)), 4.0)[:, -1], 1.0)  # step -> 1
-    with pytest.raises(ValueError, match="half_life must be > 0, got 0"):
-        decay_kernel(x, 0)
 

@@ -15,7 +15,6 @@ from forecast.candidates import (
     snaive,
     weekly_profile,
 )
-from forecast.features import decay_kernel
 from forecast.models import fit_market_effect, nb_dispersion, nb_quantiles
 from forecast.queue import choose, intraday_update, intraday_weight
 
@@ -159,23 +158,6 @@ def test_choice_prefers_the_market_variant_only_when_it_is_nearly_as_good():
     assert choose(wape, market=True) == "ar_profile"
     assert choose({"mean4w": 0.3, "ar_profile": 0.2}, market=False) == "ar_profile"
     assert choose({}, market=True) == "mean4w+mkt" and choose({}, market=False) == "mean4w"
-
-
-def test_market_effect_picks_the_decay_kernel_that_generated_the_surges():
-    # volume driven by a 6 h exponential response to absolute returns; kernels of 2, 6
-    # and 24 h are offered as one group: the profile likelihood keeps the 6 h one
-    rng = np.random.default_rng(3)
-    n = 20 * P
-    base = _weekly(20, level=20.0)
-    a = np.abs(rng.standard_t(3, n)) * 0.005
-    ks = np.column_stack([np.log1p(decay_kernel(a / 0.005, h * 2)) for h in (2.0, 6.0, 24.0)])
-    y = rng.poisson(base * np.exp(0.8 * (ks[:, 1] - np.median(ks[:, 1]))))
-    X = np.column_stack([rng.standard_normal(n), ks])
-    eff = fit_market_effect(y, X, P, choose_one=(1, 2, 3))
-    assert eff.coef[2] == pytest.approx(0.8, abs=0.1)  # the lagged-median offset attenuates
-    assert eff.coef[1] == 0.0 and eff.coef[3] == 0.0 and abs(eff.coef[0]) < 0.02
-    with pytest.raises(ValueError, match=r"choose_one must index the 4 columns of X, got \[4\]"):
-        fit_market_effect(y, X, P, choose_one=(4,))
 
 
 def test_backfit_removes_the_bias_of_past_surges_in_the_offset():
