@@ -188,10 +188,13 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from forecast.store import list_runs
+    from forecast.store import list_runs, prune_runs
 
     if not Path(args.store).exists():
         raise UsageError(f"--store {str(args.store)!r} does not exist; run `staffcast refresh` first")
+    if args.keep is not None:
+        pruned = prune_runs(args.store, keep=args.keep)
+        print(f"pruned {len(pruned)} run(s), kept the newest {args.keep}")
     runs = list_runs(args.store)
     if not runs:
         print("no runs")
@@ -390,8 +393,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     sp.set_defaults(func=cmd_refresh)
 
-    sp = sub.add_parser("runs", help="list the forecast runs in a store")
+    sp = sub.add_parser("runs", help="list the forecast runs in a store (and prune old ones)")
     sp.add_argument("--store", type=Path, required=True, help="SQLite run store")
+    sp.add_argument("--keep", type=int, help="first delete all but the newest KEEP runs "
+                                              "(a nightly refresh adds ~9 MB a run)")
     sp.set_defaults(func=cmd_runs)
 
     sp = sub.add_parser("schedule", help="build a schedule from a requirements.csv")

@@ -84,3 +84,16 @@ def test_failed_plan_keeps_previous_output(tmp_path, sample_dir, capsys):
 def test_runs_on_missing_store_is_a_clear_error(tmp_path):
     proc = run_cli("runs", "--store", str(tmp_path / "none.sqlite"))
     assert proc.returncode == 2 and "refresh" in proc.stderr
+
+
+def test_runs_keep_prunes_old_runs(tmp_path, capsys):
+    from tests.test_store import make_forecast, publish
+
+    path = tmp_path / "runs.sqlite"
+    infos = [publish(path, make_forecast(days=1, seed=s), data_hash=f"h{s}") for s in range(3)]
+    assert main(["runs", "--store", str(path), "--keep", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "pruned 2 run(s), kept the newest 1" in out
+    assert infos[2].run_id in out and infos[0].run_id not in out
+    assert main(["runs", "--store", str(path), "--keep", "0"]) == 2
+    assert "keep must be a positive integer, got 0" in capsys.readouterr().err
