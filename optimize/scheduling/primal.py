@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -46,11 +47,14 @@ def greedy_weeks(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
                  groups: SkillGroups, queues: Queues, config: ScenarioConfig, carries: list,
                  n_days: int, first_day: pd.Timestamp, seed: int, passes: int = 1,
                  deadline: float = np.inf, start: np.ndarray | None = None,
-                 alloc: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+                 alloc: np.ndarray | None = None,
+                 stop: Callable[[], bool] | None = None) -> tuple[np.ndarray, list[str]]:
     """A legal week per agent (bool per ``cand`` row) and the named rule conflicts.
 
     ``terms`` are the :func:`~optimize.scheduling.model.coverage_terms` of ``cand``;
-    passes after the first stop early at ``deadline`` (a ``time.perf_counter`` value).
+    passes after the first stop early at ``deadline`` (a ``time.perf_counter`` value) or
+    when ``stop()`` turns true (the first pass always completes: it is the first legal
+    schedule).
     With ``start`` (a legal week per agent) and its allocation ``alloc`` (tenths, groups x
     queues x intervals), every pass re-chooses weeks starting from that schedule, each
     agent holding its share of its group's allocation.
@@ -64,14 +68,18 @@ def greedy_weeks(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
         hint, residual, taken = _from_schedule(start, alloc, terms, cand, groups, queues)
     order = np.argsort([len(groups.skills[g]) for g in groups.of_agent], kind="stable")
     rows_of = cand.groupby("agent", sort=True).indices
+
+    def out_of_time() -> bool:
+        return time.perf_counter() > deadline or (stop is not None and stop())
+
     for n_pass in range(passes):
-        if (n_pass or start is not None) and time.perf_counter() > deadline:
+        if (n_pass or start is not None) and out_of_time():
             break
         for a in order:
             rows = rows_of.get(a)
             if rows is None or a in conflicts:
                 continue
-            if (n_pass or start is not None) and time.perf_counter() > deadline:
+            if (n_pass or start is not None) and out_of_time():
                 break
             if a in taken:
                 np.add.at(residual, taken[a][:2], taken[a][2])

@@ -97,7 +97,8 @@ def _empty(status: str, conflicts: tuple[str, ...], wall: float) -> ScheduleResu
 def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: ScenarioConfig, *,
                    start: dt.date, weeks: int = 1, time_limit_s: float = 60.0, seed: int = 0,
                    workers: int = 2, progress: Callable[[ProgressInfo], None] | None = None,
-                   previous_roster: pd.DataFrame | None = None) -> ScheduleResult:
+                   previous_roster: pd.DataFrame | None = None,
+                   stop: Callable[[], bool] | None = None) -> ScheduleResult:
     """Schedule ``agents`` against ``requirements.required_scheduled`` for ``weeks`` weeks.
 
     Parameters
@@ -112,6 +113,10 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
         First local date planned for every agent (normally a Monday).
     previous_roster : pandas.DataFrame, optional
         The last days of the previous roster: minimum rest and consecutive days carry over.
+    stop : callable, optional
+        Polled during the search (e.g. ``threading.Event().is_set``); when it returns true
+        the search ends early and the best schedule found so far is returned, with its
+        bound and gap (the first complete schedule is always finished first).
 
     Returns
     -------
@@ -134,7 +139,7 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
     solved, model_cand, conflicts = search(
         cand, agents, groups, queues, grid, config, carries, n_days, first_day,
         time_limit_s=time_limit_s, seed=seed, workers=workers, progress=progress,
-        clock=perf_clock)
+        clock=perf_clock, stop=stop)
     if solved is None:
         wall = (pd.Timestamp.now() - clock).total_seconds()
         return _empty("infeasible", tuple(conflicts), wall)

@@ -35,7 +35,8 @@ from optimize.scheduling.primal import fairness_terms, greedy_weeks
 from optimize.scheduling.relax import allocate
 from optimize.scheduling.solve import ProgressInfo, Solved, relative_gap, solve_built
 
-__all__ = ["CPSAT_MAX_CANDIDATES", "GREEDY_PASSES", "POLISH_PASSES", "search"]
+__all__ = ["CPSAT_MAX_CANDIDATES", "GREEDY_PASSES", "POLISH_PASSES", "STOPPED_BOUND_S",
+           "search"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ CPSAT_MAX_CANDIDATES = 6000  # above this, CP-SAT's presolve alone eats the time
 GREEDY_PASSES = 2  # greedy + coordinate-descent passes on large models
 POLISH_PASSES = 1  # then passes holding the exact allocation's shares, if time allows
 BOUND_ITERATIONS = 4000  # subgradient steps at most
+STOPPED_BOUND_S = 1.0  # bound budget after a stop request (it starts from the LP's duals)
 
 
 def _supply(worked: np.ndarray, terms: pd.DataFrame, n_groups: int, n_t: int) -> np.ndarray:
@@ -57,11 +59,16 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
            grid: Grid, config: ScenarioConfig, carries: list, n_days: int,
            first_day: pd.Timestamp, *, time_limit_s: float, seed: int, workers: int,
            progress: Callable[[ProgressInfo], None] | None,
-           clock: float) -> tuple[Solved | None, pd.DataFrame, list[str]]:
+           clock: float, stop: Callable[[], bool] | None = None,
+           ) -> tuple[Solved | None, pd.DataFrame, list[str]]:
     """Solve; return (solution or None when infeasible, the model's candidates, conflicts).
 
-    ``clock`` is the ``time.perf_counter()`` value the time limit counts from.
+    ``clock`` is the ``time.perf_counter()`` value the time limit counts from. When
+    ``stop()`` turns true the search keeps the best schedule found so far: the first
+    greedy pass always completes (it is the first legal schedule), later passes and CP-SAT
+    end early, and the bound gets ``STOPPED_BOUND_S`` seconds.
     """
+    stopped = stop if stop is not None else (lambda: False)
     deadline = clock + 0.8 * time_limit_s  # the rest: breaks, activities, tables
     keep = ~cand_all["unavailable"].to_numpy()
     cand = cand_all[keep].reset_index(drop=True)
@@ -70,7 +77,7 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
     hint_all, conflicts = greedy_weeks(cand_all, terms_all, agents, groups, queues, config,
                                        carries, n_days, first_day, seed,
                                        passes=1 if small else GREEDY_PASSES,
-                                       deadline=deadline - 0.35 * time_limit_s)
+                                       deadline=deadline - 0.35 * time_limit_s, stop=stop)
     if conflicts:
         return None, cand, conflicts
     new_index = np.cumsum(keep) - 1
@@ -85,21 +92,25 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
         add_full_hint(built, worked, groups, queues.priority)
         budget = max(1.0, 0.7 * (deadline - time.perf_counter()))
         solved = solve_built(built, shape, time_limit_s=budget, seed=seed, workers=workers,
-                             progress=progress, log_search=log.isEnabledFor(logging.DEBUG))
-        if solved.worked.size == 0:
+                             progress=progress, log_search=log.isEnabledFor(logging.DEBUG),
+                             stop=stop)
+        if solved.worked.size and solved.status in ("optimal", "feasible"):
+            worked = solved.worked
+        elif solved.status == "unknown":  # stopped or out of time before a first solution
+            solved = None  # keep the greedy week: every agent's rules hold in it
+        else:
             return solved, cand, []
-        worked = solved.worked
 
     found = allocate(_supply(worked, terms, groups.n, grid.n), groups, queues)
     for _ in range(0 if small else POLISH_PASSES):
-        if time.perf_counter() > deadline - 0.5 * time_limit_s:
+        if time.perf_counter() > deadline - 0.5 * time_limit_s or stopped():
             break
         start = np.zeros(len(cand_all), dtype=bool)
         start[np.flatnonzero(keep)[worked]] = True
         again, _ = greedy_weeks(cand_all, terms_all, agents, groups, queues, config, carries,
                                 n_days, first_day, seed, passes=1,
                                 deadline=deadline - 0.4 * time_limit_s,
-                                start=start, alloc=found.alloc)
+                                start=start, alloc=found.alloc, stop=stop)
         polished = allocate(_supply(again[keep], terms, groups.n, grid.n), groups, queues)
         if polished.objective >= found.objective - 1e-9:
             break
@@ -120,9 +131,11 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
     status = solved.status if solved is not None else "feasible"
     if status != "optimal":
         dual = make_dual(cand, terms, agents, groups, queues, config, carries, n_days)
-        lagr, _ = improve_bound(dual, found.price.ravel(), found.objective,
-                                max(0.5, deadline - time.perf_counter()), BOUND_ITERATIONS,
-                                theta0=2.0, patience=50)
+        budget = max(0.5, deadline - time.perf_counter())
+        if stopped():
+            budget = min(budget, STOPPED_BOUND_S)
+        lagr, _ = improve_bound(dual, found.price.ravel(), found.objective, budget,
+                                BOUND_ITERATIONS, theta0=2.0, patience=50)
         if lagr > objective + 1e-6 * max(1.0, objective):
             log.warning("Lagrangian bound %.4f above the objective %.4f: ignored", lagr,
                         objective)

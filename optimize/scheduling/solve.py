@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,8 +78,12 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
 def solve_built(built: Built, shape: tuple[int, int, int], *, time_limit_s: float, seed: int,
                 workers: int, progress: Callable[[ProgressInfo], None] | None = None,
-                log_search: bool = False) -> Solved:
-    """Solve ``built``; ``shape`` is (groups, queues, intervals) of the allocation array."""
+                log_search: bool = False, stop: Callable[[], bool] | None = None) -> Solved:
+    """Solve ``built``; ``shape`` is (groups, queues, intervals) of the allocation array.
+
+    ``stop`` is polled every 0.2 s while CP-SAT runs; when it returns true the search ends
+    with the best solution found so far (``status`` then says ``feasible``).
+    """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = int(workers)
@@ -87,7 +92,22 @@ def solve_built(built: Built, shape: tuple[int, int, int], *, time_limit_s: floa
     solver.parameters.log_search_progress = log_search
     callback = _Progress(progress, float(time_limit_s))
     t0 = time.perf_counter()
-    code = solver.solve(built.model, callback)
+    done = threading.Event()
+    watcher = None
+    if stop is not None:
+        def watch() -> None:
+            while not done.wait(0.2):
+                if stop():
+                    solver.stop_search()
+                    return
+        watcher = threading.Thread(target=watch, name="staffcast-stop-watch", daemon=True)
+        watcher.start()
+    try:
+        code = solver.solve(built.model, callback)
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
     wall = time.perf_counter() - t0
     status = _STATUS.get(code, "unknown")
     log.info("CP-SAT %s in %.1f s: %s", status, wall, solver.response_stats().splitlines()[0]
