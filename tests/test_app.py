@@ -114,7 +114,7 @@ def test_build_schedule_then_export(app):
     assert metric(app, "Status") in ("optimal", "feasible")
     result = app.session_state["schedule"]["result"]
     assert len(result.roster) > 0
-    assert not app.session_state["build_stopped"]
+    assert not app.session_state["schedule"]["stopped"]
     go(app, "overview")  # the schedule survives page switches and feeds the overview
     assert number(metric(app, "Scheduled paid hours")) == pytest.approx(
         result.roster["paid_hours"].sum(), abs=0.5)

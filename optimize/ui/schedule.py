@@ -6,7 +6,7 @@ import streamlit as st
 from optimize.ui import state
 from optimize.ui.charts import coverage_chart, roster_gantt
 from optimize.ui.insights import fairness, plan_window_rows
-from optimize.ui.runner import run_schedule
+from optimize.ui.runner import collect_build, run_schedule
 from optimize.ui.views import local, plan_caption, schedule_for, schedule_key, table_height
 
 MAX_GANTT = 40  # agents drawn in the roster chart at once
@@ -20,17 +20,18 @@ c1, c2, c3 = st.columns([1, 1, 2])
 limit = c1.number_input("Solver time limit (s)", 5, 600, 30, 5, key="time_limit",
                         help="The solver stops at this limit with the best schedule found.")
 seed = c2.number_input("Random seed", 0, 10_000, 0, key="seed")
+collect_build()  # a build whose progress a Stop click (or a page switch) interrupted
 if c3.button("Build schedule", type="primary", key="build"):
     req = state.requirements(p, config)  # the plan weeks: padding shortfall is not this plan's
     pad = pd.Timedelta(days=1)
     req = req[(req["interval_start"] >= p.start - pad) & (req["interval_start"] < p.end + pad)]
     run_schedule(req, p, config, key=schedule_key(p, config), time_limit_s=float(limit),
                  seed=int(seed))
-if st.session_state.get("build_stopped"):
-    st.warning("The last build was stopped before it finished; the previous schedule (if any) "
-               "is kept.")
-
 sched = schedule_for(p, config, stale_ok=True)
+if sched is not None and sched.get("stopped"):
+    st.warning(f"This build was stopped after {sched['result'].wall_time_s:.0f} s: it is the best "
+               "schedule found by then (gap below); build again with a longer limit to improve "
+               "it.")
 if sched is None:
     st.info("No schedule yet for this scenario. Set the what-ifs on the Staffing page, then "
             "click **Build schedule**.")
