@@ -2,22 +2,38 @@
 
 Public API: :func:`forecast_panel`, :func:`backtest` (-> :class:`BacktestResult`) and
 :class:`Shock`. See ``docs/forecasting.md`` for the method.
+
+The names are imported on first use (PEP 562), so that ``forecast.validation``,
+``forecast.store`` or ``forecast.refresh.data_window`` do not pull in statsmodels
+(about 1.6 s): the app's Overview, served from a stored run, never needs it.
 """
 
-from forecast.backtest import BacktestResult, backtest, surge_days, surge_summary
-from forecast.features import SCENARIOS, Shock
-from forecast.panel import forecast_panel
-from forecast.queue import QueueForecast, QueueInput, forecast_queue
+from importlib import import_module
+from typing import Any
 
-__all__ = [
-    "forecast_panel",
-    "backtest",
-    "BacktestResult",
-    "Shock",
-    "SCENARIOS",
-    "surge_days",
-    "surge_summary",
-    "forecast_queue",
-    "QueueInput",
-    "QueueForecast",
-]
+_WHERE = {
+    "forecast_panel": "forecast.panel",
+    "backtest": "forecast.backtest",
+    "BacktestResult": "forecast.backtest",
+    "surge_days": "forecast.backtest",
+    "surge_summary": "forecast.backtest",
+    "Shock": "forecast.features",
+    "SCENARIOS": "forecast.features",
+    "forecast_queue": "forecast.queue",
+    "QueueInput": "forecast.queue",
+    "QueueForecast": "forecast.queue",
+}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'forecast' has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
