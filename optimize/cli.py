@@ -276,7 +276,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     result = build_schedule(req, scenario.agents, scenario.config, start=start, weeks=weeks,
                             time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
-                            progress=_progress_logger())
+                            progress=_progress_logger(), penalty=args.penalty)
     log.info("schedule %s in %.1f s: objective %.1f, bound %.1f, gap %.2f%%", result.status,
              time.perf_counter() - t0, result.objective, result.best_bound, 100 * result.gap)
     if result.status not in ("optimal", "feasible"):
@@ -310,7 +310,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     start, weeks = _plan_window(scenario, _parse_date(args.start) if args.start else None, args.weeks)
     result = build_schedule(req, scenario.agents, scenario.config, start=start, weeks=weeks,
                             time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
-                            progress=_progress_logger())
+                            progress=_progress_logger(), penalty=args.penalty)
     if result.status not in ("optimal", "feasible"):
         raise _conflict_error(result)
     fc = req[["interval_start", "channel", "language", "contacts", "aht_s"]]
@@ -346,6 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--time-limit", type=float, default=60.0, help="solver time limit, s (default 60)")
         sp.add_argument("--seed", type=int, default=0, help="solver random seed (default 0)")
         sp.add_argument("--workers", type=int, default=2, help="solver threads (default 2)")
+        sp.add_argument("--penalty", choices=("service_level", "requirement"),
+                        default="service_level",
+                        help="shortfall penalty: what each head adds to the service level "
+                             "(default), or heads short of the requirement")
 
     sp = sub.add_parser("plan", help="forecast, requirements, schedule and exports in one run")
     data_arg(sp)
@@ -405,6 +409,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", type=Path, required=True, help="output directory")
     solver_args(sp)
     sp.set_defaults(func=cmd_schedule)
+
+    from optimize.replan_cli import add_replan_parser
+
+    add_replan_parser(sub)
 
     sp = sub.add_parser("validate", help="check a scenario directory and list every problem")
     data_arg(sp)

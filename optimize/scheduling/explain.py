@@ -9,6 +9,7 @@ literal per rule so that CP-SAT names a small set of rules that cannot hold toge
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,8 @@ from ortools.sat.python import cp_model
 
 from optimize.config import ScenarioConfig
 from optimize.scheduling.inputs import Queues
-from optimize.scheduling.model import IDLE_COST, shortfall_cost
+from optimize.scheduling.model import IDLE_COST
+from optimize.scheduling.penalty import cell_cost
 from optimize.scheduling.rules import Carry, RuleKey, add_agent_rules, weekly_minimum_h
 
 __all__ = ["AgentCheck", "check_agent", "unmet_table", "penalty_table"]
@@ -48,23 +50,32 @@ def _describe(key: RuleKey, agent: pd.Series, config: ScenarioConfig, week0: pd.
         "one_shift_per_day": "at most one shift per local day",
         "min_rest": f">= {config.labour.min_rest_h:g} h between shifts",
         "max_consecutive_days": f"<= {config.labour.max_consecutive_days} days in a row",
+        "must_work": "a fixed shift (or one of its allowed extensions) must be worked",
     }[key]
     return f"{key} ({detail})"
 
 
 def check_agent(cand: pd.DataFrame, agent: pd.Series, config: ScenarioConfig, carry: Carry,
                 n_days: int, week0: pd.Timestamp, seed: int = 0,
-                value: np.ndarray | None = None) -> AgentCheck:
+                value: np.ndarray | None = None,
+                sets: Sequence[tuple[np.ndarray, int | None]] = ()) -> AgentCheck:
     """Solve one agent's hard rules alone; name the conflicting rules when infeasible.
 
     With ``value`` (an integer per candidate), the week found maximises the total value
-    of the shifts worked (used to build a coverage-aware starting schedule).
+    of the shifts worked (used to build a coverage-aware starting schedule). ``sets`` are
+    (rows of ``cand``, integer value lost when none of them is worked, or None: one of
+    them must be worked) (see :mod:`optimize.scheduling.choices`).
     """
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{i}") for i in range(len(cand))]
     add_agent_rules(model, cand, x, config, agent, carry, n_days, week0)
-    if value is not None and np.any(value):
-        model.maximize(cp_model.LinearExpr.weighted_sum(x, [int(v) for v in value]))
+    lost = _add_sets(model, x, sets)
+    if (value is not None and np.any(value)) or lost:
+        gain = [int(v) for v in value] if value is not None else [0] * len(x)
+        objective = cp_model.LinearExpr.weighted_sum(x, gain)
+        if lost:
+            objective -= sum(w * m for m, w in lost)
+        model.maximize(objective)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
@@ -86,6 +97,8 @@ def check_agent(cand: pd.DataFrame, agent: pd.Series, config: ScenarioConfig, ca
         return [keys[key]]
 
     add_agent_rules(model, cand, x, config, agent, carry, n_days, week0, enforce=lits)
+    if any(miss is None for _, miss in sets):
+        _add_sets(model, x, [(r, m) for r, m in sets if m is None], lits("must_work"))
     core = _minimal_core(model, list(keys.values()), seed)
     names = [_describe(k, agent, config, week0) for k, v in keys.items() if v.index in core]
     if carry.last_end_utc is not None or carry.streak_days:
@@ -94,6 +107,23 @@ def check_agent(cand: pd.DataFrame, agent: pd.Series, config: ScenarioConfig, ca
     text = (f"agent {agent['agent_id']} ({agent['name']}): rules in conflict: "
             + "; ".join(names or ["(no smaller set found)"]))
     return AgentCheck(False, np.zeros(0, dtype=bool), text)
+
+
+def _add_sets(model: cp_model.CpModel, x: list, sets: Sequence[tuple[np.ndarray, int | None]],
+              enforce: list | None = None) -> list:
+    """Add cover sets; return (missed Boolean, weight) of the soft ones."""
+    lost = []
+    for rows, miss in sets:
+        cover = sum(x[int(i)] for i in rows)
+        if miss is None:
+            ct = model.add(cover >= 1) if len(rows) else model.add_bool_or([])
+            if enforce:
+                ct.only_enforce_if(enforce)
+        elif miss > 0 and len(rows):
+            m = model.new_bool_var("missed")
+            model.add(cover + m >= 1)
+            lost.append((m, int(miss)))
+    return lost
 
 
 def _infeasible_with(model: cp_model.CpModel, lits: list, seed: int) -> tuple[bool, list]:
@@ -143,7 +173,9 @@ def penalty_table(staffed: np.ndarray, idle: np.ndarray, queues: Queues,
     other named terms (fairness, break caps) already costed.
     """
     stamp = times.strftime("%Y-%m-%dT%H:%MZ")
-    cost = shortfall_cost(queues.required - staffed, queues.required, queues.priority[:, None])
+    n_q, n_t = queues.required.shape
+    cost = cell_cost(queues, queues.required - staffed, np.arange(n_q)[:, None],
+                     np.arange(n_t)[None, :])
     rows = []
     for kind, mat in (("understaffed", cost), ("overstaffed", IDLE_COST * idle)):
         q, t = np.nonzero(mat > 1e-9)

@@ -55,6 +55,11 @@ class Queues:
     language: tuple[str, ...]
     required: np.ndarray  # float heads on schedule, shape (n_queues, n_intervals)
     priority: np.ndarray  # float, per queue
+    # shortfall penalty per queue x interval (optimize.scheduling.penalty); None: the
+    # "requirement" shape. Shape (n_queues, n_intervals, K): heads short where each
+    # segment starts, and cost units per head short on it (priority included).
+    breaks: np.ndarray | None = None
+    slopes: np.ndarray | None = None
 
     def label(self, q: int) -> str:
         """``channel/language`` of queue ``q``."""
@@ -164,7 +169,8 @@ def check_agents(agents: pd.DataFrame) -> pd.DataFrame:
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(f"agent {out['agent_id'][i]!r}: min_hours_week {lo[i]!r} must be in "
                          f"[0, max_hours_week={hi[i]!r}]")
-    for col, default in (("unavailable", ()), ("vip", False)):
+    for col, default in (("unavailable", ()), ("vip", False), ("preferred_start", None),
+                         ("preferred_days_off", ())):
         if col not in out.columns:
             out[col] = [default] * len(out)
     out["unavailable"] = [frozenset(_as_date(d) for d in (v or ())) for v in out["unavailable"]]

@@ -2,21 +2,25 @@
 
 The model's only link between agents is the capacity row of each skill group ``g`` and
 interval ``t``: ``sum_q a[g, q, t] + idle[g, t] == supply[g, t](x)``. Pricing it with
-``lam[g, t] >= 0`` (cost units per tenth of a head) splits the problem:
+``lam[g, t] >= -IDLE_COST`` (per tenth of a head; the row is an equality, and below
+``-IDLE_COST`` idle heads would pay) splits the problem:
 
 ``L(lam) = sum_{q,t} Phi_qt(lam) - sum_agents U_a(lam)``
 
 * ``Phi_qt``: the cheapest way to cover queue ``q`` at ``t`` when a tenth of group ``g``
   costs ``lam[g, t]``: the penalty with ``cov`` tenths bought at the cheapest skilled
   group's price, minimised over ``0 <= cov <= required`` (closed form: the convex penalty
-  is linear between breakpoints). Idle heads cost ``IDLE_COST + lam >= 0``, so none.
+  is linear between breakpoints; allocations are capped at the requirement, so a
+  negative price buys the whole requirement). Idle heads cost ``IDLE_COST + lam >= 0``,
+  so none. Negative prices matter where over-staffing is the cost (a rich desk): only
+  they can raise the bound there.
 * ``U_a``: an upper bound of the most an agent's legal week earns at those prices: a
   dynamic programme per week over days (at most one shift a day) with the weekly limits on
   days worked, paid hours and night shifts. Rules it ignores (rest, consecutive days,
   minimum hours) only make ``U_a`` larger, so the bound stays valid.
 
-By weak duality ``L(lam)`` is at most the model's optimum for every ``lam >= 0``, in the
-objective's own units (the integer weights of :func:`~.relax.penalty_weights`, on the
+By weak duality ``L(lam)`` is at most the model's optimum for every such ``lam``, in the
+objective's own units (the integer weights of :func:`~.penalty.integer_segments`, on the
 model's tenths; fairness terms are >= 0 and left out). The prices are improved by
 projected subgradient steps (Polyak step towards the best known objective).
 """
@@ -34,13 +38,16 @@ from scipy import sparse
 
 from optimize.config import ScenarioConfig
 from optimize.scheduling.inputs import Queues, SkillGroups
-from optimize.scheduling.model import SCALE, SEGMENT_BREAKS, TENTHS
-from optimize.scheduling.relax import penalty_weights
+from optimize.scheduling.model import IDLE_COST, SCALE, TENTHS
+from optimize.scheduling.penalty import integer_segments
 from optimize.scheduling.rules import Carry
 
-__all__ = ["Dual", "make_dual", "evaluate", "improve_bound"]
+__all__ = ["Dual", "PRICE_FLOOR", "make_dual", "evaluate", "improve_bound"]
 
 log = logging.getLogger(__name__)
+
+#: lowest valid capacity price, model units per tenth of a head: minus the idle weight
+PRICE_FLOOR = -float(round(IDLE_COST * SCALE / TENTHS))
 
 
 @dataclass(frozen=True)
@@ -50,8 +57,8 @@ class Dual:
     n_groups: int
     n_t: int
     f0: np.ndarray  # penalty with nothing covered, per (q, t) with a requirement
-    saving: np.ndarray  # (3, k): marginal saving per tenth of each coverage piece
-    length: np.ndarray  # (3, k): tenths in each piece
+    saving: np.ndarray  # (K, k): marginal saving per tenth of each coverage piece
+    length: np.ndarray  # (K, k): tenths in each piece
     qt: np.ndarray  # flat q * n_t + t of the k requirement cells
     skilled: np.ndarray  # bool (groups, queues)
     presence: sparse.csr_matrix  # tenths, candidates x (g * n_t + t); 0 rows if not allowed
@@ -76,15 +83,16 @@ def make_dual(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
     """Precompute the bound's data for the model's candidates and coverage terms."""
     r10 = np.rint(queues.required * TENTHS).astype(int)
     n_q, n_t = r10.shape
-    w = penalty_weights(queues.priority)
+    brk10, w10 = integer_segments(queues, r10, SCALE, TENTHS)
     pos = np.flatnonzero(r10.ravel() > 0)
-    q = pos // n_t
     req = r10.ravel()[pos]
-    brk = [np.floor(b * req).astype(int) for b in SEGMENT_BREAKS[1:]]
-    f0 = w[q, 0] * req + sum(w[q, j + 1] * (req - b) for j, b in enumerate(brk))
-    # pieces of coverage, most valuable first: [0, req-brk2), [req-brk2, req-brk1), rest
-    saving = np.stack([w[q, 0] + w[q, 1] + w[q, 2], w[q, 0] + w[q, 1], w[q, 0]]).astype(float)
-    length = np.stack([req - brk[1], brk[1] - brk[0], brk[0]]).astype(float)
+    n_seg = w10.shape[-1]
+    w = w10.reshape(-1, n_seg)[pos].T  # (K, k): weight increments per segment
+    b = np.minimum(brk10.reshape(-1, n_seg)[pos].T, req[None, :])  # segment starts, tenths
+    f0 = (w * (req[None, :] - b)).sum(axis=0)
+    # piece j: shortfall in (b_j, b_{j+1}] (b_K = req), saving the cumulative weight per tenth
+    saving = np.cumsum(w, axis=0).astype(float)
+    length = np.diff(np.vstack([b, req[None, :]]), axis=0).astype(float)
     skilled = np.zeros((groups.n, n_q), dtype=bool)
     for g, sk in enumerate(groups.skills):
         skilled[g, list(sk)] = True
@@ -229,7 +237,7 @@ def improve_bound(d: Dual, lam0: np.ndarray, target: float, time_limit_s: float,
     ``patience`` steps without a better ``L``.
     """
     clock = time.perf_counter()
-    lam = np.clip(np.asarray(lam0, dtype=float).ravel(), 0.0, None)
+    lam = np.clip(np.asarray(lam0, dtype=float).ravel(), PRICE_FLOOR, None)
     best_val, best_lam = -np.inf, lam.copy()
     theta, stall = theta0, 0
     n_gt = d.n_groups * d.n_t
@@ -253,7 +261,7 @@ def improve_bound(d: Dual, lam0: np.ndarray, target: float, time_limit_s: float,
         if norm <= 0:
             break
         step = theta * max(target - value, 1e-6 * abs(target)) * SCALE / norm
-        lam = np.clip(lam + step * grad, 0.0, None)
+        lam = np.clip(lam + step * grad, PRICE_FLOOR, None)
         log.debug("subgradient %d: L %.1f theta %.3g", it, value, theta)
     log.info("Lagrangian bound %.1f after %d iterations (%.1f s)", best_val, it + 1,
              time.perf_counter() - clock)

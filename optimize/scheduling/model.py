@@ -13,14 +13,17 @@ counts once, whichever queue it serves (no double counting of multi-skilled agen
 
 Objective (integer, in hundredths of a cost unit; one cost unit = one head short for one
 interval on a priority-1 queue, first segment): for each queue x interval a convex
-piecewise-linear penalty on the shortfall against ``required_scheduled`` with slopes
-``SEGMENT_SLOPES`` that rise at the shares ``SEGMENT_BREAKS`` of the requirement, times the
-channel priority; over-staffing (idle heads) at ``IDLE_COST``; and fairness (spread between
-the most and least loaded agent of a language team in night and weekend shifts).
+piecewise-linear penalty on the shortfall against ``required_scheduled``
+(:mod:`optimize.scheduling.penalty`: by default slopes ``SEGMENT_SLOPES`` that rise at the
+shares ``SEGMENT_BREAKS`` of the requirement, times the channel priority; or per-cell
+service-level curves from the queueing engine); over-staffing (idle heads) at
+``IDLE_COST``; and fairness (spread between the most and least loaded agent of a language
+team in night and weekend shifts).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,15 +31,20 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from optimize.config import ScenarioConfig
+from optimize.scheduling.choices import ShiftSet
 from optimize.scheduling.inputs import Grid, Queues, SkillGroups
+from optimize.scheduling.penalty import (
+    SEGMENT_BREAKS,
+    SEGMENT_SLOPES,
+    integer_segments,
+    shortfall_cost,
+)
 from optimize.scheduling.rules import Carry, add_agent_rules
 from optimize.scheduling.shifts import presence_profile
 
 __all__ = ["SEGMENT_BREAKS", "SEGMENT_SLOPES", "IDLE_COST", "FAIRNESS_COST", "SCALE", "Built",
            "build_model", "add_full_hint", "shortfall_cost", "coverage_terms"]
 
-SEGMENT_BREAKS = (0.0, 0.15, 0.35)  # shortfall shares of the requirement where slopes change
-SEGMENT_SLOPES = (1.0, 2.0, 4.0)  # cost per head-interval short, per segment (x priority)
 IDLE_COST = 0.1  # cost per idle head-interval (over-staffing)
 FAIRNESS_COST = 2.0  # cost per night / weekend shift of spread within a language team
 SCALE = 100  # objective integer units per cost unit
@@ -56,21 +64,7 @@ class Built:
     terms: pd.DataFrame  # coverage_terms of cand
     required: np.ndarray  # tenths, queue x interval
     fairness: list  # (max var, min var, [per-agent candidate index arrays])
-
-
-def shortfall_cost(short: np.ndarray, required: np.ndarray, priority: np.ndarray) -> np.ndarray:
-    """Convex piecewise-linear cost of a shortfall (heads) against a requirement (heads).
-
-    Vectorised; ``priority`` broadcasts against ``short`` (e.g. shape ``(n_queues, 1)``).
-    """
-    short = np.clip(np.asarray(short, dtype=float), 0.0, None)
-    req = np.asarray(required, dtype=float)
-    cost = np.zeros_like(short)
-    prev_slope = 0.0
-    for brk, slope in zip(SEGMENT_BREAKS, SEGMENT_SLOPES, strict=True):
-        cost += (slope - prev_slope) * np.clip(short - brk * req, 0.0, None)
-        prev_slope = slope
-    return cost * priority
+    misses: tuple = ()  # (Boolean, rows of cand) per soft shift set (optimize.scheduling.choices)
 
 
 def coverage_terms(cand: pd.DataFrame, config: ScenarioConfig, grid: Grid,
@@ -94,10 +88,16 @@ def coverage_terms(cand: pd.DataFrame, config: ScenarioConfig, grid: Grid,
 
 def build_model(cand: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, queues: Queues,
                 grid: Grid, config: ScenarioConfig, carries: list[Carry],
-                n_days: int, first_day: pd.Timestamp) -> Built:
-    """Build the full model (hard rules, coverage, objective) for the given candidates."""
+                n_days: int, first_day: pd.Timestamp, cost: np.ndarray | None = None,
+                sets: Sequence[ShiftSet] = ()) -> Built:
+    """Build the full model (hard rules, coverage, objective) for the given candidates.
+
+    ``cost`` (cost units per row of ``cand``) and ``sets`` (on rows of ``cand``) are the
+    extra terms of :mod:`optimize.scheduling.choices`.
+    """
     model = cp_model.CpModel()
-    cand = cand[~cand["unavailable"]].reset_index(drop=True)
+    keep = ~cand["unavailable"].to_numpy()
+    cand = cand[keep].reset_index(drop=True)
     x = [model.new_bool_var(f"x{i}") for i in range(len(cand))]
     for a, rows in cand.groupby("agent", sort=True).indices.items():
         sub = cand.iloc[rows]
@@ -130,29 +130,58 @@ def build_model(cand: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, q
             [x[i] for i in ci], [int(c) for c in cf]))
         objective.append(idle_w * slack)
 
+    brk10, weights = integer_segments(queues, r10, SCALE, TENTHS)
     for q in range(len(queues.channel)):
-        w = [queues.priority[q] * s * SCALE / TENTHS for s in SEGMENT_SLOPES]
         for t in np.flatnonzero(r10[q] > 0):
             req = int(r10[q, t])
+            w = weights[q, t]
             cov = sum(served.get((q, t), []))
             if served.get((q, t)):
                 model.add(cov <= req)
-            objective.append(int(round(w[0])) * (req - cov))
+            objective.append(int(w[0]) * (req - cov))
             label = f"{queues.label(q)}, {times[t]:%Y-%m-%dT%H:%MZ}"
-            for j in range(1, len(SEGMENT_BREAKS)):
-                brk = int(np.floor(SEGMENT_BREAKS[j] * req))
-                if brk >= req:
+            for j in range(1, len(w)):
+                brk = int(brk10[q, t, j])
+                if brk >= req or w[j] == 0:
                     continue
                 s = model.new_int_var(0, req - brk, f"understaffed_seg{j}({label})")
                 model.add(s >= req - brk - cov)
                 segments.setdefault((q, int(t)), []).append((s, brk))
-                objective.append(int(round(w[j] - w[j - 1])) * s)
+                objective.append(int(w[j]) * s)
 
     fair_terms, fair_vars = _fairness(model, cand, x, agents, n_days)
     objective.extend(fair_terms)
+    misses: list = []
+    if cost is not None or sets:
+        objective.extend(_choice_terms(model, x, keep, cost, sets, misses))
     model.minimize(sum(objective))
     return Built(model=model, x=x, cand=cand, alloc=alloc, idle=idle, segments=segments,
-                 terms=terms, required=r10, fairness=fair_vars)
+                 terms=terms, required=r10, fairness=fair_vars, misses=tuple(misses))
+
+
+def _choice_terms(model: cp_model.CpModel, x: list, keep: np.ndarray, cost: np.ndarray | None,
+                  sets: Sequence[ShiftSet], misses: list) -> list:
+    """Per-candidate costs and cover sets on the kept rows; soft sets append to ``misses``."""
+    new_index = np.cumsum(keep) - 1
+    out = []
+    if cost is not None:
+        for i in np.flatnonzero(keep & (np.asarray(cost) > 0)):
+            out.append(int(round(cost[i] * SCALE)) * x[int(new_index[i])])
+    for st in sets:
+        rows = np.asarray(st.rows, dtype=int)
+        rows = new_index[rows[keep[rows]]]
+        cover = sum(x[int(i)] for i in rows)
+        if st.miss_cost is None:
+            if len(rows):
+                model.add(cover >= 1)
+            else:
+                model.add_bool_or([])
+        elif st.miss_cost > 0 and len(rows):
+            m = model.new_bool_var(f"missed({st.name})")
+            model.add(cover + m >= 1)
+            out.append(int(round(st.miss_cost * SCALE)) * m)
+            misses.append((m, rows))
+    return out
 
 
 def add_full_hint(built: Built, worked: np.ndarray, groups: SkillGroups,
@@ -189,6 +218,8 @@ def add_full_hint(built: Built, worked: np.ndarray, groups: SkillGroups,
         short = int(left[q, t])
         for var, brk in segs:
             model.add_hint(var, max(0, short - brk))
+    for m, rows in built.misses:
+        model.add_hint(m, not worked[rows].any())
 
 
 def _fairness(model: cp_model.CpModel, cand: pd.DataFrame, x: list, agents: pd.DataFrame,

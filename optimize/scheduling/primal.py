@@ -3,7 +3,7 @@
 Each agent's week is chosen by solving its hard rules alone
 (:func:`~optimize.scheduling.explain.check_agent`) while maximising the penalty its
 presence removes: for every interval the agent could work, the drop in the convex
-under-staffing cost (:func:`~optimize.scheduling.model.shortfall_cost`, all segments)
+under-staffing cost (:func:`~optimize.scheduling.penalty.cell_cost`, all segments)
 of the best of its queues given everyone else's presence, less the over-staffing cost of
 the part nobody needs. Its presence is then taken off that queue's residual. Later passes
 take each agent's week out and re-choose it against all the others (block coordinate
@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from optimize.config import ScenarioConfig
+from optimize.scheduling.choices import ShiftSet
 from optimize.scheduling.explain import check_agent
 from optimize.scheduling.inputs import Queues, SkillGroups
-from optimize.scheduling.model import FAIRNESS_COST, IDLE_COST, shortfall_cost
+from optimize.scheduling.model import FAIRNESS_COST, IDLE_COST
+from optimize.scheduling.penalty import cell_cost
 
 __all__ = ["greedy_weeks", "fairness_terms", "VALUE_RESOLUTION"]
 
@@ -31,14 +33,12 @@ log = logging.getLogger(__name__)
 VALUE_RESOLUTION = 100  # integer objective units per cost unit in the per-agent solves
 
 
-def _gains(residual: np.ndarray, required: np.ndarray, priority: np.ndarray,
-           skills: np.ndarray, t: np.ndarray, p: np.ndarray) -> np.ndarray:
+def _gains(residual: np.ndarray, queues: Queues, skills: np.ndarray, t: np.ndarray,
+           p: np.ndarray) -> np.ndarray:
     """Cost removed by ``p`` heads at intervals ``t`` on each of ``skills`` (skills x terms)."""
     res = residual[skills][:, t]
-    req = required[skills][:, t]
-    pr = priority[skills, None]
-    before = shortfall_cost(res, req, pr)
-    after = shortfall_cost(res - p[None, :], req, pr)
+    before = cell_cost(queues, res, skills[:, None], t[None, :])
+    after = cell_cost(queues, res - p[None, :], skills[:, None], t[None, :])
     idle = IDLE_COST * np.clip(p[None, :] - np.clip(res, 0.0, None), 0.0, None)
     return before - after - idle
 
@@ -48,7 +48,9 @@ def greedy_weeks(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
                  n_days: int, first_day: pd.Timestamp, seed: int, passes: int = 1,
                  deadline: float = np.inf, start: np.ndarray | None = None,
                  alloc: np.ndarray | None = None,
-                 stop: Callable[[], bool] | None = None) -> tuple[np.ndarray, list[str]]:
+                 stop: Callable[[], bool] | None = None,
+                 cost: np.ndarray | None = None,
+                 sets: Sequence[ShiftSet] = ()) -> tuple[np.ndarray, list[str]]:
     """A legal week per agent (bool per ``cand`` row) and the named rule conflicts.
 
     ``terms`` are the :func:`~optimize.scheduling.model.coverage_terms` of ``cand``;
@@ -58,6 +60,9 @@ def greedy_weeks(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
     With ``start`` (a legal week per agent) and its allocation ``alloc`` (tenths, groups x
     queues x intervals), every pass re-chooses weeks starting from that schedule, each
     agent holding its share of its group's allocation.
+    ``cost`` (cost units per ``cand`` row) is taken off each candidate's value and
+    ``sets`` (:class:`~optimize.scheduling.choices.ShiftSet` on ``cand`` rows) are held in
+    each agent's solve.
     """
     by_agent = terms.groupby(cand["agent"].to_numpy()[terms["cand"].to_numpy()]).indices
     residual = queues.required.copy()
@@ -68,6 +73,7 @@ def greedy_weeks(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
         hint, residual, taken = _from_schedule(start, alloc, terms, cand, groups, queues)
     order = np.argsort([len(groups.skills[g]) for g in groups.of_agent], kind="stable")
     rows_of = cand.groupby("agent", sort=True).indices
+    sets_of = _sets_by_agent(sets, cand["agent"].to_numpy())
 
     def out_of_time() -> bool:
         return time.perf_counter() > deadline or (stop is not None and stop())
@@ -90,11 +96,16 @@ def greedy_weeks(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
             p = mine["tenths"].to_numpy() / 10.0
             gain = np.zeros((0, len(t)))
             if len(skills) and len(mine):
-                gain = _gains(residual, queues.required, queues.priority, skills, t, p)
+                gain = _gains(residual, queues, skills, t, p)
                 value = np.bincount(mine["cand"].to_numpy() - rows[0],
                                     weights=gain.max(axis=0), minlength=len(rows))
+            if cost is not None:
+                value = value - cost[rows]
+            mine_sets = [(r - rows[0], None if m is None else int(round(m * VALUE_RESOLUTION)))
+                         for r, m in sets_of.get(a, ())]
             chk = check_agent(cand.iloc[rows], agents.iloc[a], config, carries[a], n_days,
-                              first_day, seed, value=np.rint(value * VALUE_RESOLUTION))
+                              first_day, seed, value=np.rint(value * VALUE_RESOLUTION),
+                              sets=mine_sets)
             if not chk.feasible:
                 conflicts[a] = chk.conflict
                 continue
@@ -108,6 +119,16 @@ def greedy_weeks(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
             break
         log.info("greedy pass %d done", n_pass + 1)
     return hint, sorted(conflicts.values())
+
+
+def _sets_by_agent(sets: Sequence[ShiftSet], agent_of_row: np.ndarray) -> dict[int, list]:
+    """Agent -> [(candidate rows, miss cost or None)]."""
+    out: dict[int, list] = {}
+    for st in sets:
+        rows = np.asarray(st.rows, dtype=int)
+        if len(rows):
+            out.setdefault(int(agent_of_row[rows[0]]), []).append((rows, st.miss_cost))
+    return out
 
 
 def _from_schedule(start: np.ndarray, alloc: np.ndarray, terms: pd.DataFrame,

@@ -17,7 +17,8 @@ import numpy as np
 
 from optimize.scheduling.inputs import Queues, SkillGroups
 from optimize.scheduling.lp import SparseLP
-from optimize.scheduling.model import IDLE_COST, SCALE, SEGMENT_BREAKS, SEGMENT_SLOPES, TENTHS
+from optimize.scheduling.model import IDLE_COST, SCALE, SEGMENT_SLOPES, TENTHS
+from optimize.scheduling.penalty import integer_segments
 
 __all__ = ["Allocation", "allocate", "penalty_weights"]
 
@@ -30,7 +31,7 @@ class Allocation:
     objective: float  # cost units, coverage terms only
     alloc: np.ndarray  # tenths, (groups, queues, intervals)
     idle: np.ndarray  # tenths, (groups, intervals)
-    price: np.ndarray  # dual of a tenth of capacity, objective units (SCALE), >= 0
+    price: np.ndarray  # dual of a tenth of capacity, objective units (SCALE), >= -idle weight
 
 
 def penalty_weights(priority: np.ndarray) -> np.ndarray:
@@ -46,20 +47,21 @@ def penalty_weights(priority: np.ndarray) -> np.ndarray:
     return out
 
 
-def _coverage(lp: SparseLP, groups: SkillGroups, r10: np.ndarray, priority: np.ndarray,
+def _coverage(lp: SparseLP, groups: SkillGroups, r10: np.ndarray, queues: Queues,
               supply: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
               cap: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Add allocation, idle and shortfall segments; return (alloc keys, alloc vars, idle
     vars, capacity rows). Capacity is ``supply`` (COO rows g*n_t+t, var, tenths) or the
     constant ``cap`` (tenths, groups x intervals)."""
     n_q, n_t = r10.shape
-    weights = penalty_weights(priority)
+    brk10, weights = integer_segments(queues, r10, SCALE, TENTHS)
     idle_w = int(round(IDLE_COST * SCALE / TENTHS))
     keys = [(g, q, t) for g, skills in enumerate(groups.skills) for q in skills
             for t in np.flatnonzero(r10[q] > 0)]
     keys_arr = np.array(keys, dtype=np.int64).reshape(-1, 3)
     g_a, q_a, t_a = keys_arr.T
-    alloc = lp.add_vars(len(keys_arr), 0.0, r10[q_a, t_a].astype(float), -weights[q_a, 0])
+    alloc = lp.add_vars(len(keys_arr), 0.0, r10[q_a, t_a].astype(float),
+                        -weights[q_a, t_a, 0].astype(float))
     idle = lp.add_vars(groups.n * n_t, 0.0, np.inf, float(idle_w))
     rows = [g_a * n_t + t_a, np.arange(groups.n * n_t)]
     cols = [alloc, idle]
@@ -75,19 +77,19 @@ def _coverage(lp: SparseLP, groups: SkillGroups, r10: np.ndarray, priority: np.n
                            np.concatenate(coef), rhs, rhs)
     qt = q_a * n_t + t_a
     pos = np.flatnonzero(r10.ravel() > 0)
-    lp.offset += float((weights[:, 0, None] * r10).sum())
+    lp.offset += float((weights[..., 0] * r10).sum())
     row_of = np.full(n_q * n_t, -1)
     row_of[pos] = np.arange(len(pos))
     lp.add_rows(len(pos), row_of[qt], alloc, 1.0, -np.inf, r10.ravel()[pos].astype(float))
-    for j in range(1, len(SEGMENT_BREAKS)):
-        req = r10.ravel()[pos]
-        brk = np.floor(SEGMENT_BREAKS[j] * req).astype(int)
-        on = brk < req
+    req = r10.ravel()[pos]
+    for j in range(1, weights.shape[-1]):
+        brk = brk10[..., j].ravel()[pos]
+        w_j = weights[..., j].ravel()[pos]
+        on = (brk < req) & (w_j != 0)
         if not on.any():
             continue
-        qs = pos[on] // n_t
         seg = lp.add_vars(int(on.sum()), 0.0, (req - brk)[on].astype(float),
-                          weights[qs, j].astype(float))
+                          w_j[on].astype(float))
         r_of = np.full(n_q * n_t, -1)
         r_of[pos[on]] = np.arange(int(on.sum()))
         hit = r_of[qt] >= 0
@@ -102,12 +104,13 @@ def allocate(cap: np.ndarray, groups: SkillGroups, queues: Queues,
     """Optimal allocation of fixed presence ``cap`` (tenths, groups x intervals)."""
     r10 = np.rint(queues.required * TENTHS).astype(int)
     lp = SparseLP()
-    keys, alloc, idle, rows = _coverage(lp, groups, r10, queues.priority, None, cap)
+    keys, alloc, idle, rows = _coverage(lp, groups, r10, queues, None, cap)
     sol = lp.solve(time_limit_s)
     out = np.zeros((groups.n, len(queues.channel), cap.shape[1]), dtype=int)
     if not sol.optimal:
         raise RuntimeError("the allocation LP did not solve to optimality")
     out[keys[:, 0], keys[:, 1], keys[:, 2]] = np.rint(sol.values[alloc]).astype(int)
     idle_v = np.rint(sol.values[idle]).reshape(groups.n, -1).astype(int)
-    price = np.clip(-sol.duals[rows], 0.0, None).reshape(groups.n, -1)
+    floor = -float(round(IDLE_COST * SCALE / TENTHS))  # an idle tenth's weight
+    price = np.clip(-sol.duals[rows], floor, None).reshape(groups.n, -1)
     return Allocation(sol.objective / SCALE, out, idle_v, price)

@@ -26,6 +26,7 @@ from optimize.scheduling.assign import (
     place_breaks,
     staffed_from_activities,
 )
+from optimize.scheduling.choices import ShiftTermsFn, check_terms, paid_terms
 from optimize.scheduling.explain import penalty_table, unmet_table
 from optimize.scheduling.inputs import (
     Queues,
@@ -34,6 +35,8 @@ from optimize.scheduling.inputs import (
     make_queues,
     skill_groups,
 )
+from optimize.scheduling.penalty import with_penalty
+from optimize.scheduling.preferences import preference_costs, preference_terms
 from optimize.scheduling.primal import fairness_terms
 from optimize.scheduling.rules import carry_from_previous
 from optimize.scheduling.search import search
@@ -54,7 +57,9 @@ class ScheduleResult:
     """A schedule with its quality figures and its explanation.
 
     ``objective``, ``best_bound`` and the ``penalties`` costs are in cost units: one head
-    short for one interval on a priority-1 queue (first penalty segment).
+    short for one interval on a priority-1 queue (first segment of the ``"requirement"``
+    penalty; the ``"service_level"`` penalty keeps each channel's total in these units,
+    see :mod:`optimize.scheduling.penalty`).
     """
 
     status: str  # "optimal" | "feasible" | "infeasible" | "unknown" | "model_invalid"
@@ -98,7 +103,9 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
                    start: dt.date, weeks: int = 1, time_limit_s: float = 60.0, seed: int = 0,
                    workers: int = 2, progress: Callable[[ProgressInfo], None] | None = None,
                    previous_roster: pd.DataFrame | None = None,
-                   stop: Callable[[], bool] | None = None) -> ScheduleResult:
+                   stop: Callable[[], bool] | None = None,
+                   shift_terms: ShiftTermsFn | None = None,
+                   penalty: str = "service_level") -> ScheduleResult:
     """Schedule ``agents`` against ``requirements.required_scheduled`` for ``weeks`` weeks.
 
     Parameters
@@ -108,7 +115,9 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
         ``channel``, ``language``, ``required_scheduled``).
     agents : pandas.DataFrame
         Agents as loaded (``agent_id, name, languages, channels, timezone,
-        min_hours_week, max_hours_week`` and optional ``unavailable``, ``vip``).
+        min_hours_week, max_hours_week`` and optional ``unavailable``, ``vip``,
+        ``preferred_start``, ``preferred_days_off``: the preferences are costed by
+        :mod:`optimize.scheduling.preferences` and reported as ``preference`` penalties).
     start : datetime.date
         First local date planned for every agent (normally a Monday).
     previous_roster : pandas.DataFrame, optional
@@ -117,6 +126,19 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
         Polled during the search (e.g. ``threading.Event().is_set``); when it returns true
         the search ends early and the best schedule found so far is returned, with its
         bound and gap (the first complete schedule is always finished first).
+    shift_terms : callable, optional
+        ``shift_terms(candidates, agents) -> ShiftTerms``: a cost per candidate shift,
+        candidates to drop and sets of candidates to cover (hard or at a cost); see
+        :mod:`optimize.scheduling.choices`. ``candidates`` is the table of
+        :func:`~optimize.scheduling.shifts.candidate_shifts` (``agent`` indexes the checked
+        ``agents``, which are passed too). The paid terms appear in ``penalties`` and the
+        objective. Default: none (the plain schedule).
+    penalty : {"service_level", "requirement"}
+        Shortfall penalty per queue x interval (:mod:`optimize.scheduling.penalty`): what
+        each head adds to the service level there (real-time queues; needs the
+        ``contacts, aht_s, required_agents`` columns, else falls back to the other), or
+        heads short of ``required_scheduled`` at rising slopes x channel priority. Default ``"service_level"`` (measured better week service level on the
+        sample company, bench/README.md).
 
     Returns
     -------
@@ -128,18 +150,25 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
     clock = pd.Timestamp.now()
     perf_clock = time.perf_counter()
     grid = make_grid(requirements)
-    queues = make_queues(requirements, config, grid)
+    queues = with_penalty(make_queues(requirements, config, grid), requirements, config, grid,
+                          penalty)
     agents = check_agents(agents)
     groups = skill_groups(agents, queues, config)
     n_days = 7 * weeks
     first_day = pd.Timestamp(start)
     cand = candidate_shifts(agents, config, grid, start, weeks)
     carries = carry_from_previous(previous_roster, agents, first_day)
-
+    terms = None
+    if shift_terms is not None:
+        terms = check_terms(shift_terms(cand, agents), cand["agent"].to_numpy())
+        cand = cand.assign(unavailable=cand["unavailable"].to_numpy() | terms.drop)
+    pref = preference_costs(cand, agents, first_day)  # agents' soft preferences
+    cost = pref if terms is None else terms.cost + pref
     solved, model_cand, conflicts = search(
         cand, agents, groups, queues, grid, config, carries, n_days, first_day,
         time_limit_s=time_limit_s, seed=seed, workers=workers, progress=progress,
-        clock=perf_clock, stop=stop)
+        clock=perf_clock, stop=stop, cost=cost if cost.any() else None,
+        sets=() if terms is None else terms.sets, start=None if terms is None else terms.start)
     if solved is None:
         wall = (pd.Timestamp.now() - clock).total_seconds()
         return _empty("infeasible", tuple(conflicts), wall)
@@ -153,7 +182,12 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
     activities = activities_table(shifts, breaks, queue_of, agents["agent_id"], queues, grid)
     staffed = staffed_from_activities(activities, queues, grid)
     times = grid.times
-    extra = bent + fairness_terms(shifts, agents, n_days, first_day)
+    extra = (bent + fairness_terms(shifts, agents, n_days, first_day)
+             + preference_terms(shifts, agents, first_day))
+    if terms is not None:
+        worked_all = np.zeros(len(cand), dtype=bool)
+        worked_all[np.flatnonzero(~cand["unavailable"].to_numpy())[solved.worked]] = True
+        extra += paid_terms(terms, cand, worked_all, agents["agent_id"])
     over = np.clip(staffed - queues.required, 0.0, None)
     wall = (pd.Timestamp.now() - clock).total_seconds()
     return ScheduleResult(

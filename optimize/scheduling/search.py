@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from optimize.config import ScenarioConfig
+from optimize.scheduling.choices import ShiftSet
 from optimize.scheduling.inputs import Grid, Queues, SkillGroups
 from optimize.scheduling.lagrange import improve_bound, make_dual
 from optimize.scheduling.model import add_full_hint, build_model, coverage_terms
@@ -55,18 +56,49 @@ def _supply(worked: np.ndarray, terms: pd.DataFrame, n_groups: int, n_t: int) ->
     return cap
 
 
+def _full(worked: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """A choice over the kept candidates as a choice over all of them."""
+    out = np.zeros(len(keep), dtype=bool)
+    out[np.flatnonzero(keep)[worked]] = True
+    return out
+
+
+def _paid(worked_all: np.ndarray, cost: np.ndarray | None, sets: Sequence[ShiftSet]) -> float:
+    """Cost units of the choice terms paid by ``worked_all`` (bool per candidate)."""
+    paid = float(cost[worked_all].sum()) if cost is not None else 0.0
+    return paid + sum(float(st.miss_cost) for st in sets
+                      if st.miss_cost and not worked_all[np.asarray(st.rows, dtype=int)].any())
+
+
+def _value(worked: np.ndarray, keep: np.ndarray, terms: pd.DataFrame, cand: pd.DataFrame,
+           agents: pd.DataFrame, groups: SkillGroups, queues: Queues, grid: Grid,
+           n_days: int, first_day: pd.Timestamp, cost: np.ndarray | None,
+           sets: Sequence[ShiftSet]) -> float:
+    """The objective of a choice of the kept candidates (exact allocation, fairness, terms)."""
+    found = allocate(_supply(worked, terms, groups.n, grid.n), groups, queues)
+    fair = sum(c for _, _, c in fairness_terms(cand[worked].reset_index(drop=True), agents,
+                                               n_days, first_day))
+    return found.objective + fair + _paid(_full(worked, keep), cost, sets)
+
+
 def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, queues: Queues,
            grid: Grid, config: ScenarioConfig, carries: list, n_days: int,
            first_day: pd.Timestamp, *, time_limit_s: float, seed: int, workers: int,
            progress: Callable[[ProgressInfo], None] | None,
            clock: float, stop: Callable[[], bool] | None = None,
+           cost: np.ndarray | None = None, sets: Sequence[ShiftSet] = (),
+           start: np.ndarray | None = None,
            ) -> tuple[Solved | None, pd.DataFrame, list[str]]:
     """Solve; return (solution or None when infeasible, the model's candidates, conflicts).
 
     ``clock`` is the ``time.perf_counter()`` value the time limit counts from. When
     ``stop()`` turns true the search keeps the best schedule found so far: the first
     greedy pass always completes (it is the first legal schedule), later passes and CP-SAT
-    end early, and the bound gets ``STOPPED_BOUND_S`` seconds.
+    end early, and the bound gets ``STOPPED_BOUND_S`` seconds. ``cost`` and ``sets`` (on
+    rows of ``cand_all``) are the extra terms of :mod:`optimize.scheduling.choices`; the
+    objective reported includes them. ``start`` (bool per row of ``cand_all``, a legal
+    week per agent) makes the greedy a coordinate descent from that schedule instead of a
+    construction from nothing.
     """
     stopped = stop if stop is not None else (lambda: False)
     deadline = clock + 0.8 * time_limit_s  # the rest: breaks, activities, tables
@@ -74,21 +106,28 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
     cand = cand_all[keep].reset_index(drop=True)
     small = len(cand) <= CPSAT_MAX_CANDIDATES
     terms_all = coverage_terms(cand_all, config, grid, groups.of_agent)
+    alloc0 = None
+    if start is not None:
+        alloc0 = allocate(_supply(start, terms_all, groups.n, grid.n), groups, queues).alloc
     hint_all, conflicts = greedy_weeks(cand_all, terms_all, agents, groups, queues, config,
                                        carries, n_days, first_day, seed,
                                        passes=1 if small else GREEDY_PASSES,
-                                       deadline=deadline - 0.35 * time_limit_s, stop=stop)
+                                       deadline=deadline - 0.35 * time_limit_s, stop=stop,
+                                       cost=cost, sets=sets, start=start, alloc=alloc0)
     if conflicts:
         return None, cand, conflicts
     new_index = np.cumsum(keep) - 1
     terms = terms_all[keep[terms_all["cand"].to_numpy()]].copy()
     terms["cand"] = new_index[terms["cand"].to_numpy()]
     worked = hint_all[keep]
+    if start is not None:  # never worse than the schedule it started from
+        worked = min((worked, start[keep]), key=lambda w: _value(
+            w, keep, terms, cand, agents, groups, queues, grid, n_days, first_day, cost, sets))
     shape = (groups.n, len(queues.channel), grid.n)
     solved = None
     if small:
         built = build_model(cand_all, agents, groups, queues, grid, config, carries, n_days,
-                            first_day)
+                            first_day, cost=cost, sets=sets)
         add_full_hint(built, worked, groups, queues.priority)
         budget = max(1.0, 0.7 * (deadline - time.perf_counter()))
         solved = solve_built(built, shape, time_limit_s=budget, seed=seed, workers=workers,
@@ -110,14 +149,16 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
         again, _ = greedy_weeks(cand_all, terms_all, agents, groups, queues, config, carries,
                                 n_days, first_day, seed, passes=1,
                                 deadline=deadline - 0.4 * time_limit_s,
-                                start=start, alloc=found.alloc, stop=stop)
+                                start=start, alloc=found.alloc, stop=stop, cost=cost,
+                                sets=sets)
         polished = allocate(_supply(again[keep], terms, groups.n, grid.n), groups, queues)
-        if polished.objective >= found.objective - 1e-9:
+        if (polished.objective + _paid(again, cost, sets)
+                >= found.objective + _paid(_full(worked, keep), cost, sets) - 1e-9):
             break
         worked, found = again[keep], polished
     fair = sum(c for _, _, c in fairness_terms(cand[worked].reset_index(drop=True), agents,
                                                n_days, first_day))
-    objective = found.objective + fair
+    objective = found.objective + fair + _paid(_full(worked, keep), cost, sets)
     count = 1
     if solved is not None and solved.objective <= objective + 1e-6:
         alloc, idle, objective, bound = solved.alloc, solved.idle, solved.objective, \

@@ -1,0 +1,164 @@
+"""``staffcast replan``: re-plan a published roster from ``--asof`` against a new forecast.
+
+Reads the published plan directory (``roster.csv``, ``activities.csv``, and
+``coverage.csv`` for the planned weeks, as written by ``staffcast plan`` or ``schedule``),
+the scenario directory (``--data``: agents and ``scenario.toml``; a plan directory does
+not record it) and the new forecast; writes the new ``roster.csv``, ``activities.csv``,
+``coverage.csv``, ``roster.ics``, ``summary.md``, ``requirements.csv`` and ``changes.csv``
+atomically into ``--out``. The new forecast wins where it has rows; intervals it does not
+cover are taken from the plan directory's ``forecast.csv`` when there is one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.validation import InputError, Problem
+from optimize.export import write_outputs
+
+__all__ = ["add_replan_parser", "cmd_replan"]
+
+log = logging.getLogger("staffcast")
+
+_KEYS = ["interval_start", "channel", "language"]
+
+
+def _read(path: Path, needed: list[str], hint: str) -> pd.DataFrame:
+    """A CSV of the table contract, timestamps parsed to UTC; InputError naming the file."""
+    if not path.is_file():
+        raise InputError([Problem(path.name, f"file not found in {path.parent}")])
+    df = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                     dtype={"shift_date": str, "start_local": str, "end_local": str})
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise InputError([Problem(path.name, f"missing column(s) {missing}; expected {hint}")])
+    for col in ("interval_start", "start_utc", "end_utc"):
+        if col in df.columns:
+            try:
+                df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
+            except (ValueError, TypeError):
+                raise InputError([Problem(path.name, f"column {col!r} has a value that is not an "
+                                                     "ISO 8601 timestamp")]) from None
+    for col in ("channel", "language"):
+        if col in df.columns:
+            df[col] = df[col].fillna("").astype(str)
+    for col in ("agent_id", "name"):  # undo the spreadsheet escaping of optimize.export
+        if col in df.columns:
+            df[col] = df[col].astype(str).str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+    return df
+
+
+def _plan_weeks(coverage: pd.DataFrame, path: Path) -> tuple[pd.Timestamp, int]:
+    t0, last = coverage["interval_start"].min(), coverage["interval_start"].max()
+    days = (last - t0) / pd.Timedelta(days=1)
+    if pd.isna(t0) or t0 != t0.normalize() or not 6 < days < 7 * 52:
+        raise InputError([Problem(path.name, "does not span whole plan weeks starting at a UTC "
+                                             f"midnight (first interval {t0}, last {last})")])
+    return t0, int(round(days / 7))
+
+
+def _forecast(path: Path, fallback: Path, t0: pd.Timestamp, t1: pd.Timestamp,
+              asof: pd.Timestamp, interval_s: int) -> pd.DataFrame:
+    from optimize.horizon import LOCAL_PAD
+
+    fc = _read(path, _KEYS + ["contacts", "aht_s"], "a forecast table (`staffcast forecast`)")
+    if fallback.is_file():
+        old = _read(fallback, _KEYS + ["contacts", "aht_s"], "the plan's forecast.csv")
+        new_keys = pd.MultiIndex.from_frame(fc[_KEYS])
+        old = old[~pd.MultiIndex.from_frame(old[_KEYS]).isin(new_keys)]
+        fc = pd.concat([old, fc], ignore_index=True).sort_values(_KEYS, kind="stable")
+    step = pd.Timedelta(seconds=interval_s)
+    first, last = fc["interval_start"].min(), fc["interval_start"].max()
+    if first > t0 or last < t1 - step:
+        raise InputError([Problem(path.name, f"covers {first} .. {last}, not the whole plan "
+                                             f"weeks {t0:%Y-%m-%d} .. {t1:%Y-%m-%d} (add the "
+                                             "plan's forecast.csv to the roster directory or "
+                                             "forecast from the plan start)")])
+    if last < asof:
+        raise InputError([Problem(path.name, f"ends {last}, before --asof {asof}")])
+    keep = (fc["interval_start"] >= t0 - LOCAL_PAD) & (fc["interval_start"] < t1 + LOCAL_PAD)
+    return fc[keep].reset_index(drop=True)
+
+
+def cmd_replan(args: argparse.Namespace) -> int:
+    """Run ``staffcast replan`` (see the module docstring)."""
+    from optimize.cli import (
+        UsageError,
+        _conflict_error,
+        _csv,
+        _load,
+        _parse_ts,
+        _progress_logger,
+        _schedule_outputs,
+    )
+    from optimize.report import summary_markdown
+    from optimize.requirements import compute_requirements
+    from optimize.scheduling.replan import ReplanCosts, replan
+
+    asof = _parse_ts(args.asof, "--asof")
+    roster_dir = Path(args.roster)
+    if not roster_dir.is_dir():
+        raise UsageError(f"--roster {str(roster_dir)!r} is not a directory")
+    roster = _read(roster_dir / "roster.csv", ["agent_id", "shift_date", "start_utc", "end_utc",
+                                               "start_local", "end_local", "template"],
+                   "the roster.csv written by `staffcast plan`")
+    acts = _read(roster_dir / "activities.csv", ["agent_id", "start_utc", "end_utc", "activity",
+                                                 "channel", "language"],
+                 "the activities.csv written by `staffcast plan`")
+    cov_path = roster_dir / "coverage.csv"
+    t0, weeks = _plan_weeks(_read(cov_path, _KEYS, "the coverage.csv written by `staffcast plan`"),
+                            cov_path)
+    t1 = t0 + pd.Timedelta(weeks=weeks)
+    if not t0 <= asof < t1:
+        raise UsageError(f"--asof {args.asof!r} is outside the roster's weeks "
+                         f"{t0:%Y-%m-%d} .. {t1:%Y-%m-%d} (UTC, from {cov_path})")
+    scenario = _load(args.data)
+    fc = _forecast(Path(args.forecast), roster_dir / "forecast.csv", t0, t1, asof,
+                   scenario.interval_s)
+    req = compute_requirements(fc, scenario.config, interval_s=scenario.interval_s)
+    req = req[(req["interval_start"] >= t0) & (req["interval_start"] < t1)].reset_index(drop=True)
+    start = t0.date()
+    res = replan(roster, acts, req, scenario.agents, scenario.config, start=start, weeks=weeks,
+                 asof=asof, keep_today=args.keep_today, costs=ReplanCosts(),
+                 time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
+                 progress=_progress_logger())
+    if res.schedule.status not in ("optimal", "feasible"):
+        raise _conflict_error(res.schedule)
+    files, coverage = _schedule_outputs(res.schedule, fc, scenario.config, scenario.interval_s,
+                                        start, weeks)
+    summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
+                               requirements=req, result=res.schedule, coverage=coverage)
+    files = {"requirements.csv": _csv(req), **files, "changes.csv": _csv(res.changes),
+             "summary.md": (summary + f"\n{res.summary}\n").encode("utf-8")}
+    for p in write_outputs(args.out, files):
+        print(p)
+    print(res.summary)
+    return 0
+
+
+def add_replan_parser(sub: argparse._SubParsersAction) -> None:
+    """Add the ``replan`` sub-command to the ``staffcast`` parser."""
+    sp = sub.add_parser("replan", help="re-plan a published roster from --asof against a new "
+                                       "forecast (started shifts stay)")
+    sp.add_argument("--roster", type=Path, required=True,
+                    help="published plan directory (roster.csv, activities.csv, coverage.csv; "
+                         "forecast.csv is used for intervals the new forecast lacks)")
+    sp.add_argument("--asof", required=True, help="now (ISO 8601 with offset): shifts started "
+                                                  "before it are kept")
+    sp.add_argument("--forecast", type=Path, required=True, help="new forecast CSV (the table "
+                                                                 "of `staffcast forecast`)")
+    sp.add_argument("--data", type=Path, required=True,
+                    help="scenario directory of the plan (agents.csv, scenario.toml, ...)")
+    sp.add_argument("--keep-today", action="store_true",
+                    help="also keep every shift published for today (each agent's local day "
+                         "of --asof) and call nobody in for the rest of it")
+    sp.add_argument("--out", type=Path, required=True, help="output directory")
+    sp.add_argument("--time-limit", type=float, default=60.0, help="solver time limit, s "
+                                                                   "(default 60)")
+    sp.add_argument("--seed", type=int, default=0, help="solver random seed (default 0)")
+    sp.add_argument("--workers", type=int, default=2, help="solver threads (default 2)")
+    sp.set_defaults(func=cmd_replan)
