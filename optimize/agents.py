@@ -5,6 +5,11 @@ Problems name file, 1-based line, column, value and what was expected (see
 at most ten rows reported per problem). ``vip`` accepts ``true``/``false`` (also
 ``yes``/``no``, ``1``/``0``, any case; empty = false). Weekly hours must lie in
 ``[0, MAX_HOURS_WEEK]`` with ``max_hours_week > 0`` and ``min_hours_week <= max_hours_week``.
+
+Optional preferences (soft: the scheduler honours them unless that costs service, see
+:mod:`optimize.scheduling.preferences`): ``preferred_start`` is a window of local shift
+start times ``HH:MM-HH:MM`` (both ends included; ``22:00-02:00`` wraps past midnight),
+``preferred_days_off`` a ``;``-separated list of weekdays (``Mon`` ... ``Sun``, any case).
 """
 
 from __future__ import annotations
@@ -25,9 +30,12 @@ __all__ = ["AGENT_COLUMNS", "MAX_HOURS_WEEK", "check_agents", "load_agents"]
 log = logging.getLogger(__name__)
 
 AGENT_COLUMNS = ("agent_id", "name", "languages", "channels", "timezone", "min_hours_week",
-                 "max_hours_week", "unavailable", "vip")
+                 "max_hours_week", "unavailable", "vip", "preferred_start",
+                 "preferred_days_off")
 _REQUIRED = AGENT_COLUMNS[:7]
 MAX_HOURS_WEEK = 84.0  # 7 x 12 h: anything above is a typo
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WINDOW = r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)"
 _VIP = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False,
         "": False}
 
@@ -152,6 +160,9 @@ def check_agents(path: str | Path, *, channels: Collection[str] | None = None,
                           index=days.index, dtype=object)
         unavailable = [tuple(sorted(t)) for t in _tuples(dates, n_rows)]
 
+    pref_start, pref_off, pref_problems = _preferences(file, frame, lines, n_rows)
+    problems += pref_problems
+
     if problems:
         return Checked(None, tuple(problems))
     out = pd.DataFrame({
@@ -164,11 +175,42 @@ def check_agents(path: str | Path, *, channels: Collection[str] | None = None,
         "max_hours_week": hours["max_hours_week"],
         "unavailable": unavailable,
         "vip": vip,
+        "preferred_start": pref_start,
+        "preferred_days_off": pref_off,
     })
     for col in ("agent_id", "name", "timezone"):
         out[col] = out[col].astype("str")
     log.info("%s: %d agents, %d VIP", file, n_rows, int(vip.sum()))
     return Checked(out, ())
+
+
+def _preferences(file: str, frame: pd.DataFrame, lines: np.ndarray,
+                 n_rows: int) -> tuple[list, list, list[Problem]]:
+    """``preferred_start`` as (from, to) local minutes or None, ``preferred_days_off`` as
+    a tuple of weekday numbers (Monday = 0), and their problems."""
+    problems: list[Problem] = []
+    start: list = [None] * n_rows
+    if "preferred_start" in frame:
+        raw = frame["preferred_start"].str.replace(" ", "", regex=False)
+        parts = raw.str.extract(_WINDOW).astype(float)
+        bad = (raw != "").to_numpy() & parts.isna().any(axis=1).to_numpy()
+        problems += row_problems(file, bad, lines, "preferred_start", frame["preferred_start"],
+                                 "expected a local start window HH:MM-HH:MM such as "
+                                 "08:00-11:00")
+        lo = (parts[0] * 60 + parts[1]).to_numpy()
+        hi = (parts[2] * 60 + parts[3]).to_numpy()
+        start = [None if np.isnan(a) or np.isnan(b) else (int(a), int(b))
+                 for a, b in zip(lo, hi, strict=True)]
+    off: list = [()] * n_rows
+    if "preferred_days_off" in frame:
+        days = _parts(frame["preferred_days_off"]).str.lower().str[:3]
+        raw_days = _parts(frame["preferred_days_off"])
+        bad = (days != "").to_numpy() & ~days.isin(list(WEEKDAYS)).to_numpy()
+        problems += row_problems(file, bad, lines[days.index.to_numpy()], "preferred_days_off",
+                                 raw_days, "expected ';'-separated weekdays such as Sat;Sun")
+        nums = days.map({d: str(i) for i, d in enumerate(WEEKDAYS)}).fillna("")
+        off = [tuple(sorted(int(x) for x in t)) for t in _tuples(nums, n_rows)]
+    return start, off, problems
 
 
 def load_agents(path: str | Path, *, channels: Collection[str] | None = None,
@@ -192,7 +234,9 @@ def load_agents(path: str | Path, *, channels: Collection[str] | None = None,
     DataFrame
         ``agent_id``, ``name``, ``languages`` and ``channels`` (tuples of str, file order),
         ``timezone``, ``min_hours_week``, ``max_hours_week`` (float64), ``unavailable``
-        (sorted tuple of ``datetime.date``), ``vip`` (bool); rows in file order.
+        (sorted tuple of ``datetime.date``), ``vip`` (bool), ``preferred_start``
+        ((from, to) local minutes after midnight, or None) and ``preferred_days_off``
+        (sorted tuple of weekday numbers, Monday = 0); rows in file order.
 
     Raises
     ------

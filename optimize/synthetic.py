@@ -124,7 +124,8 @@ def generate_agents(contacts: pd.DataFrame, n_agents: int = 150, seed: int = 7, 
     -------
     DataFrame
         The ``agents.csv`` columns; ``languages``, ``channels``, ``unavailable`` as
-        ``;``-separated strings, ``vip`` bool.
+        ``;``-separated strings, ``vip`` bool; ``preferred_start`` and
+        ``preferred_days_off`` for about 30% and 25% of the agents (else empty).
     """
     languages = [str(x) for x in pd.unique(contacts["language"])]
     present = {str(x) for x in pd.unique(contacts["channel"])}
@@ -178,11 +179,30 @@ def generate_agents(contacts: pd.DataFrame, n_agents: int = 150, seed: int = 7, 
                      "max_hours_week": hours[1], "unavailable": days, "vip": False})
     if "vip_chat" in channels:
         _certify_vip(rows, languages, rng)
+    _add_preferences(rows, stream(seed, "preferences"))  # own stream: the rest is unchanged
     out = pd.DataFrame(rows)
     out["languages"] = out["languages"].map(";".join)
     out["channels"] = out["channels"].map(";".join)
     out["unavailable"] = out["unavailable"].map(lambda ds: ";".join(d.isoformat() for d in ds))
     return out
+
+
+PREFERRED_WINDOWS = ("06:00-09:00", "08:00-11:00", "12:00-15:00", "16:00-20:00")
+PREFERRED_DAYS_OFF = (("Sat;Sun", 0.6), ("Fri;Sat", 0.2), ("Sun;Mon", 0.2))
+WINDOW_SHARE = 0.30  # agents with a preferred start window
+DAYS_OFF_SHARE = 0.25  # agents with preferred days off
+
+
+def _add_preferences(rows: list[dict], rng: np.random.Generator) -> None:
+    """Give some agents a preferred local start window and preferred days off (soft)."""
+    days, weights = zip(*PREFERRED_DAYS_OFF, strict=True)
+    for r in rows:
+        window = rng.random() < WINDOW_SHARE
+        pick = int(rng.integers(len(PREFERRED_WINDOWS)))
+        off = rng.random() < DAYS_OFF_SHARE
+        pair = int(rng.choice(len(days), p=np.array(weights)))
+        r["preferred_start"] = PREFERRED_WINDOWS[pick] if window else ""
+        r["preferred_days_off"] = days[pair] if off else ""
 
 
 def _certify_vip(rows: list[dict], languages: list[str], rng: np.random.Generator) -> None:

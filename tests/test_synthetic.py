@@ -108,7 +108,11 @@ def test_market_file_format(small):
 def test_agents_file_format(small):
     a = pd.read_csv(small / "agents.csv", dtype=str, keep_default_na=False)
     assert list(a.columns) == ["agent_id", "name", "languages", "channels", "timezone",
-                               "min_hours_week", "max_hours_week", "unavailable", "vip"]
+                               "min_hours_week", "max_hours_week", "unavailable", "vip",
+                               "preferred_start", "preferred_days_off"]
+    assert set(a["preferred_start"]) <= {"", "06:00-09:00", "08:00-11:00", "12:00-15:00",
+                                         "16:00-20:00"}
+    assert set(a["preferred_days_off"]) <= {"", "Sat;Sun", "Fri;Sat", "Sun;Mon"}
     assert len(a) == SMALL["n_agents"] and a["agent_id"].is_unique
     assert set(a["vip"]) <= {"true", "false"}
     for col, allowed in (("languages", DEFAULT_LANGUAGES), ("channels", tuple(CHANNELS))):
