@@ -10,6 +10,10 @@ from optimize.ui.runner import collect_build, run_schedule
 from optimize.ui.views import local, plan_caption, schedule_for, schedule_key, table_height
 
 MAX_GANTT = 40  # agents drawn in the roster chart at once
+COST_UNITS = ("Cost units: one head short for one interval on a priority-1 queue (email). "
+              "Live queues price a missing head by the contacts it would have answered within "
+              "target there, scaled so each channel weighs as much as before in total: a chat "
+              "head (priority 4) costs more at busy intervals and less at quiet ones.")
 
 p = state.plan()
 config = state.plan_config(p.scenario.config)
@@ -45,8 +49,7 @@ m[0].metric("Status", res.status)
 if res.status not in ("optimal", "feasible"):
     m[1].metric("Solve time", f"{res.wall_time_s:.1f} s")
 else:
-    m[1].metric("Objective", f"{res.objective:,.1f}", help="Cost units: one head short for one "
-                "interval on a priority-1 queue.")
+    m[1].metric("Objective", f"{res.objective:,.1f}", help=COST_UNITS)
     m[2].metric("Gap to bound", f"{100 * res.gap:.1f}%" if pd.notna(res.gap) else "n/a")
     m[3].metric("Solve time", f"{res.wall_time_s:.1f} s")
     m[4].metric("Shifts", f"{len(res.roster)}")
@@ -121,8 +124,7 @@ with tab_unmet:
         st.dataframe(unmet.round(1), hide_index=True, width="stretch", height=240,
                      column_config={"interval_start": "interval", "required_scheduled": "required",
                                     "scheduled_agents": "scheduled"})
-    st.markdown("**Where the plan bends** (penalties in cost units: one head short for one "
-                "interval on a priority-1 queue)")
+    st.markdown("**Where the plan bends** (penalties in cost units)", help=COST_UNITS)
     if len(pen):
         by_kind = pen.groupby("kind", as_index=False)["cost"].agg(["sum", "count"]).sort_values(
             "sum", ascending=False)
