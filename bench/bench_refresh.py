@@ -1,7 +1,7 @@
 """Time ``staffcast refresh`` on the sample company and on a 4x larger generated company.
 
 For each company the script runs the refresh job (fresh store under /tmp, default options:
-42-day horizon, 4 backtest origins of 7 days, ``--jobs 2``) as a child process and reports
+42-day horizon, 4 backtest origins of 42 days, ``--jobs 2``) as a child process and reports
 wall time, the peak memory of the whole process tree (the job and its workers, polled
 from ``/proc/PID/smaps_rollup`` every 0.1 s, no extra dependency: the sum of PSS, which
 splits pages shared by forked workers between them, and the sum of RSS, which counts them

@@ -20,7 +20,14 @@ import numpy as np
 import pandas as pd
 
 from forecast.models import nb_quantiles
-from forecast.panel import MIN_HISTORY_DAYS, _infer_freq, prepare, run_queues, split_pool
+from forecast.panel import (
+    MIN_HISTORY_DAYS,
+    _infer_freq,
+    _wide,
+    prepare,
+    run_queues,
+    split_pool,
+)
 
 __all__ = ["BacktestResult", "backtest", "surge_days", "surge_summary"]
 
@@ -96,9 +103,7 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
                          f"from {(ors[0] - pd.Timedelta(days=MIN_HISTORY_DAYS)).date()}, "
                          f"contacts start {first.date()}")
     scenario = "none" if market is None else scenario
-    wide = contacts.pivot_table(index="interval_start", columns=["channel", "language"],
-                                values="contacts", aggfunc="sum").sort_index()
-    wide = wide.reindex(pd.date_range(first, last_end - freq, freq=freq)).fillna(0.0)
+    wide = _wide(contacts, pd.date_range(first, last_end - freq, freq=freq), "contacts", 0.0)
     preps = [prepare(contacts, market, asof=o, horizon_days=horizon_days, scenario=scenario)
              for o in ors]
     tasks = [t for p in preps for t in p.tasks]
@@ -144,6 +149,8 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
     metrics = pd.DataFrame(rows, columns=["channel", "language", "candidate", "origin", "wape",
                                           "mase", "bias", "coverage", "actual", "abs_error",
                                           "error", "covered", "n"])
+    if pd.api.types.is_integer_dtype(contacts["contacts"]):  # whole counts stay whole in CSVs
+        metrics["actual"] = metrics["actual"].round().astype(np.int64)
     summary = _summary(metrics)
     per_q = summary[(summary["channel"] != "*") & (summary["candidate"] != AUTO)]
     best = per_q.loc[per_q.groupby(["channel", "language"])["wape"].idxmin().dropna()]

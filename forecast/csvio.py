@@ -22,7 +22,7 @@ import pandas as pd
 from forecast.validation import Problem
 
 __all__ = ["MAX_PER_CHECK", "Checked", "parse_numbers", "parse_timestamps", "read_csv_text",
-           "row_problems"]
+           "release_unused_memory", "row_problems"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,20 @@ class Checked:
     frame: pd.DataFrame | None
     problems: tuple[Problem, ...]
 
+
+
+def release_unused_memory() -> None:
+    """Hand memory freed by pyarrow-backed (pandas ``str``) columns back to the OS.
+
+    pyarrow's allocator keeps freed blocks for reuse; after reading a large CSV as text it
+    holds several hundred MB that nothing uses (measured: 360 MB after a 4.5-million-row
+    contacts file). A no-op without pyarrow.
+    """
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pandas 3 installs it with the str dtype
+        return
+    pa.default_memory_pool().release_unused()
 
 
 def row_problems(file: str, bad: np.ndarray, lines: np.ndarray, column: str | None,

@@ -30,6 +30,7 @@ from forecast.csvio import (
     parse_numbers,
     parse_timestamps,
     read_csv_text,
+    release_unused_memory,
     row_problems,
 )
 from forecast.validation import Problem, raise_if_any
@@ -157,6 +158,12 @@ def check_contacts(path: str | Path, *, channels: Collection[str] | None = None
 
     ``channels``, when given, are the configured channel names every row must use.
     """
+    result = _check_contacts(path, channels)
+    release_unused_memory()  # the text of the file is garbage now
+    return result
+
+
+def _check_contacts(path: str | Path, channels: Collection[str] | None) -> ContactsChecked:
     frame, lines, problems = read_csv_text(path, CONTACTS_COLUMNS)
     if frame is None:
         return ContactsChecked(None, tuple(problems))

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import warnings
 from dataclasses import dataclass
@@ -31,18 +32,32 @@ _ETA_CLIP = (-1.0, 3.0)  # multiplier bounded to [0.37, 20]
 class MarketEffect:
     """Fitted effect of market features on one channel's volume.
 
-    ``multiplier(X) = exp(clip((X - centre) @ coef))``; ``coef`` is zero when the market
-    does not explain volume (then every multiplier is 1).
+    ``multiplier(X) = exp(clip((min(X, x_max) - centre) @ coef))``; ``coef`` is zero when
+    the market does not explain volume (then every multiplier is 1); ``x_max`` holds the
+    largest feature values of the history fitted on (``None``: no clipping).
     """
 
     coef: np.ndarray
     centre: np.ndarray
     deviance_gain: float  # share of the null deviance explained by the features
+    x_max: np.ndarray | None = None  # features are clipped to the largest values fitted on
+
+    def eta(self, X: np.ndarray) -> np.ndarray:
+        """Log multiplier (clipped) for features ``X`` (``(..., n_features)``).
+
+        Features beyond the largest values of the history the effect was fitted on are
+        clipped to them: the log-linear GLM is not extrapolated past the biggest market
+        move it has seen (unclipped, a crash larger than any before it once produced a
+        forecast of 3.7 times the day's volume; docs/forecasting.md).
+        """
+        X = np.asarray(X, dtype=float)
+        if self.x_max is not None:
+            X = np.minimum(X, self.x_max)
+        return np.clip((X - self.centre) @ self.coef, *_ETA_CLIP)
 
     def multiplier(self, X: np.ndarray) -> np.ndarray:
         """Volume multiplier for features ``X`` (``(..., n_features)``)."""
-        eta = (np.asarray(X, dtype=float) - self.centre) @ self.coef
-        return np.exp(np.clip(eta, *_ETA_CLIP))
+        return np.exp(self.eta(X))
 
 
 def _null_effect(n_features: int) -> MarketEffect:
@@ -77,6 +92,7 @@ def fit_market_effect(y: np.ndarray, X: np.ndarray, period: int, *,
     if n <= (weeks + 2) * period:
         return _null_effect(k)
     yy, XX = y[weeks * period:], X[weeks * period:]
+    x_max = X.max(axis=0)
     deflated = y
     for _ in range(1 + backfit):
         lags = np.stack([deflated[weeks * period - w * period: n - w * period]
@@ -90,12 +106,12 @@ def fit_market_effect(y: np.ndarray, X: np.ndarray, period: int, *,
             return _null_effect(k)
         coef, centre, deviance = fit
         # the offset's past weeks held surges too: divide them out and refit
-        deflated = y / np.exp(np.clip((X - centre) @ coef, *_ETA_CLIP))
+        deflated = y / MarketEffect(coef, centre, 0.0, x_max).multiplier(X)
     null_dev = _poisson_deviance(yy[keep], base[keep] * yy[keep].sum() / base[keep].sum())
     gain = 1.0 - deviance / null_dev if null_dev > 0 else 0.0
     if gain < min_gain:
         return _null_effect(k)
-    return MarketEffect(coef, centre, float(gain))
+    return MarketEffect(coef, centre, float(gain), x_max)
 
 
 def _fit_glm(y: np.ndarray, X: np.ndarray, base: np.ndarray, cols: np.ndarray
@@ -118,11 +134,18 @@ def _fit_glm(y: np.ndarray, X: np.ndarray, base: np.ndarray, cols: np.ndarray
         except (ValueError, np.linalg.LinAlgError) as exc:  # pragma: no cover - defensive
             log.warning("market effect fit failed (%s); using no market effect", exc)
             return None
-    if not np.isfinite(res.params).all():
+    params, deviance = np.array(res.params), float(res.deviance)
+    # statsmodels' IRLS leaves its per-iteration models and results in reference cycles,
+    # which hold copies of the design matrix (~100 MB per fit on five years of 30-minute
+    # history) until the cyclic collector runs; the garbage is young, so a cheap
+    # young-generation collection frees it now rather than at some later point
+    del res
+    gc.collect(1)
+    if not np.isfinite(params).all():
         return None
     coef = np.zeros(k)
-    coef[cols[use]] = np.asarray(res.params[1:]) / scale[use]
-    return coef, centre, float(res.deviance)
+    coef[cols[use]] = params[1:] / scale[use]
+    return coef, centre, deviance
 
 
 def _poisson_deviance(y: np.ndarray, mu: np.ndarray) -> float:

@@ -30,13 +30,19 @@ from forecast.models import fit_market_effect, nb_quantiles
 from forecast.queue import QueueForecast, QueueInput, forecast_queue
 
 __all__ = ["forecast_panel", "run_queues", "prepare", "Prepared", "Pool", "split_pool",
-           "MIN_HISTORY_DAYS", "SPARSE_PER_DAY"]
+           "ChannelEffect", "MIN_HISTORY_DAYS", "SPARSE_PER_DAY", "TASK_WEEKS"]
 
 log = logging.getLogger(__name__)
 
 MIN_HISTORY_DAYS = 28
 SPARSE_PER_DAY = 24.0  # a language queue with fewer contacts per day is pooled
 VALIDATION_WEEKS = 3  # weekly validation origins inside the history (model choice, bands)
+#: Weeks of history (before the day in progress) handed to each queue's task. The candidates
+#: use at most the last 16 weeks (``forecast.candidates``), the handle-time profile 8, and
+#: validation moves the origin back 3 weeks: 26 keeps every result identical while a task
+#: no longer carries the whole history (memory, and bytes pickled to the workers). The
+#: market-effect fit still sees the whole history, per channel, in :func:`prepare`.
+TASK_WEEKS = 26
 _FREQS = {pd.Timedelta(minutes=m) for m in (15, 30, 60)}
 _COLUMNS = ["interval_start", "channel", "language", "contacts", "contacts_p10",
             "contacts_p50", "contacts_p90", "aht_s", "model", "scenario"]
@@ -101,18 +107,35 @@ def _check(contacts: pd.DataFrame, asof: pd.Timestamp, horizon_days: int, scenar
 
 def _wide(long: pd.DataFrame, grid: pd.DatetimeIndex, value: str, fill: float) -> pd.DataFrame:
     """Pivot one value column to ``grid x (channel, language)`` (rows are unique per key)."""
+    return _wides(long, grid, {value: fill})[value]
+
+
+def _wides(long: pd.DataFrame, grid: pd.DatetimeIndex, fills: Mapping[str, float]
+           ) -> dict[str, pd.DataFrame]:
+    """Pivot value columns to ``grid x (channel, language)`` frames, one per column.
+
+    Rows outside ``grid`` are ignored and so are queues without a row inside it, so that
+    the caller needs no filtered copy of a large table (its text columns alone are
+    hundreds of MB on a long history). The keys are factorized once for all columns.
+    """
+    rows = grid.get_indexer(long["interval_start"])
+    ok = rows >= 0
     ch_codes, chans = pd.factorize(long["channel"], sort=True)
     la_codes, langs = pd.factorize(long["language"], sort=True)
-    pair = ch_codes.astype(np.int64) * len(langs) + la_codes
-    used, codes = np.unique(pair, return_inverse=True)
-    rows = grid.get_indexer(long["interval_start"])
-    out = np.full((len(grid), len(used)), fill, dtype=float)
-    ok = rows >= 0
-    out[rows[ok], codes[ok]] = long[value].to_numpy(dtype=float)[ok]
+    pair = (ch_codes.astype(np.int64) * len(langs) + la_codes)[ok]
+    used = np.flatnonzero(np.bincount(pair, minlength=len(chans) * len(langs)))
+    lookup = np.zeros(len(chans) * len(langs), dtype=np.int64)
+    lookup[used] = np.arange(len(used))
+    codes, rows = lookup[pair], rows[ok]
     cols = pd.MultiIndex.from_arrays([np.asarray(chans)[used // len(langs)],
                                       np.asarray(langs)[used % len(langs)]],
                                      names=["channel", "language"])
-    return pd.DataFrame(out, index=grid, columns=cols)
+    out = {}
+    for value, fill in fills.items():
+        arr = np.full((len(grid), len(used)), fill, dtype=float)
+        arr[rows, codes] = long[value].to_numpy(dtype=float)[ok]
+        out[value] = pd.DataFrame(arr, index=grid, columns=cols)
+    return out
 
 
 def _shares(y: np.ndarray, pool_total: np.ndarray, spd: int, weeks: int = 8,
@@ -135,13 +158,30 @@ def _expected_features(r_hist: np.ndarray, grid: pd.DatetimeIndex, future: pd.Da
     return volatility_features(R, sph, scale)[:, len(tail):, :]
 
 
+@dataclass(frozen=True)
+class ChannelEffect:
+    """A channel's market effect as log multipliers: over the history ``(n_hist,)``, over
+    the future per scenario path ``(paths, n)``, and per validation week (most recent
+    first) as expected at its origin (empty for ``observed``: realised market)."""
+
+    hist: np.ndarray
+    future: np.ndarray
+    valid: tuple[np.ndarray, ...]
+
+    def multipliers(self) -> tuple:
+        """``(mult_hist, mult_future, mult_valid)``: ``exp(eta)``, averaged over the
+        scenario's paths (the arguments of :class:`~forecast.queue.QueueInput`)."""
+        return (np.exp(self.hist), np.exp(self.future).mean(axis=0),
+                tuple(np.exp(e).mean(axis=0) for e in self.valid) or None)
+
+
 def _market_multipliers(market: pd.DataFrame, asof: pd.Timestamp, grid: pd.DatetimeIndex,
                         future: pd.DatetimeIndex, freq: pd.Timedelta, scenario: str,
                         shock: Shock | None, volumes: Mapping[str, np.ndarray], spd: int,
-                        seen: int) -> dict[str, tuple]:
-    """Per channel: market multiplier over the history, expected one over the future, and
-    the ones each validation week would have expected at its origin (same scenario, no
-    shock; ``None`` for ``observed``, whose validation uses the realised market).
+                        seen: int) -> dict[str, ChannelEffect]:
+    """Per channel: the market effect over the history, over the scenario's future paths,
+    and what each validation week would have expected at its origin (same scenario, no
+    shock; none for ``observed``, whose validation uses the realised market).
     """
     sph = pd.Timedelta("1h") / freq
     p = 7 * spd
@@ -174,8 +214,8 @@ def _market_multipliers(market: pd.DataFrame, asof: pd.Timestamp, grid: pd.Datet
     for ch, y in volumes.items():
         eff = fit_market_effect(y, X_hist, p)
         log.debug("market effect %s: deviance gain %.3f", ch, eff.deviance_gain)
-        out[ch] = (eff.multiplier(X_hist), eff.multiplier(X_fut).mean(axis=0),
-                   tuple(eff.multiplier(X).mean(axis=0) for X in X_val) or None)
+        out[ch] = ChannelEffect(eff.eta(X_hist), eff.eta(X_fut),
+                                tuple(eff.eta(X) for X in X_val))
     return out
 
 
@@ -189,17 +229,19 @@ def prepare(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof: pd.Tim
     freq = _infer_freq(contacts["interval_start"])
     spd = int(pd.Timedelta("1D") / freq)
     start = asof.floor(freq)
-    known = contacts[contacts["interval_start"] < start]
-    if known.empty:
+    ts = contacts["interval_start"]
+    first = ts[ts < start].min()  # no filtered copy of the table: _wides ignores later rows
+    if pd.isna(first):
         raise ValueError(f"no contacts before asof {asof.isoformat()}; need {MIN_HISTORY_DAYS} days")
-    grid = pd.date_range(known["interval_start"].min(), start - freq, freq=freq)
+    grid = pd.date_range(first, start - freq, freq=freq)
     days = len(grid) / spd
     if days < MIN_HISTORY_DAYS:
         raise ValueError(f"only {days:.1f} days of history before asof {asof.isoformat()}; "
                          f"need at least {MIN_HISTORY_DAYS}")
-    wide = _wide(known, grid, "contacts", 0.0)
-    aht_wide = _wide(known, grid, "aht_s", np.nan) if "aht_s" in known.columns else \
-        pd.DataFrame(np.nan, index=grid, columns=wide.columns)
+    has_aht = "aht_s" in contacts.columns
+    w = _wides(contacts, grid, {"contacts": 0.0, **({"aht_s": np.nan} if has_aht else {})})
+    wide = w["contacts"]
+    aht_wide = w["aht_s"] if has_aht else pd.DataFrame(np.nan, index=grid, columns=wide.columns)
     future = pd.date_range(start, periods=horizon_days * spd, freq=freq)
     seen = int((start - start.floor("D")) / freq)
 
@@ -224,11 +266,13 @@ def prepare(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof: pd.Tim
         mult = _market_multipliers(market, asof, grid, future, freq, scenario, shock, volumes, spd,
                                    seen)
     tasks = []
+    keep = slice(max(0, len(grid) - TASK_WEEKS * 7 * spd - seen), None)
     for pool, y in zip(pools, series, strict=True):
-        mh, mf, mv = mult.get(pool.channel, (None, None, None))
+        mh, mf, mv = mult[pool.channel].multipliers() if pool.channel in mult else (None,) * 3
         aht_y = aht_wide[(pool.channel, pool.members[0])].to_numpy() if len(pool.members) == 1 \
             else np.full(len(y), np.nan)
-        tasks.append(QueueInput(pool.channel, pool.name, y, aht_y, spd, len(future), seen, mh, mf,
+        tasks.append(QueueInput(pool.channel, pool.name, y[keep].copy(), aht_y[keep].copy(), spd,
+                                len(future), seen, None if mh is None else mh[keep].copy(), mf,
                                 mult_valid=mv))
     # the history ends at ``start``, so the AHT profile lines up with the future
     aht = {key: aht_forecast(aht_wide[key].to_numpy(), wide[key].to_numpy(), spd, len(future))

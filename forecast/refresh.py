@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 _HASH_VERSION = b"staffcast-data-hash-v1"
 _CONTACT_COLUMNS = ("interval_start", "channel", "language", "contacts", "aht_s")
 _MARKET_COLUMNS = ("timestamp", "price", "volume")
+_HASH_CHUNK = 1 << 18  # rows of a text column joined at a time
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,10 @@ class RefreshResult:
 def _sort_key(s: pd.Series) -> np.ndarray:
     if isinstance(s.dtype, pd.DatetimeTZDtype):
         return s.dt.tz_convert("UTC").dt.as_unit("ns").astype("int64").to_numpy()
-    return s.astype(str).to_numpy(dtype=object)
+    # integer codes of the sorted distinct strings order rows exactly as the strings do,
+    # without one Python object per row (hundreds of MB on a large history)
+    codes, _ = pd.factorize(s.astype(str), sort=True)
+    return codes
 
 
 def _hash_frame(h: hashlib._Hash, frame: pd.DataFrame, columns: tuple[str, ...],
@@ -70,8 +74,12 @@ def _hash_frame(h: hashlib._Hash, frame: pd.DataFrame, columns: tuple[str, ...],
             values = s.astype("float64").to_numpy("<f8", na_value=np.nan)
             values = np.where(np.isnan(values), np.nan, values)  # one NaN bit pattern
             h.update(values.astype("<f8").tobytes())
-        else:
-            h.update("\x1f".join(s.astype(str).tolist()).encode("utf-8"))
+        else:  # in chunks: the same bytes as one join, without a list of every row's str
+            text = s.astype(str)
+            for i in range(0, len(text), _HASH_CHUNK):
+                if i:
+                    h.update(b"\x1f")
+                h.update("\x1f".join(text.iloc[i:i + _HASH_CHUNK].tolist()).encode("utf-8"))
         h.update(b"\x1e")
 
 
@@ -117,9 +125,17 @@ def data_window(contacts: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 def _known_at(contacts: pd.DataFrame, market: pd.DataFrame | None, asof: pd.Timestamp
               ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """What is known at ``asof``: intervals that started before it, prices up to it."""
-    past = contacts.loc[contacts["interval_start"] < asof]
-    return past, None if market is None else market.loc[market["timestamp"] <= asof]
+    """What is known at ``asof``: intervals that started before it, prices up to it.
+
+    The tables themselves (not copies) when nothing lies past ``asof``, as with the default
+    ``asof`` of a nightly run: a copy of a large contacts table costs hundreds of MB.
+    """
+    known = (contacts["interval_start"] < asof).to_numpy()
+    past = contacts if known.all() else contacts.loc[known]
+    if market is None:
+        return past, None
+    known_m = (market["timestamp"] <= asof).to_numpy()
+    return past, market if known_m.all() else market.loc[known_m]
 
 
 def _metrics_table(result: object) -> pd.DataFrame:

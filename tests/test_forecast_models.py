@@ -174,3 +174,17 @@ def test_backfit_removes_the_bias_of_past_surges_in_the_offset():
         err1.append(abs(fit_market_effect(y, X, P).coef[0] - 0.5))
     assert max(err1) < 0.005
     assert np.mean(err0) > 3 * np.mean(err1)
+
+
+def test_market_effect_is_not_extrapolated_past_the_largest_move_fitted_on():
+    rng = np.random.default_rng(3)
+    n = 20 * P
+    x = np.clip(rng.gamma(0.5, 2.0, n), 0, 8)
+    X = np.column_stack([x, rng.standard_normal(n)])
+    eff = fit_market_effect(rng.poisson(_weekly(20, 20.0) * np.exp(0.3 * x)), X, P)
+    top = X.max(axis=0)
+    np.testing.assert_allclose(eff.x_max, top)
+    beyond = eff.multiplier(np.array([[3 * top[0], 0.0], [top[0], 0.0]]))
+    assert beyond[0] == beyond[1] == pytest.approx(np.exp(0.3 * (top[0] - eff.centre[0])),
+                                                   rel=0.1)
+
