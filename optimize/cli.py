@@ -148,63 +148,6 @@ def _forecast(scenario, *, asof: pd.Timestamp, horizon_days: int, scenario_name:
     return fc
 
 
-def cmd_forecast(args: argparse.Namespace) -> int:
-    scenario = _load(args.data)
-    asof = _parse_ts(args.asof, "--asof")
-    shock = _parse_shock(args.shock) if args.shock else None
-    fc = _forecast(scenario, asof=asof, horizon_days=args.horizon_days, scenario_name=args.scenario,
-                   shock=shock, jobs=args.jobs, store=None)
-    out = Path(args.out)
-    write_outputs(out.parent if str(out.parent) else Path("."), {out.name: _csv(fc)})
-    print(f"wrote {out} ({len(fc)} rows)")
-    return 0
-
-
-def cmd_backtest(args: argparse.Namespace) -> int:
-    from forecast import backtest
-
-    scenario = _load(args.data)
-    t0 = time.perf_counter()
-    res = backtest(scenario.contacts, scenario.market, origins=args.origins,
-                   horizon_days=args.horizon_days, jobs=args.jobs)
-    log.info("backtest done in %.1f s", time.perf_counter() - t0)
-    write_outputs(args.out, {"metrics.csv": _csv(res.metrics), "summary.csv": _csv(res.summary),
-                             "choice.csv": _csv(res.choice)})
-    print(res.summary.to_string(max_rows=40))
-    return 0
-
-
-def cmd_refresh(args: argparse.Namespace) -> int:
-    from forecast.refresh import refresh
-
-    scenario = _load(args.data)
-    asof = _parse_ts(args.asof, "--asof") if args.asof else None
-    res = refresh(scenario.contacts, scenario.market, args.store, horizon_days=args.horizon_days,
-                  asof=asof, scenario=args.scenario, jobs=args.jobs,
-                  backtest_origins=args.backtest_origins,
-                  backtest_horizon_days=args.backtest_horizon_days)
-    print(res.summary)
-    return 0
-
-
-def cmd_runs(args: argparse.Namespace) -> int:
-    from forecast.store import list_runs, prune_runs
-
-    if not Path(args.store).exists():
-        raise UsageError(f"--store {str(args.store)!r} does not exist; run `staffcast refresh` first")
-    if args.keep is not None:
-        pruned = prune_runs(args.store, keep=args.keep)
-        print(f"pruned {len(pruned)} run(s), kept the newest {args.keep}")
-    runs = list_runs(args.store)
-    if not runs:
-        print("no runs")
-    for r in runs:
-        print(f"{r.run_id}  created {r.created_at:%Y-%m-%d %H:%M}Z  data {r.data_start:%Y-%m-%d}.."
-              f"{r.data_end:%Y-%m-%d}  asof {r.asof:%Y-%m-%d %H:%M}Z  {r.horizon_days} d  "
-              f"{r.scenario}  {r.n_rows} rows  hash {r.data_hash[:12]}")
-    return 0
-
-
 def _plan_window(scenario, start: dt.date | None, weeks: int | None) -> tuple[dt.date, int]:
     from optimize.horizon import plan_window
 
@@ -365,43 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--jobs", type=int, default=2, help="forecast worker processes (default 2)")
     sp.set_defaults(func=cmd_plan)
 
-    sp = sub.add_parser("forecast", help="forecast every queue from --asof")
-    data_arg(sp)
-    sp.add_argument("--asof", required=True, help="forecast origin (ISO 8601 with offset); only "
-                                                   "data strictly before it is used")
-    sp.add_argument("--horizon-days", type=int, required=True, help="days to forecast (1-42)")
-    sp.add_argument("--scenario", default="typical", help="market scenario (default typical)")
-    sp.add_argument("--shock", help="market shock TIME@MOVE, e.g. 2026-12-03T14:00Z@-0.15")
-    sp.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    sp.add_argument("--out", required=True, help="output CSV file")
-    sp.set_defaults(func=cmd_forecast)
+    from optimize.forecast_cli import add_forecast_parsers
 
-    sp = sub.add_parser("backtest", help="rolling-origin evaluation of every model and baseline")
-    data_arg(sp)
-    sp.add_argument("--origins", type=int, default=8, help="forecast origins (default 8)")
-    sp.add_argument("--horizon-days", type=int, default=7, help="horizon per origin (default 7)")
-    sp.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    sp.add_argument("--out", type=Path, required=True, help="output directory")
-    sp.set_defaults(func=cmd_backtest)
-
-    sp = sub.add_parser("refresh", help="scheduled job: fit every queue and publish a run to the store")
-    data_arg(sp)
-    sp.add_argument("--store", type=Path, required=True, help="SQLite run store (created if missing)")
-    sp.add_argument("--asof", help="forecast origin (default: the end of the data)")
-    sp.add_argument("--horizon-days", type=int, default=42, help="days to forecast (default 42)")
-    sp.add_argument("--scenario", default="typical", help="market scenario (default typical)")
-    sp.add_argument("--backtest-origins", type=int, default=4, help="backtest origins (default 4)")
-    sp.add_argument("--backtest-horizon-days", type=int,
-                    help="horizon of each backtest origin used to choose models "
-                         "(default: --horizon-days)")
-    sp.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    sp.set_defaults(func=cmd_refresh)
-
-    sp = sub.add_parser("runs", help="list the forecast runs in a store (and prune old ones)")
-    sp.add_argument("--store", type=Path, required=True, help="SQLite run store")
-    sp.add_argument("--keep", type=int, help="first delete all but the newest KEEP runs "
-                                              "(a nightly refresh adds ~9 MB a run)")
-    sp.set_defaults(func=cmd_runs)
+    add_forecast_parsers(sub, data_arg)
 
     sp = sub.add_parser("schedule", help="build a schedule from a requirements.csv")
     data_arg(sp)
@@ -453,4 +362,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run the imported module's main, not this __main__ copy, so that the exception
+    # classes the sub-command modules import from optimize.cli are the ones caught here
+    from optimize.cli import main as _main
+
+    sys.exit(_main())
