@@ -87,5 +87,12 @@ def summary_markdown(*, scenario, start: dt.date, weeks: int, forecast: pd.DataF
     if len(result.penalties):
         top = (result.penalties.groupby("kind", as_index=False)["cost"].agg(["sum", "count"])
                .sort_values("sum", ascending=False))
-        lines += ["## Where the plan bends", "", _md_table(top.round(1)), ""]
+        lines += ["## Where the plan bends", "",
+                  "Costs of the roster as built, in the scheduler's cost units (one head short "
+                  "for one interval on a priority-1 queue). They are recomputed from the "
+                  "activities as placed (breaks at their minutes, each agent on one queue at a "
+                  "time), so they can exceed the objective above, which counts each shift's "
+                  "expected presence (breaks spread over their windows) shared between queues "
+                  "in tenths of a head.", "",
+                  _md_table(top.round(1)), ""]
     return "\n".join(lines)
