@@ -9,15 +9,14 @@ database runs in WAL mode, where every read sees the last committed state.
 Writers that must not overlap (the refresh job) hold :func:`store_lock`, an exclusive
 non-blocking ``flock`` on the sibling file ``<store>.lock``; a second writer gets
 :class:`StoreLocked`. The kernel drops the lock when its process dies, so a killed job
-never leaves a stale lock behind.
+never leaves a stale lock behind. The SQLite layer (schema, connections, transactions,
+the lock) lives in :mod:`forecast.store_db`; this module holds the runs.
 
 Timestamps are stored as ISO 8601 UTC text (``2026-12-01T14:00:00Z``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import io
 import json
 import logging
@@ -31,8 +30,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from forecast.store_db import (  # the SQLite layer: schema, transactions, writer lock
+    SCHEMA_VERSION,
+    StoreLocked,
+    connect,
+    open_store,
+    read_snapshot,
+    store_lock,
+    write_transaction,
+)
+
 __all__ = [
     "FORECAST_COLUMNS",
+    "SCHEMA_VERSION",
     "RunInfo",
     "StoreLocked",
     "open_store",
@@ -48,52 +58,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 FORECAST_COLUMNS = ("interval_start", "channel", "language", "contacts", "contacts_p10",
                     "contacts_p50", "contacts_p90", "aht_s", "model", "scenario")
 _KEYS = ("interval_start", "channel", "language")
 _FLOATS = ("contacts", "contacts_p10", "contacts_p50", "contacts_p90", "aht_s")
 _ROW_FMT = "%Y-%m-%dT%H:%M:%SZ"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id       TEXT NOT NULL UNIQUE,
-    created_at   TEXT NOT NULL,
-    data_start   TEXT NOT NULL,
-    data_end     TEXT NOT NULL,
-    data_hash    TEXT NOT NULL,
-    asof         TEXT NOT NULL,
-    horizon_days INTEGER NOT NULL,
-    scenario     TEXT NOT NULL,
-    n_rows       INTEGER NOT NULL,
-    models       TEXT NOT NULL,
-    UNIQUE (data_hash, asof, horizon_days, scenario)
-);
-CREATE TABLE IF NOT EXISTS forecast_rows (
-    run_id         TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
-    channel        TEXT NOT NULL,
-    language       TEXT NOT NULL,
-    interval_start TEXT NOT NULL,
-    contacts       REAL,
-    contacts_p10   REAL,
-    contacts_p50   REAL,
-    contacts_p90   REAL,
-    aht_s          REAL,
-    model          TEXT,
-    scenario       TEXT,
-    PRIMARY KEY (run_id, channel, language, interval_start)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS run_metrics (
-    run_id TEXT PRIMARY KEY REFERENCES runs (run_id) ON DELETE CASCADE,
-    table_json TEXT NOT NULL
-);
-"""
-
-
-class StoreLocked(Exception):
-    """Another process (a refresh job) holds the store's lock; try again later."""
-
 
 @dataclass(frozen=True)
 class RunInfo:
@@ -137,102 +106,6 @@ def _iso(ts: pd.Timestamp) -> str:
 
 def _parse(text: str) -> pd.Timestamp:
     return pd.Timestamp(text).tz_convert("UTC")
-
-
-def open_store(path: str | os.PathLike) -> sqlite3.Connection:
-    """Open (creating if missing) the store at ``path`` and return a connection.
-
-    The connection is in autocommit mode (transactions are explicit), with WAL journaling,
-    foreign keys on and a 30 s busy timeout. The caller closes it.
-
-    Raises
-    ------
-    ValueError
-        If the parent directory does not exist, the file is not an SQLite database, or its
-        schema is newer than this version of staffcast.
-    """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ValueError(f"store directory {str(path.parent)!r} does not exist")
-    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise ValueError(f"store {str(path)!r} has schema version {version}; this staffcast "
-                             f"reads up to {SCHEMA_VERSION}")
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        if version < SCHEMA_VERSION:
-            with _write(conn):  # concurrent creators serialise; the DDL is idempotent
-                for statement in filter(str.strip, _SCHEMA.split(";")):
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise ValueError(f"store {str(path)!r} is not a usable SQLite database: {exc}") from exc
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-@contextlib.contextmanager
-def _write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction: ``BEGIN IMMEDIATE``, then ``COMMIT``, or ``ROLLBACK`` on error."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-
-
-@contextlib.contextmanager
-def _connect(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
-    conn = open_store(path)
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-@contextlib.contextmanager
-def _read_snapshot(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
-    """A connection inside one read transaction: every query sees the same snapshot."""
-    with _connect(path) as conn:
-        conn.execute("BEGIN")
-        try:
-            yield conn
-        finally:
-            conn.execute("COMMIT")
-
-
-@contextlib.contextmanager
-def store_lock(path: str | os.PathLike) -> Iterator[Path]:
-    """Hold the store's writer lock (``flock`` on ``<path>.lock``) for the ``with`` block.
-
-    Raises
-    ------
-    StoreLocked
-        Immediately (non-blocking) if another process holds the lock.
-    """
-    lock_path = Path(f"{os.fspath(path)}.lock")
-    if not lock_path.parent.is_dir():
-        raise ValueError(f"store directory {str(lock_path.parent)!r} does not exist")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise StoreLocked(f"store {os.fspath(path)!r} is locked by another refresh "
-                              f"(lock file {str(lock_path)!r}); try again when it ends") from exc
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield lock_path
-    finally:
-        os.close(fd)  # closing the descriptor releases the flock
 
 
 def _check_forecast(forecast: pd.DataFrame) -> pd.DataFrame:
@@ -339,7 +212,7 @@ def publish_run(path: str | os.PathLike, *, forecast: pd.DataFrame, metrics: pd.
                    horizon_days=int(horizon_days), scenario=str(scenario), n_rows=len(fc),
                    models=_models(fc))
     metrics_json = None if metrics is None else metrics.to_json(orient="table", date_format="iso")
-    with _connect(path) as conn, _write(conn):
+    with connect(path) as conn, write_transaction(conn):
         existing = _find(conn, info.data_hash, info.asof, info.horizon_days, info.scenario)
         if existing is not None:
             raise ValueError(f"run {existing.run_id} already holds data hash "
@@ -365,7 +238,7 @@ def find_run(path: str | os.PathLike, *, data_hash: str, asof: object, horizon_d
     """The run fitted on ``data_hash`` for this ``asof``/horizon/scenario, if one exists."""
     if not Path(path).exists():
         return None
-    with _connect(path) as conn:
+    with connect(path) as conn:
         return _find(conn, data_hash, _utc(asof, "asof"), horizon_days, scenario)
 
 
@@ -373,7 +246,7 @@ def list_runs(path: str | os.PathLike) -> list[RunInfo]:
     """Every run in the store, newest first (``[]`` if the store does not exist)."""
     if not Path(path).exists():
         return []
-    with _connect(path) as conn:
+    with connect(path) as conn:
         rows = conn.execute(f"SELECT {_RUN_COLS} FROM runs ORDER BY seq DESC").fetchall()
     return [_run_info(r) for r in rows]
 
@@ -382,7 +255,7 @@ def latest_run(path: str | os.PathLike) -> RunInfo | None:
     """The most recently published run, or ``None`` (no store or no runs)."""
     if not Path(path).exists():
         return None
-    with _connect(path) as conn:
+    with connect(path) as conn:
         row = conn.execute(f"SELECT {_RUN_COLS} FROM runs ORDER BY seq DESC LIMIT 1").fetchone()
     return None if row is None else _run_info(row)
 
@@ -410,7 +283,7 @@ def load_forecast(path: str | os.PathLike, run_id: str | None = None) -> pd.Data
     Rows are sorted by channel, language, interval_start; dtypes follow the contract
     (``interval_start`` is ``datetime64[ns, UTC]``, value columns float64).
     """
-    with _read_snapshot(_existing(path)) as conn:
+    with read_snapshot(_existing(path)) as conn:
         rid = _resolve(conn, path, run_id)
         fc = pd.read_sql_query(
             "SELECT interval_start, channel, language, contacts, contacts_p10, contacts_p50, "
@@ -425,7 +298,7 @@ def load_forecast(path: str | os.PathLike, run_id: str | None = None) -> pd.Data
 
 def load_metrics(path: str | os.PathLike, run_id: str | None = None) -> pd.DataFrame:
     """The backtest metrics of run ``run_id`` (latest when ``None``); empty if none stored."""
-    with _read_snapshot(_existing(path)) as conn:
+    with read_snapshot(_existing(path)) as conn:
         rid = _resolve(conn, path, run_id)
         row = conn.execute("SELECT table_json FROM run_metrics WHERE run_id = ?",
                            (rid,)).fetchone()
@@ -442,7 +315,7 @@ def prune_runs(path: str | os.PathLike, *, keep: int) -> list[str]:
     """
     if not isinstance(keep, int | np.integer) or keep < 1:
         raise ValueError(f"keep must be a positive integer, got {keep!r}")
-    with _connect(_existing(path)) as conn, _write(conn):
+    with connect(_existing(path)) as conn, write_transaction(conn):
         old = [r[0] for r in conn.execute(
             "SELECT run_id FROM runs ORDER BY seq DESC LIMIT -1 OFFSET ?", (int(keep),))]
         conn.executemany("DELETE FROM runs WHERE run_id = ?", [(r,) for r in old])
