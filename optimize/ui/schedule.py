@@ -132,7 +132,8 @@ with tab_unmet:
                      height=table_height(len(by_kind)),
                      column_config={"sum": "total cost", "count": "times"})
         st.dataframe(pen.sort_values("cost", ascending=False).head(200), hide_index=True,
-                     width="stretch", height=240)
+                     width="stretch", height=240,
+                     column_config={"cost": st.column_config.NumberColumn(format="%.1f")})
     else:
         st.write("No rule bends.")
 
