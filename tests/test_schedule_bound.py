@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,44 +22,29 @@ from test_schedule_support import (
     rule_violations,
     skill_violations,
     small_config,
+    solve_desk,
 )
 
 from optimize.config import load_config
 from optimize.scheduling import build_schedule
-from optimize.scheduling.inputs import check_agents, make_grid, make_queues, skill_groups
+from optimize.scheduling.inputs import check_agents, make_grid
 from optimize.scheduling.lagrange import PRICE_FLOOR, evaluate, improve_bound, make_dual
-from optimize.scheduling.model import build_model
 from optimize.scheduling.primal import fairness_terms
 from optimize.scheduling.relax import allocate
-from optimize.scheduling.rules import carry_from_previous
 from optimize.scheduling.search import CPSAT_MAX_CANDIDATES
 from optimize.scheduling.shifts import candidate_shifts
-from optimize.scheduling.solve import solve_built
 from optimize.scheduling.synthetic import make_agents, make_requirements
 
 
 @pytest.fixture(scope="module")
 def proven():
     """A 2-agent, 2-queue desk (one bilingual agent) solved to proven optimality."""
-    config = small_config(step=240)
-    agents = check_agents(pd.DataFrame([
-        agent("EN", ("en",), ("chat",), lo=8, hi=16),
-        agent("BI", ("en", "ko"), ("chat",), lo=8, hi=16),
-    ]))
-    req = requirements({("chat", "en"): 1.0, ("chat", "ko"): 0.5}, hours=(8, 16))
-    grid = make_grid(req)
-    queues = make_queues(req, config, grid)
-    groups = skill_groups(agents, queues, config)
-    first_day = pd.Timestamp(START)
-    cand_all = candidate_shifts(agents, config, grid, START, 1)
-    carries = carry_from_previous(None, agents, first_day)
-    built = build_model(cand_all, agents, groups, queues, grid, config, carries, 7, first_day)
-    shape = (groups.n, len(queues.channel), grid.n)
-    solved = solve_built(built, shape, time_limit_s=30, seed=0, workers=2)
-    assert solved.status == "optimal"
-    dual = make_dual(built.cand, built.terms, agents, groups, queues, config, carries, 7)
-    return dict(config=config, agents=agents, groups=groups, queues=queues, grid=grid,
-                built=built, solved=solved, dual=dual, first_day=first_day)
+    p = solve_desk([agent("EN", ("en",), ("chat",), lo=8, hi=16),
+                    agent("BI", ("en", "ko"), ("chat",), lo=8, hi=16)],
+                   requirements({("chat", "en"): 1.0, ("chat", "ko"): 0.5}, hours=(8, 16)),
+                   small_config(step=240))
+    assert p["solved"].status == "optimal"
+    return p
 
 
 def _supply(p, worked):
@@ -94,30 +78,14 @@ def test_lagrangian_bound_never_exceeds_the_optimum(proven, seed, scale):
         <= p["solved"].objective + 1e-6
 
 
-def _solved_desk(agents, req, config):
-    agents = check_agents(pd.DataFrame(agents))
-    grid = make_grid(req)
-    queues = make_queues(req, config, grid)
-    groups = skill_groups(agents, queues, config)
-    first_day = pd.Timestamp(START)
-    cand = candidate_shifts(agents, config, grid, START, 1)
-    carries = carry_from_previous(None, agents, first_day)
-    built = build_model(cand, agents, groups, queues, grid, config, carries, 7, first_day)
-    solved = solve_built(built, (groups.n, len(queues.channel), grid.n), time_limit_s=30,
-                         seed=0, workers=2)
-    dual = make_dual(built.cand, built.terms, agents, groups, queues, config, carries, 7)
-    return dict(agents=agents, groups=groups, queues=queues, grid=grid, built=built,
-                solved=solved, dual=dual)
-
-
 def test_negative_prices_bound_a_desk_whose_cost_is_overstaffing():
     """Two hours a day need one head, shifts last 4 or 9 h: covering the peak brings idle
     heads around it. Only negative prices (surplus capacity) can show that; with prices
     held >= 0 the bound stayed at 0.36 of the optimum's 12.98 (measured), now 3.18."""
-    p = _solved_desk([agent("A", ("en",), ("chat",), lo=0, hi=16),
-                      agent("B", ("en",), ("chat",), lo=0, hi=16)],
-                     requirements({("chat", "en"): 1.0}, hours=(10, 12)),
-                     small_config(step=240))
+    p = solve_desk([agent("A", ("en",), ("chat",), lo=0, hi=16),
+                    agent("B", ("en",), ("chat",), lo=0, hi=16)],
+                   requirements({("chat", "en"): 1.0}, hours=(10, 12)),
+                   small_config(step=240))
     assert p["solved"].status == "optimal"
     found = allocate(_supply(p, p["solved"].worked), p["groups"], p["queues"])
     assert found.price.min() == PRICE_FLOOR  # the LP's own duals use the floor
@@ -164,3 +132,76 @@ def test_large_path_schedule_is_legal_with_a_proven_gap(large):
     # measured 55% on this desk: small fractional requirements around the clock make the
     # LP relaxation (and so any LP or Lagrangian bound) far weaker than on the sample
     assert res.gap < 0.8
+
+
+@pytest.fixture(scope="module")
+def costly():
+    """The proven desk with a cost on every candidate of one agent, solved to optimality.
+
+    Agent BI pays 0.3 cost units per candidate shift worked (like a preference), so the
+    optimum trades some coverage against those costs.
+    """
+    p = solve_desk([agent("EN", ("en",), ("chat",), lo=8, hi=16),
+                    agent("BI", ("en", "ko"), ("chat",), lo=8, hi=16)],
+                   requirements({("chat", "en"): 1.0, ("chat", "ko"): 0.5}, hours=(8, 16)),
+                   small_config(step=240),
+                   cost_of=lambda cand: np.where(cand["agent"].to_numpy() == 1, 0.3, 0.0))
+    solved, groups, grid = p["solved"], p["groups"], p["grid"]
+    assert solved.status == "optimal"
+    with_cost = p["dual"]
+    without = make_dual(p["built"].cand, p["built"].terms, p["agents"], groups, p["queues"],
+                        p["config"], p["carries"], 7)
+    found = allocate(_supply(p, solved.worked), groups, p["queues"])
+    return dict(solved=solved, with_cost=with_cost, without=without, found=found,
+                n_lam=groups.n * grid.n)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), scale=st.floats(0.0, 200.0))
+def test_bound_with_candidate_costs_stays_below_the_optimum(costly, seed, scale):
+    p = costly
+    lam = np.maximum(np.random.default_rng(seed).random(p["n_lam"]) * scale - scale / 3,
+                     PRICE_FLOOR)
+    assert evaluate(p["with_cost"], lam) <= p["solved"].objective + 1e-6
+    # charging the costs can only raise L at the same prices (each agent earns less)
+    assert evaluate(p["with_cost"], lam) >= evaluate(p["without"], lam) - 1e-9
+
+
+def test_candidate_costs_tighten_the_improved_bound(costly):
+    p = costly
+    lam0 = p["found"].price.ravel()
+    target = p["solved"].objective
+    plain, _ = improve_bound(p["without"], lam0, target, 10.0, 800)
+    charged, lam = improve_bound(p["with_cost"], lam0, target, 10.0, 800)
+    assert charged == pytest.approx(evaluate(p["with_cost"], lam))
+    assert plain <= charged <= target + 1e-6
+    assert charged > plain + 0.1  # BI's shifts cost 0.3 each; it must work at least 8 h
+
+
+@pytest.mark.parametrize("deflection", [0.0, 0.5])
+def test_deflected_steps_keep_the_bound_valid_and_tight(proven, deflection):
+    p = proven
+    found = allocate(_supply(p, p["solved"].worked), p["groups"], p["queues"])
+    value, lam = improve_bound(p["dual"], found.price.ravel(), p["solved"].objective, 10.0,
+                               800, theta0=2.0, patience=20, deflection=deflection)
+    assert value == pytest.approx(evaluate(p["dual"], lam))
+    assert 0.9 * p["solved"].objective <= value <= p["solved"].objective + 1e-6
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, 1.5])
+def test_deflection_outside_unit_interval_is_refused(proven, bad):
+    with pytest.raises(ValueError, match=rf"deflection must be in \[0, 1\), got {bad!r}"):
+        improve_bound(proven["dual"], np.zeros(proven["groups"].n * proven["grid"].n), 1.0,
+                      1.0, 10, deflection=bad)
+
+
+def test_start_is_the_best_scaling_of_the_given_prices(proven):
+    """High prices make every agent's relaxed week worth more than the coverage saved (L
+    far below 0); the first step already starts from the best of lam0, lam0/2, ..., lam0/16."""
+    p = proven
+    lam0 = np.random.default_rng(3).random(p["groups"].n * p["grid"].n) * 500.0
+    assert evaluate(p["dual"], lam0) < 0
+    value, lam = improve_bound(p["dual"], lam0, p["solved"].objective, 10.0, 1)
+    best = max(evaluate(p["dual"], lam0 / 2**k) for k in range(5))
+    assert value == pytest.approx(best)
+    assert value <= p["solved"].objective + 1e-6

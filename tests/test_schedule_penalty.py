@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_schedule_support import START, agent, small_config
+from test_schedule_support import START, agent, small_config, solve_desk
 
 from optimize.erlang import service_level
 from optimize.requirements import compute_requirements, evaluate_staffing
 from optimize.scheduling import build_schedule
-from optimize.scheduling.inputs import check_agents, make_grid, make_queues, skill_groups
-from optimize.scheduling.lagrange import evaluate, make_dual
-from optimize.scheduling.model import SCALE, TENTHS, build_model
+from optimize.scheduling.inputs import make_grid, make_queues
+from optimize.scheduling.lagrange import evaluate
+from optimize.scheduling.model import SCALE, TENTHS
 from optimize.scheduling.penalty import (
     integer_segments,
     lower_hull,
@@ -32,9 +32,6 @@ from optimize.scheduling.penalty import (
 )
 from optimize.scheduling.primal import fairness_terms
 from optimize.scheduling.relax import allocate, penalty_weights
-from optimize.scheduling.rules import carry_from_previous
-from optimize.scheduling.shifts import candidate_shifts
-from optimize.scheduling.solve import solve_built
 
 
 def _forecast(volumes: dict, aht: float = 180.0, hours: tuple[int, int] = (0, 24),
@@ -176,26 +173,16 @@ def test_missing_columns_fall_back_to_the_requirement_shape():
 def proven():
     """A 3-agent, 2-queue desk with service-level curves, solved to proven optimality."""
     config = small_config(step=240)
-    agents = check_agents(pd.DataFrame([
-        agent("EN", ("en",), ("chat",), lo=8, hi=16),
-        agent("BI", ("en", "ko"), ("chat",), lo=8, hi=16),
-        agent("KO", ("ko",), ("chat",), lo=8, hi=16),
-    ]))
     req = compute_requirements(_forecast({("chat", "en"): 30.0, ("chat", "ko"): 6.0},
                                          hours=(8, 16)), config)
     grid, queues = _curves(req, config)
     assert (np.diff(queues.slopes, axis=-1) > 0).any()  # several segments in play
-    groups = skill_groups(agents, queues, config)
-    first_day = pd.Timestamp(START)
-    cand = candidate_shifts(agents, config, grid, START, 1)
-    carries = carry_from_previous(None, agents, first_day)
-    built = build_model(cand, agents, groups, queues, grid, config, carries, 7, first_day)
-    shape = (groups.n, len(queues.channel), grid.n)
-    solved = solve_built(built, shape, time_limit_s=30, seed=0, workers=2)
-    assert solved.status == "optimal"
-    dual = make_dual(built.cand, built.terms, agents, groups, queues, config, carries, 7)
-    return dict(agents=agents, groups=groups, queues=queues, grid=grid, built=built,
-                solved=solved, dual=dual, first_day=first_day)
+    p = solve_desk([agent("EN", ("en",), ("chat",), lo=8, hi=16),
+                    agent("BI", ("en", "ko"), ("chat",), lo=8, hi=16),
+                    agent("KO", ("ko",), ("chat",), lo=8, hi=16)],
+                   req, config, grid_queues=(grid, queues))
+    assert p["solved"].status == "optimal"
+    return p
 
 
 def test_allocation_lp_reproduces_the_optimum(proven):

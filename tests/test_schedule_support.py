@@ -62,6 +62,43 @@ def requirements(queues: dict, start: dt.date = START, days: int = 7,
     return pd.concat(rows, ignore_index=True)
 
 
+def solve_desk(agent_rows: list[dict], req: pd.DataFrame, config, *, grid_queues=None,
+               cost_of=None) -> dict:
+    """Build the full CP-SAT model of a small desk, solve it (30 s), and make its dual.
+
+    ``grid_queues`` overrides the grid and queues made from ``req`` (e.g. with penalty
+    curves); ``cost_of(candidates)`` gives a cost per candidate shift. Returns the pieces
+    the bound tests need; the caller asserts the status it expects.
+    """
+    from optimize.scheduling.inputs import check_agents, make_grid, make_queues, skill_groups
+    from optimize.scheduling.lagrange import make_dual
+    from optimize.scheduling.model import build_model
+    from optimize.scheduling.rules import carry_from_previous
+    from optimize.scheduling.shifts import candidate_shifts
+    from optimize.scheduling.solve import solve_built
+
+    agents = check_agents(pd.DataFrame(agent_rows))
+    if grid_queues is None:
+        grid = make_grid(req)
+        grid_queues = (grid, make_queues(req, config, grid))
+    grid, queues = grid_queues
+    groups = skill_groups(agents, queues, config)
+    first_day = pd.Timestamp(START)
+    cand = candidate_shifts(agents, config, grid, START, 1)
+    carries = carry_from_previous(None, agents, first_day)
+    cost = None if cost_of is None else cost_of(cand)
+    built = build_model(cand, agents, groups, queues, grid, config, carries, 7, first_day,
+                        cost=cost)
+    solved = solve_built(built, (groups.n, len(queues.channel), grid.n), time_limit_s=30,
+                         seed=0, workers=2)
+    kept = None if cost is None else cost[~cand["unavailable"].to_numpy()]
+    dual = make_dual(built.cand, built.terms, agents, groups, queues, config, carries, 7,
+                     cost=kept)
+    return dict(config=config, agents=agents, groups=groups, queues=queues, grid=grid,
+                built=built, solved=solved, dual=dual, first_day=first_day, cand=cand,
+                carries=carries)
+
+
 # ----------------------------------------------------------------- independent checkers
 
 def rule_violations(roster: pd.DataFrame, agents: pd.DataFrame, config, start: dt.date,

@@ -18,8 +18,9 @@ The greedy (:func:`~optimize.scheduling.primal.greedy_weeks`, per-agent solves o
 :func:`~optimize.scheduling.explain.check_agent`) and the CP-SAT model
 (:func:`~optimize.scheduling.model.build_model`) both see the costs and the sets, the
 reported objective includes them, and every paid term appears in the penalties with
-``kind`` and a name. The Lagrangian bound ignores them: with nonnegative costs and extra
-constraints it stays a valid (weaker) bound.
+``kind`` and a name. The Lagrangian bound charges the costs in each agent's weekly
+programme (:func:`~optimize.scheduling.lagrange.make_dual`) and ignores the sets: extra
+constraints left out only weaken it, so it stays valid.
 """
 
 from __future__ import annotations

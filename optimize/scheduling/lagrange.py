@@ -14,10 +14,11 @@ interval ``t``: ``sum_q a[g, q, t] + idle[g, t] == supply[g, t](x)``. Pricing it
   negative price buys the whole requirement). Idle heads cost ``IDLE_COST + lam >= 0``,
   so none. Negative prices matter where over-staffing is the cost (a rich desk): only
   they can raise the bound there.
-* ``U_a``: an upper bound of the most an agent's legal week earns at those prices: a
-  dynamic programme per week over days (at most one shift a day) with the weekly limits on
-  days worked, paid hours and night shifts. Rules it ignores (rest, consecutive days,
-  minimum hours) only make ``U_a`` larger, so the bound stays valid.
+* ``U_a``: an upper bound of the most an agent's legal week earns at those prices, less
+  the costs of its candidates (preferences, changes; :mod:`~.choices`): a dynamic
+  programme per week over days (at most one shift a day) with the weekly limits on days
+  worked, paid hours and night shifts. Rules it ignores (rest, consecutive days, minimum
+  hours, cover sets) only make ``U_a`` larger, so the bound stays valid.
 
 By weak duality ``L(lam)`` is at most the model's optimum for every such ``lam``, in the
 objective's own units (the integer weights of :func:`~.penalty.integer_segments`, on the
@@ -75,12 +76,17 @@ class Dual:
     max_nights: int
     cap_units: np.ndarray  # per agent, paid-hour units allowed per week
     n_units: int
+    cand_cost: np.ndarray  # SCALE units paid per worked candidate (>= 0)
 
 
 def make_dual(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
               groups: SkillGroups, queues: Queues, config: ScenarioConfig,
-              carries: list[Carry], n_days: int) -> Dual:
-    """Precompute the bound's data for the model's candidates and coverage terms."""
+              carries: list[Carry], n_days: int, cost: np.ndarray | None = None) -> Dual:
+    """Precompute the bound's data for the model's candidates and coverage terms.
+
+    ``cost`` (cost units >= 0 per candidate, e.g. preferences) is charged to the candidate
+    in each agent's best week; without it the bound is valid but weaker.
+    """
     r10 = np.rint(queues.required * TENTHS).astype(int)
     n_q, n_t = r10.shape
     brk10, w10 = integer_segments(queues, r10, SCALE, TENTHS)
@@ -133,7 +139,8 @@ def make_dual(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
         run_of=np.cumsum(run) - 1,
         n_agents=len(agents), n_weeks=n_weeks, options=tuple(opts),
         max_days=max(0, 7 - lab.min_days_off_per_week), max_nights=lab.max_nights_per_week,
-        cap_units=cap_units, n_units=int(cap_units.max()) + 1 if len(cap_units) else 1)
+        cap_units=cap_units, n_units=int(cap_units.max()) + 1 if len(cap_units) else 1,
+        cand_cost=np.zeros(len(cand)) if cost is None else np.asarray(cost, float) * SCALE)
 
 
 def _coverage_part(d: Dual, lam: np.ndarray) -> tuple[float, np.ndarray]:
@@ -154,7 +161,7 @@ def _agents_part(d: Dual, lam: np.ndarray,
     """sum U_a and, if asked, the supply (tenths per g * n_t + t) of the maximising weeks."""
     n_opt = len(d.options)
     n_slots = d.n_agents * d.n_weeks * 7 * n_opt
-    cand_val = d.presence @ lam
+    cand_val = d.presence @ lam - d.cand_cost
     sorted_val = cand_val[d.by_slot]
     best = np.full(n_slots, -np.inf)
     if len(sorted_val):
@@ -227,20 +234,35 @@ def evaluate(d: Dual, lam: np.ndarray) -> float:
     return (cov - agents) / SCALE
 
 
+def _best_scaling(d: Dual, lam: np.ndarray) -> np.ndarray:
+    """``c * lam`` for the best ``c`` of 1, 1/2, ..., 1/16 (``L`` is concave and ``L(0) =
+    0``; on large generated desks ``L`` at the allocation's duals is far below 0)."""
+    scales = [1.0, 0.5, 0.25, 0.125, 0.0625]
+    values = [evaluate(d, c * lam) for c in scales]
+    return scales[int(np.argmax(values))] * lam
+
+
 def improve_bound(d: Dual, lam0: np.ndarray, target: float, time_limit_s: float,
-                  iterations: int = 300, theta0: float = 1.0,
-                  patience: int = 10) -> tuple[float, np.ndarray]:
+                  iterations: int = 300, theta0: float = 1.0, patience: int = 10,
+                  deflection: float = 0.0) -> tuple[float, np.ndarray]:
     """Best ``L`` (cost units) by projected subgradient ascent from ``lam0``, and its prices.
 
     ``target`` is the best known objective (cost units), used for the Polyak step
-    ``theta * (target - L) / |g|^2``; ``theta`` starts at ``theta0`` and halves after
-    ``patience`` steps without a better ``L``.
+    ``theta * (target - L) / |s|^2``; ``theta`` starts at ``theta0`` and halves after
+    ``patience`` steps without a better ``L``. With ``deflection`` ``a`` in [0, 1) the
+    direction is ``s = g + a * s_prev`` (deflected subgradient, Camerini-Fratta-Maffioli;
+    measured on the sample company with ``a = 0.5``: in 20 s about the bound of 30 s of
+    plain steps; ``a = 0.7`` stalled at 71% of the optimum on a 2-agent desk).
     """
+    if not 0.0 <= deflection < 1.0:
+        raise ValueError(f"deflection must be in [0, 1), got {deflection!r}")
     clock = time.perf_counter()
     lam = np.clip(np.asarray(lam0, dtype=float).ravel(), PRICE_FLOOR, None)
+    lam = _best_scaling(d, lam)
     best_val, best_lam = -np.inf, lam.copy()
     theta, stall = theta0, 0
     n_gt = d.n_groups * d.n_t
+    direction = np.zeros(n_gt)
     for it in range(iterations):
         cov, bought = _coverage_part(d, lam)
         agents, supply = _agents_part(d, lam, want_choice=True)
@@ -257,11 +279,12 @@ def improve_bound(d: Dual, lam0: np.ndarray, target: float, time_limit_s: float,
         demand = np.bincount(bought[1].astype(int) * d.n_t + q_t, weights=bought[0],
                              minlength=n_gt)
         grad = demand - supply
-        norm = float(grad @ grad)
-        if norm <= 0:
-            break
+        if not grad.any():
+            break  # the relaxed weeks cover exactly what is bought: L is optimal
+        direction = grad + deflection * direction
+        norm = float(direction @ direction)
         step = theta * max(target - value, 1e-6 * abs(target)) * SCALE / norm
-        lam = np.clip(lam + step * grad, PRICE_FLOOR, None)
+        lam = np.clip(lam + step * direction, PRICE_FLOOR, None)
         log.debug("subgradient %d: L %.1f theta %.3g", it, value, theta)
     log.info("Lagrangian bound %.1f after %d iterations (%.1f s)", best_val, it + 1,
              time.perf_counter() - clock)

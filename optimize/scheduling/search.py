@@ -12,7 +12,10 @@
    allocation's cost plus the fairness terms, i.e. the model's objective at a feasible
    point of the model.
 4. The bound is the best of CP-SAT's and the Lagrangian bound of
-   :mod:`optimize.scheduling.lagrange`, started from the allocation's dual prices.
+   :mod:`optimize.scheduling.lagrange`, started from the allocation's dual prices. The
+   passes of steps 1-2 end ``BOUND_SHARE`` of the time limit before the search's
+   deadline (0.8 of the limit), so the allocation LP and the bound always get that share
+   (the first greedy pass always completes, so on very large desks it can eat into it).
 
 Objective, bound and gap are in the model's cost units; ``gap = (objective - bound) /
 objective`` (:func:`~optimize.scheduling.solve.relative_gap`).
@@ -36,15 +39,18 @@ from optimize.scheduling.primal import fairness_terms, greedy_weeks
 from optimize.scheduling.relax import allocate
 from optimize.scheduling.solve import ProgressInfo, Solved, relative_gap, solve_built
 
-__all__ = ["CPSAT_MAX_CANDIDATES", "GREEDY_PASSES", "POLISH_PASSES", "STOPPED_BOUND_S",
-           "search"]
+__all__ = ["BOUND_SHARE", "CPSAT_MAX_CANDIDATES", "GREEDY_PASSES", "POLISH_PASSES",
+           "STOPPED_BOUND_S", "search"]
 
 log = logging.getLogger(__name__)
 
 CPSAT_MAX_CANDIDATES = 6000  # above this, CP-SAT's presolve alone eats the time budget
 GREEDY_PASSES = 2  # greedy + coordinate-descent passes on large models
-POLISH_PASSES = 1  # then passes holding the exact allocation's shares, if time allows
+POLISH_PASSES = 4  # then passes holding the exact allocation's shares while they gain
 BOUND_ITERATIONS = 4000  # subgradient steps at most
+BOUND_SHARE = 0.3  # of the time limit kept for the allocation LP, make_dual and the bound
+BOUND_DEFLECTION = 0.5  # deflected subgradient (bench/README.md "Gap analysis")
+BOUND_PATIENCE = 20  # steps without a better bound before the step size halves
 STOPPED_BOUND_S = 1.0  # bound budget after a stop request (it starts from the LP's duals)
 
 
@@ -102,6 +108,7 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
     """
     stopped = stop if stop is not None else (lambda: False)
     deadline = clock + 0.8 * time_limit_s  # the rest: breaks, activities, tables
+    passes_end = deadline - BOUND_SHARE * time_limit_s  # then allocation and bound only
     keep = ~cand_all["unavailable"].to_numpy()
     cand = cand_all[keep].reset_index(drop=True)
     small = len(cand) <= CPSAT_MAX_CANDIDATES
@@ -112,7 +119,7 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
     hint_all, conflicts = greedy_weeks(cand_all, terms_all, agents, groups, queues, config,
                                        carries, n_days, first_day, seed,
                                        passes=1 if small else GREEDY_PASSES,
-                                       deadline=deadline - 0.35 * time_limit_s, stop=stop,
+                                       deadline=passes_end, stop=stop,
                                        cost=cost, sets=sets, start=start, alloc=alloc0)
     if conflicts:
         return None, cand, conflicts
@@ -142,13 +149,13 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
 
     found = allocate(_supply(worked, terms, groups.n, grid.n), groups, queues)
     for _ in range(0 if small else POLISH_PASSES):
-        if time.perf_counter() > deadline - 0.5 * time_limit_s or stopped():
+        if time.perf_counter() > passes_end or stopped():
             break
         start = np.zeros(len(cand_all), dtype=bool)
         start[np.flatnonzero(keep)[worked]] = True
         again, _ = greedy_weeks(cand_all, terms_all, agents, groups, queues, config, carries,
                                 n_days, first_day, seed, passes=1,
-                                deadline=deadline - 0.4 * time_limit_s,
+                                deadline=passes_end,
                                 start=start, alloc=found.alloc, stop=stop, cost=cost,
                                 sets=sets)
         polished = allocate(_supply(again[keep], terms, groups.n, grid.n), groups, queues)
@@ -171,12 +178,14 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
                                   relative_gap(objective, bound), count, time_limit_s))
     status = solved.status if solved is not None else "feasible"
     if status != "optimal":
-        dual = make_dual(cand, terms, agents, groups, queues, config, carries, n_days)
+        dual = make_dual(cand, terms, agents, groups, queues, config, carries, n_days,
+                         cost=None if cost is None else cost[keep])
         budget = max(0.5, deadline - time.perf_counter())
         if stopped():
             budget = min(budget, STOPPED_BOUND_S)
-        lagr, _ = improve_bound(dual, found.price.ravel(), found.objective, budget,
-                                BOUND_ITERATIONS, theta0=2.0, patience=50)
+        lagr, _ = improve_bound(dual, found.price.ravel(), objective, budget,
+                                BOUND_ITERATIONS, theta0=2.0, patience=BOUND_PATIENCE,
+                                deflection=BOUND_DEFLECTION)
         if lagr > objective + 1e-6 * max(1.0, objective):
             log.warning("Lagrangian bound %.4f above the objective %.4f: ignored", lagr,
                         objective)
