@@ -242,7 +242,6 @@ def test_sample_company_pages_schedule_and_roster(page):
     idle(pg)
     no_exception(pg)
     assert metric(pg, "Status") in ("optimal", "feasible")
-    assert float(metric(pg, "Solve time").rstrip(" s")) < SOLVER_LIMIT_S / 2
     shifts = int(number(metric(pg, "Shifts")))
     assert shifts > len(agents)  # 150 agents work several shifts each
     pg.locator('[data-testid="stVegaLiteChart"]').first.wait_for()

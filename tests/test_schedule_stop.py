@@ -3,23 +3,22 @@
 Both search paths: CP-SAT on a small desk (stopped through ``CpSolver.stop_search``) and
 the greedy + coordinate-descent path of large desks (forced here by lowering
 ``CPSAT_MAX_CANDIDATES``). A stopped build must still be a legal, complete schedule with
-a bound no larger than its objective, and must end long before its time limit.
+a bound no larger than its objective; on the CP-SAT path the stop must reach the solver.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 import pandas as pd
 import pytest
+from ortools.sat.python import cp_model
 from test_schedule_support import START, agent, requirements, rule_violations, small_config
 
 from optimize.scheduling import build_schedule, search
 
-LIMIT_S = 120.0  # far above what a stopped build may take (a test must not time anything:
-# only "it returned before the limit" is checked, as a liveness property)
+LIMIT_S = 120.0  # far above what a stopped build needs; nothing here is timed
 
 
 def _desk():
@@ -40,7 +39,6 @@ def _check(res, agents, config):
     assert rule_violations(res.roster, agents, config, START, 1) == []
     assert res.best_bound <= res.objective + 1e-6
     assert np.isfinite(res.gap)
-    assert res.wall_time_s < LIMIT_S
 
 
 @pytest.mark.parametrize("large_path", [False, True])
@@ -61,21 +59,24 @@ def test_stop_before_start_returns_the_first_legal_schedule(monkeypatch, large_p
 
 
 def test_stop_from_another_thread_ends_cp_sat(monkeypatch):
-    # The CP-SAT path proves optimality on this desk quickly, so make it long enough to
-    # be interrupted: a desk of 8 agents and a fine 1-hour start grid.
+    # The CP-SAT path proves optimality on this desk slowly (measured: not optimal after
+    # 19 s), so a stop set 2 s in must end the search through CpSolver.stop_search.
     config = small_config(step=60)
     agents = pd.DataFrame([agent(f"A{i}", ("en",), ("chat",), lo=16, hi=40)
                            for i in range(8)])
     req = requirements({("chat", "en"): 3.3})
+    calls = []
+    real = cp_model.CpSolver.stop_search
+    monkeypatch.setattr(cp_model.CpSolver, "stop_search",
+                        lambda self: (calls.append(True), real(self))[1])
     flag = threading.Event()
     timer = threading.Timer(2.0, flag.set)
     timer.start()
     try:
-        t0 = time.perf_counter()
         res = build_schedule(req, agents, config, start=START, time_limit_s=LIMIT_S,
                              seed=1, workers=1, stop=flag.is_set)
-        wall = time.perf_counter() - t0
     finally:
         timer.cancel()
     _check(res, agents, config)
-    assert wall < LIMIT_S / 2
+    assert calls, "the watcher never asked CP-SAT to stop"
+    assert res.status == "feasible"  # interrupted, not proven optimal
