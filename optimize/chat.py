@@ -56,6 +56,9 @@ def _log_weights(n: np.ndarray, lam: np.ndarray, aht: np.ndarray, k: np.ndarray,
     return np.concatenate([np.zeros((len(n), 1)), np.cumsum(steps, axis=1)], axis=1)
 
 
+_TINY_LOAD = 1e-100  # Erlangs; smaller positive loads are computed at this one
+
+
 def chat_erlang_a(agents, load, aht_s, concurrency, slowdown, patience_s, target_s) -> ErlangAResult:
     """Measures of the state-dependent chat model (see the module docstring).
 
@@ -97,6 +100,9 @@ def chat_erlang_a(agents, load, aht_s, concurrency, slowdown, patience_s, target
     out["asa_s"] = np.where(a == 0, 0.0, pat)
     if np.any(live):
         nl, al, ahtl, kl, sl, patl, tl = (v[live] for v in (n, a, aht, k, s, pat, t))
+        # a positive load this small changes no measure, but below it the state
+        # weights underflow to 0/0 (hypothesis found NaN at a subnormal 7.4e-311)
+        al = np.maximum(al, _TINY_LOAD)
         slots = nl * kl
         lam = al / ahtl
         logw = _log_weights(nl, lam, ahtl, kl, sl, int(slots.max()) + 1)

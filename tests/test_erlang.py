@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optimize.chat import chat_erlang_a
+from optimize.chat import agents_for_chat, chat_erlang_a
 from optimize.erlang import (
     agents_for_service_level,
     agents_for_service_level_a,
@@ -131,6 +131,14 @@ def test_chat_model_with_one_chat_per_agent_is_erlang_a():
     r, c = chat_erlang_a(14, 10, 180, 1, 0.0, 300, 20), erlang_a(14, 10, 180, 300, 20)
     for name in ("p_wait", "p_abandon", "service_level", "asa_s", "virtual_asa_s"):
         assert getattr(r, name) == pytest.approx(getattr(c, name), rel=1e-9)
+
+
+def test_chat_model_at_a_subnormal_load_answers_everyone():
+    # hypothesis found NaN here (state weights underflowing to 0/0): a load of 7.4e-311
+    # Erlangs is no load, so one agent answers every chat within target
+    r = chat_erlang_a(np.array([1, 2]), 7.4e-311, 300.0, 3, 0.2, 120.0, 60.0)
+    assert np.all(r.service_level == 1.0) and np.all(np.isfinite(r.occupancy))
+    assert agents_for_chat(7.4e-311, 300.0, 3, 0.2, 120.0, 60.0, 0.8) == 1
 
 
 def test_stable_at_5000_erlangs_and_10000_agents():
