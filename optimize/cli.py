@@ -219,7 +219,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     result = build_schedule(req, scenario.agents, scenario.config, start=start, weeks=weeks,
                             time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
-                            progress=_progress_logger(), penalty=args.penalty)
+                            progress=_progress_logger(), penalty=args.penalty,
+                            previous_roster=_previous(args, start))
     log.info("schedule %s in %.1f s: objective %.1f, bound %.1f, gap %.2f%%", result.status,
              time.perf_counter() - t0, result.objective, result.best_bound, 100 * result.gap)
     if result.status not in ("optimal", "feasible"):
@@ -244,6 +245,15 @@ def _conflict_error(result) -> InputError:
                        for r in reasons])
 
 
+def _previous(args: argparse.Namespace, start: dt.date) -> pd.DataFrame | None:
+    """The ``--previous-roster`` file, checked (every shift before the plan), or None."""
+    if args.previous_roster is None:
+        return None
+    from optimize.replan_cli import read_previous_roster
+
+    return read_previous_roster(args.previous_roster, pd.Timestamp(start, tz="UTC"))
+
+
 def cmd_schedule(args: argparse.Namespace) -> int:
     from optimize.report import summary_markdown
     from optimize.scheduling import build_schedule
@@ -253,7 +263,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     start, weeks = _plan_window(scenario, _parse_date(args.start) if args.start else None, args.weeks)
     result = build_schedule(req, scenario.agents, scenario.config, start=start, weeks=weeks,
                             time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
-                            progress=_progress_logger(), penalty=args.penalty)
+                            progress=_progress_logger(), penalty=args.penalty,
+                            previous_roster=_previous(args, start))
     if result.status not in ("optimal", "feasible"):
         raise _conflict_error(result)
     fc = req[["interval_start", "channel", "language", "contacts", "aht_s"]]
@@ -293,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
                         default="service_level",
                         help="shortfall penalty: what each head adds to the service level "
                              "(default), or heads short of the requirement")
+        sp.add_argument("--previous-roster", type=Path, metavar="FILE",
+                        help="roster.csv of the days before the plan: minimum rest and "
+                             "consecutive working days carry over the plan's start")
 
     sp = sub.add_parser("plan", help="forecast, requirements, schedule and exports in one run")
     data_arg(sp)

@@ -7,24 +7,40 @@ not record it) and the new forecast; writes the new ``roster.csv``, ``activities
 ``coverage.csv``, ``roster.ics``, ``summary.md``, ``requirements.csv`` and ``changes.csv``
 atomically into ``--out``. The new forecast wins where it has rows; intervals it does not
 cover are taken from the plan directory's ``forecast.csv`` when there is one.
+``--previous-roster`` (the ``roster.csv`` of the days before the plan) carries minimum
+rest and consecutive days over the week start; ``--cost-extended``, ``--cost-moved``,
+``--cost-cancelled`` and ``--cost-called-in`` set the
+:class:`~optimize.scheduling.replan.ReplanCosts` (cost units, >= 0).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from forecast.validation import InputError, Problem
 from optimize.export import write_outputs
 
-__all__ = ["add_replan_parser", "cmd_replan"]
+if TYPE_CHECKING:
+    from optimize.scheduling.replan import ReplanCosts
+
+__all__ = ["COST_FLAGS", "add_replan_parser", "cmd_replan", "read_previous_roster"]
 
 log = logging.getLogger("staffcast")
 
 _KEYS = ["interval_start", "channel", "language"]
+# ReplanCosts field -> (what it prices, its default): spelled out here so that building
+# the parser does not import the solver; tests/test_replan_inputs.py checks the defaults
+COST_FLAGS = {"extended": ("extending a started shift", 3.0),
+              "moved": ("moving a published shift", 8.0),
+              "cancelled": ("cancelling a published shift", 12.0),
+              "called_in": ("calling an agent in on a day off", 16.0)}
 
 
 def _read(path: Path, needed: list[str], hint: str) -> pd.DataFrame:
@@ -84,6 +100,40 @@ def _forecast(path: Path, fallback: Path, t0: pd.Timestamp, t1: pd.Timestamp,
     return fc[keep].reset_index(drop=True)
 
 
+def _costs(args: argparse.Namespace, error: type[Exception]) -> ReplanCosts:
+    """:class:`ReplanCosts` from the ``--cost-*`` flags; ``error`` naming the flag and value."""
+    from optimize.scheduling.replan import ReplanCosts
+
+    values = {}
+    for f in dataclasses.fields(ReplanCosts):
+        raw = getattr(args, f"cost_{f.name}", None)
+        if raw is None:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value >= 0):
+            raise error(f"--cost-{f.name.replace('_', '-')} {raw!r} must be a number >= 0 "
+                        "(cost units)")
+        values[f.name] = value
+    return ReplanCosts(**values)
+
+
+def read_previous_roster(path: Path, start: pd.Timestamp) -> pd.DataFrame:
+    """The ``--previous-roster`` file: a roster.csv whose shifts all lie before ``start``."""
+    prev = _read(path, ["agent_id", "shift_date", "start_utc", "end_utc"],
+                 "the roster.csv of the days before the plan")
+    dates = prev["shift_date"].astype(str).str[:10]
+    bad = ~dates.str.fullmatch(r"\d{4}-\d{2}-\d{2}") | (dates >= f"{start:%Y-%m-%d}")
+    if bad.any():
+        i = int(bad.to_numpy().argmax())
+        raise InputError([Problem(path.name, f"expected a local date before the plan start "
+                                             f"{start:%Y-%m-%d}", line=i + 2,
+                                  column="shift_date", value=str(prev["shift_date"].iloc[i]))])
+    return prev
+
+
 def cmd_replan(args: argparse.Namespace) -> int:
     """Run ``staffcast replan`` (see the module docstring)."""
     from optimize.cli import (
@@ -97,8 +147,9 @@ def cmd_replan(args: argparse.Namespace) -> int:
     )
     from optimize.report import summary_markdown
     from optimize.requirements import compute_requirements
-    from optimize.scheduling.replan import ReplanCosts, replan
+    from optimize.scheduling.replan import replan
 
+    costs = _costs(args, UsageError)
     asof = _parse_ts(args.asof, "--asof")
     roster_dir = Path(args.roster)
     if not roster_dir.is_dir():
@@ -116,6 +167,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     if not t0 <= asof < t1:
         raise UsageError(f"--asof {args.asof!r} is outside the roster's weeks "
                          f"{t0:%Y-%m-%d} .. {t1:%Y-%m-%d} (UTC, from {cov_path})")
+    prev = None if args.previous_roster is None else read_previous_roster(args.previous_roster, t0)
     scenario = _load(args.data)
     fc = _forecast(Path(args.forecast), roster_dir / "forecast.csv", t0, t1, asof,
                    scenario.interval_s)
@@ -123,7 +175,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     req = req[(req["interval_start"] >= t0) & (req["interval_start"] < t1)].reset_index(drop=True)
     start = t0.date()
     res = replan(roster, acts, req, scenario.agents, scenario.config, start=start, weeks=weeks,
-                 asof=asof, keep_today=args.keep_today, costs=ReplanCosts(),
+                 asof=asof, keep_today=args.keep_today, costs=costs, previous_roster=prev,
                  time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
                  progress=_progress_logger())
     if res.schedule.status not in ("optimal", "feasible"):
@@ -156,6 +208,13 @@ def add_replan_parser(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--keep-today", action="store_true",
                     help="also keep every shift published for today (each agent's local day "
                          "of --asof) and call nobody in for the rest of it")
+    sp.add_argument("--previous-roster", type=Path, metavar="FILE",
+                    help="roster.csv of the days before the plan: minimum rest and consecutive "
+                         "working days carry over into the week")
+    for name, (what, default) in COST_FLAGS.items():
+        sp.add_argument(f"--cost-{name.replace('_', '-')}", metavar="UNITS",
+                        help=f"cost of {what}, in cost units (one head short for one "
+                             f"interval on a priority-1 queue; default {default:g})")
     sp.add_argument("--out", type=Path, required=True, help="output directory")
     sp.add_argument("--time-limit", type=float, default=60.0, help="solver time limit, s "
                                                                    "(default 60)")

@@ -27,7 +27,7 @@ from test_schedule_support import (
 from optimize.cli import main
 from optimize.scheduling import build_schedule
 from optimize.scheduling.choices import ShiftSet, ShiftTerms
-from optimize.scheduling.replan import CHANGE_COLUMNS, replan
+from optimize.scheduling.replan import CHANGE_COLUMNS, ReplanCosts, replan
 
 ASOF = pd.Timestamp("2026-12-02T12:00Z")  # Wednesday noon
 WED = dt.date(2026, 12, 2)
@@ -144,14 +144,29 @@ def test_history_before_asof_is_the_published_activities(desk, surged):
 
     pd.testing.assert_frame_equal(past(surged.schedule.activities), past(pub.activities),
                                   check_dtype=False)
-    # every break published for a started shift is still there, also those after asof
+    # a break published for a started shift that began before asof is still there whole;
+    # the others start at or after asof inside their template windows, in template order
+    config = desk[0]
+    windows = {t.name: [(b.name, b.window_start_min, b.window_end_min) for b in t.breaks]
+               for t in config.shifts.templates}
+    new = surged.schedule.roster.set_index(["agent_id", "start_utc"])
     started = pub.roster[pub.roster["start_utc"] < ASOF]
+    n_open = 0
     for r in started.itertuples(index=False):
-        mine = [set(a.loc[(a["agent_id"] == r.agent_id) & (a["activity"] != "work")
-                          & (a["start_utc"] >= r.start_utc) & (a["start_utc"] < r.end_utc),
-                          ["start_utc", "end_utc", "activity"]].itertuples(index=False))
+        mine = [a.loc[(a["agent_id"] == r.agent_id) & (a["activity"] != "work")
+                      & (a["start_utc"] >= r.start_utc) & (a["start_utc"] < r.end_utc),
+                      ["start_utc", "end_utc", "activity"]]
                 for a in (pub.activities, surged.schedule.activities)]
-        assert mine[0] and mine[0] <= mine[1]
+        begun = mine[0][mine[0]["start_utc"] < ASOF]
+        assert set(begun.itertuples(index=False)) <= set(mine[1].itertuples(index=False))
+        rules = windows[new.loc[(r.agent_id, r.start_utc), "template"]]
+        assert len(mine[1]) == len(rules)
+        for (name, lo, hi), b in zip(rules, mine[1].itertuples(index=False), strict=True):
+            if b.start_utc >= ASOF:
+                n_open += 1
+                offset = (b.start_utc - r.start_utc) / pd.Timedelta(minutes=1)
+                assert b.activity == name and lo <= offset <= hi and offset % 15 == 0
+    assert n_open >= 2  # the case is exercised
 
 
 def test_activities_tile_every_new_shift(surged):
@@ -294,9 +309,18 @@ def _forecast(surge: float) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def test_cli_replan_end_to_end(tmp_path, sample_dir, capsys):
+def test_cli_replan_end_to_end(tmp_path, sample_dir, capsys, monkeypatch):
+    import optimize.scheduling.replan as replan_module
     from optimize.requirements import compute_requirements
     from optimize.scenario import load_scenario_dir
+
+    calls = []
+
+    def spy(*args, **kwargs):  # the real replan, its keyword arguments recorded
+        calls.append(kwargs)
+        return replan(*args, **kwargs)
+
+    monkeypatch.setattr(replan_module, "replan", spy)
 
     scen = _scenario(tmp_path, sample_dir)
     config = load_scenario_dir(scen).config
@@ -308,9 +332,16 @@ def test_cli_replan_end_to_end(tmp_path, sample_dir, capsys):
                  "--out", str(pub), "--start", "2026-11-30", "--weeks", "1",
                  "--time-limit", "4"]) == 0
     capsys.readouterr()
+    prev = tmp_path / "previous_roster.csv"  # E1 worked last Saturday: nothing to bend
+    prev.write_text("agent_id,name,timezone,shift_date,start_utc,end_utc\n"
+                    "E1,Ann,UTC,2026-11-28,2026-11-28T08:00:00+00:00,2026-11-28T17:00:00+00:00\n")
     assert main(["replan", "--roster", str(pub), "--asof", "2026-12-02T12:00Z", "--forecast",
                  str(tmp_path / "surge.csv"), "--data", str(scen), "--out", str(new),
-                 "--time-limit", "4"]) == 0
+                 "--time-limit", "4", "--previous-roster", str(prev), "--cost-moved", "9.5",
+                 "--cost-called-in", "20"]) == 0
+    assert calls[0]["costs"] == ReplanCosts(moved=9.5, called_in=20.0)
+    assert list(calls[0]["previous_roster"]["agent_id"]) == ["E1"]
+    assert calls[0]["previous_roster"]["end_utc"].iloc[0] == pd.Timestamp("2026-11-28T17:00Z")
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith("replan from 2026-12-02T12:00Z: ") and " -> " in line
     for name in ("roster.csv", "activities.csv", "coverage.csv", "roster.ics", "changes.csv",
@@ -333,3 +364,44 @@ def test_cli_replan_end_to_end(tmp_path, sample_dir, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--asof '2026-12-09T00:00Z' is outside the roster's weeks" in err[0]
     assert (new / "roster.csv").read_bytes() == roster_bytes
+    prev.write_text("agent_id,shift_date,start_utc,end_utc\n"
+                    "E1,2026-11-29,2026-11-29T08:00Z,2026-11-29T17:00Z\n"
+                    "E2,2026-11-30,2026-11-30T08:00Z,2026-11-30T17:00Z\n")
+    assert main(["replan", "--roster", str(pub), "--asof", "2026-12-02T12:00Z", "--forecast",
+                 str(tmp_path / "surge.csv"), "--data", str(scen), "--out", str(new),
+                 "--previous-roster", str(prev)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[1:] == ["  previous_roster.csv:3, column 'shift_date', value '2026-11-30': "
+                       "expected a local date before the plan start 2026-11-30"]
+    assert (new / "roster.csv").read_bytes() == roster_bytes
+    assert len(calls) == 1  # both bad runs stopped before re-planning
+
+
+def test_cli_schedule_carries_rest_from_the_previous_roster(tmp_path, sample_dir, capsys):
+    from optimize.requirements import compute_requirements
+    from optimize.scenario import load_scenario_dir
+
+    scen = _scenario(tmp_path, sample_dir)
+    config = load_scenario_dir(scen).config
+    compute_requirements(_forecast(1.0), config, interval_s=1800).to_csv(
+        tmp_path / "req.csv", index=False)
+    prev = tmp_path / "previous_roster.csv"  # everyone worked until 23:30 UTC on Sunday
+    prev.write_text("agent_id,shift_date,start_utc,end_utc\n" + "".join(
+        f"E{i},2026-11-29,2026-11-29T14:30Z,2026-11-29T23:30Z\n" for i in range(1, 6)))
+    out = tmp_path / "out"
+    assert main(["schedule", "--data", str(scen), "--requirements", str(tmp_path / "req.csv"),
+                 "--out", str(out), "--start", "2026-11-30", "--weeks", "1",
+                 "--time-limit", "4", "--previous-roster", str(prev)]) == 0
+    roster = pd.read_csv(out / "roster.csv")
+    first = pd.to_datetime(roster["start_utc"], utc=True).min()
+    assert first >= pd.Timestamp("2026-11-30T10:30Z")  # 11 h of rest after 23:30
+    # a previous roster dated inside the plan is bad input: one line, exit 2, out untouched
+    before = (out / "roster.csv").read_bytes()
+    prev.write_text("agent_id,shift_date,start_utc,end_utc\n"
+                    "E1,2026-11-30,2026-11-30T08:00Z,2026-11-30T17:00Z\n")
+    capsys.readouterr()
+    assert main(["schedule", "--data", str(scen), "--requirements", str(tmp_path / "req.csv"),
+                 "--out", str(out), "--start", "2026-11-30", "--weeks", "1",
+                 "--previous-roster", str(prev)]) == 2
+    assert "expected a local date before the plan start" in capsys.readouterr().err
+    assert (out / "roster.csv").read_bytes() == before

@@ -19,8 +19,12 @@ re-runs :func:`~optimize.scheduling.schedule.build_schedule` on the published we
 The costs are in the scheduler's cost units (one head short for one interval on a
 priority-1 queue), small next to a surge's shortfall on priority queues but large enough
 that the roster does not churn for nothing. Activities before ``asof`` are the published
-ones (history); the published breaks of started shifts stay where they were, and all
-other breaks are placed anew.
+ones (history). A break of a started shift that began before ``asof`` stays; one that has
+not begun moves within its template window to where the queues can best spare the agent,
+within the cap on breaks at once (:mod:`optimize.scheduling.replan_breaks`); the breaks
+of all other shifts are placed anew. With ``previous_roster`` (the last days of the week
+before), minimum rest and consecutive days carry over into the re-planned week, as in
+``build_schedule``.
 """
 
 from __future__ import annotations
@@ -38,8 +42,10 @@ from optimize.config import ScenarioConfig
 from optimize.scheduling.assign import staffed_from_activities
 from optimize.scheduling.choices import ShiftSet, ShiftTerms
 from optimize.scheduling.explain import unmet_table
-from optimize.scheduling.inputs import check_agents, make_grid, make_queues
+from optimize.scheduling.inputs import check_agents, make_grid, make_queues, skill_groups
 from optimize.scheduling.replan_activities import keep_history
+from optimize.scheduling.replan_breaks import move_open_breaks
+from optimize.scheduling.replan_carry import carry_conflicts, check_previous_roster
 from optimize.scheduling.schedule import ScheduleResult, build_schedule
 from optimize.scheduling.solve import ProgressInfo
 
@@ -62,6 +68,12 @@ class ReplanCosts:
     moved: float = 8.0
     cancelled: float = 12.0
     called_in: float = 16.0
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < np.inf:
+                raise ValueError(f"ReplanCosts.{f.name} must be a finite number >= 0, got {v!r}")
 
 
 @dataclass(frozen=True)
@@ -143,8 +155,12 @@ def _hhmm(local: str) -> str:
 
 
 def _terms_fn(pub: pd.DataFrame, config: ScenarioConfig, asof: pd.Timestamp,
-              today: np.ndarray, keep_today: bool, n_days: int, costs: ReplanCosts) -> Callable[[pd.DataFrame, pd.DataFrame], ShiftTerms]:
-    """The :class:`ShiftTerms` builder of a re-plan (see the module docstring)."""
+              today: np.ndarray, keep_today: bool, n_days: int, costs: ReplanCosts,
+              warm: bool = True) -> Callable[[pd.DataFrame, pd.DataFrame], ShiftTerms]:
+    """The :class:`ShiftTerms` builder of a re-plan (see the module docstring).
+
+    ``warm``: start the search from the published roster (it must be a legal week).
+    """
     asof_ns = int(asof.as_unit("ns").value)
 
     def terms(cand: pd.DataFrame, agents: pd.DataFrame) -> ShiftTerms:
@@ -200,7 +216,7 @@ def _terms_fn(pub: pd.DataFrame, config: ScenarioConfig, asof: pd.Timestamp,
             return out
 
         return ShiftTerms(cost=cost, drop=drop, sets=tuple(sets), kind="change",
-                          describe=describe, start=start)
+                          describe=describe, start=start if warm else None)
 
     return terms
 
@@ -242,14 +258,15 @@ def _changes(pub_roster: pd.DataFrame, new_roster: pd.DataFrame, costs: ReplanCo
     for c in ("before_start_utc", "before_end_utc", "after_start_utc", "after_end_utc"):
         out[c] = pd.to_datetime(out[c], utc=True)
     for c in ("before_start_local", "before_end_local", "after_start_local", "after_end_local"):
-        out[c] = out[c].fillna("").astype(str)
+        out[c] = out[c].astype(object).where(out[c].notna(), "").astype(str)
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.DataFrame,
            agents: pd.DataFrame, config: ScenarioConfig, *, start: dt.date, weeks: int,
            asof: pd.Timestamp, keep_today: bool = False, costs: ReplanCosts = ReplanCosts(),
-           time_limit_s: float = 60.0, seed: int = 0, workers: int = 2,
+           previous_roster: pd.DataFrame | None = None, time_limit_s: float = 60.0,
+           seed: int = 0, workers: int = 2,
            progress: Callable[[ProgressInfo], None] | None = None) -> ReplanResult:
     """Re-plan a published week from ``asof`` against new ``requirements``.
 
@@ -267,12 +284,21 @@ def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.Data
     keep_today : bool
         Also fix every shift published for the agent's local day of ``asof``, and call
         nobody in for the rest of that day.
+    costs : ReplanCosts
+        Cost units of each kind of change.
+    previous_roster : pandas.DataFrame, optional
+        The last days of the roster before ``start`` (``agent_id, shift_date, end_utc``,
+        as ``roster.csv``): minimum rest and consecutive days carry over into the week
+        (see :mod:`optimize.scheduling.replan_carry`). Rows of agents not in ``agents``
+        are ignored; a ``shift_date`` on or after ``start`` is refused.
 
     Returns
     -------
     ReplanResult
         ``schedule.status`` says whether a schedule was found (the published roster is
-        always feasible, so only a broken input makes it ``infeasible``).
+        always feasible, so only a broken input makes it ``infeasible``). Where a fixed
+        shift breaks the rules carried from ``previous_roster``, the breach is history:
+        the previous roster is ignored for that agent, with a warning.
     """
     asof = pd.Timestamp(asof)
     if asof.tzinfo is None:
@@ -291,10 +317,23 @@ def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.Data
     today = np.array([(asof.tz_convert(tz).date() - start).days for tz in agents["timezone"]])
     pub["fixed"] = (pub["s_ns"] < asof.as_unit("ns").value) | (
         keep_today & (pub["day"].to_numpy() == today[pub["agent"].to_numpy()]))
-    fn = _terms_fn(pub, config, asof, today, keep_today, n_days, costs)
+    previous_roster = check_previous_roster(previous_roster, agents, start)
+    broken = carry_conflicts(pub, previous_roster, agents, config, start)
+    past = [a for a, in_past in broken.items() if in_past]
+    if past:
+        log.warning("shifts that have started break the rest or consecutive days carried "
+                    "from the previous roster for %d agents (%s): the previous roster is "
+                    "ignored for them", len(past), ", ".join(past[:5]))
+        previous_roster = previous_roster[~previous_roster["agent_id"].astype(str).isin(past)]
+    future = [a for a, in_past in broken.items() if not in_past]
+    if future:
+        log.warning("the published roster breaks the rest or consecutive days carried from "
+                    "the previous roster for %d agents (%s); searching without it as a start",
+                    len(future), ", ".join(future[:5]))
+    fn = _terms_fn(pub, config, asof, today, keep_today, n_days, costs, warm=not future)
     result = build_schedule(requirements, agents, config, start=start, weeks=weeks,
                             time_limit_s=time_limit_s, seed=seed, workers=workers,
-                            progress=progress, shift_terms=fn)
+                            progress=progress, shift_terms=fn, previous_roster=previous_roster)
     grid = make_grid(requirements)
     queues = make_queues(requirements, config, grid)
     after = grid.times >= asof
@@ -304,6 +343,10 @@ def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.Data
         return ReplanResult(result, pd.DataFrame(columns=list(CHANGE_COLUMNS)), asof,
                             short_before, float("nan"))
     acts = keep_history(result.activities, result.roster, activities, roster, asof)
+    groups = skill_groups(agents, queues, config)
+    acts, _ = move_open_breaks(acts, result.roster, asof, config, queues, grid,
+                               dict(zip(agents["agent_id"].astype(str), groups.of_agent,
+                                        strict=True)))
     staffed = staffed_from_activities(acts, queues, grid)
     nq, nt = staffed.shape
     frame = pd.DataFrame({

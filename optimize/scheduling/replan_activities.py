@@ -5,7 +5,9 @@ its published breaks (also those still to come); the minutes after ``asof`` foll
 schedule's queues, and an extension's added breaks are the new schedule's. The new
 schedule's own placement of the published breaks is dropped (those minutes are work, on
 the published queue where the published shift worked, else on the nearest new queue).
-Shifts starting at or after ``asof`` keep the new schedule's activities unchanged.
+Shifts starting at or after ``asof`` keep the new schedule's activities unchanged. The
+breaks of a started shift that have not begun by ``asof`` are then moved by
+:func:`~optimize.scheduling.replan_breaks.move_open_breaks`.
 """
 
 from __future__ import annotations
