@@ -40,6 +40,8 @@ class ChannelConfig:
     ``kind="realtime"`` channels (chat, vip_chat, voice) are staffed per interval with
     Erlang C or Erlang A; ``kind="deferred"`` channels (email, social) only have to be
     answered within ``response_window_h`` and are staffed with a backlog model.
+    ``pool_with`` (realtime) staffs the channel inside each language's pool of another
+    realtime channel, on capacity its certified agents reserve (:mod:`optimize.priority`).
     """
 
     name: str
@@ -55,6 +57,7 @@ class ChannelConfig:
     response_window_h: float = 24.0  # deferred: reply within this many hours ...
     response_share: float = 0.90  # ... for this share of contacts
     shrinkage: float | None = None  # overrides staffing.shrinkage for this channel
+    pool_with: str | None = None  # realtime: answered first inside this channel's pool (priority)
 
 
 @dataclass(frozen=True)
@@ -208,7 +211,7 @@ class _Reader:
                 self.problem(path, value, "expected true or false")
                 return _BAD
             return value
-        if ann == "str":
+        if ann in ("str", "str | None"):
             if not isinstance(value, str):
                 self.problem(path, value, "expected a string")
                 return _BAD
@@ -262,6 +265,8 @@ def parse_config(doc: dict[str, Any], file: str = FILE) -> ScenarioConfig:
             ch = r.build(ChannelConfig, table, f"channels.{name}", name=name)
             if ch is not None:
                 channels[name] = ch
+
+    _check_pools(r, channels)
 
     shifts = None
     raw_shifts = doc.get("shifts")
@@ -322,6 +327,27 @@ def parse_config(doc: dict[str, Any], file: str = FILE) -> ScenarioConfig:
     raise_if_any(r.problems)
     return ScenarioConfig(channels=channels, shifts=shifts, labour=labour, staffing=staffing,
                           horizon=horizon)
+
+
+def _check_pools(r: _Reader, channels: dict[str, ChannelConfig]) -> None:
+    """``pool_with``: a realtime channel pooled into another realtime channel, one level deep."""
+    partners = [n for n, c in channels.items() if c.kind == "realtime" and not c.pool_with]
+    used: dict[str, str] = {}
+    for name, ch in channels.items():
+        if ch.pool_with is None:
+            continue
+        key = f"channels.{name}.pool_with"
+        if ch.kind != "realtime":
+            r.problem(key, ch.pool_with, "only a realtime channel can be pooled; remove the key "
+                                         "or set kind = \"realtime\"")
+        elif ch.pool_with not in partners or ch.pool_with == name:
+            r.problem(key, ch.pool_with, "expected another realtime channel without pool_with, "
+                                         f"one of {sorted(set(partners) - {name})}")
+        elif ch.pool_with in used:
+            r.problem(key, ch.pool_with, f"already pooled with channels.{used[ch.pool_with]}; "
+                                         "one priority channel per pool")
+        else:
+            used[ch.pool_with] = name
 
 
 def load_config(path: str | Path) -> ScenarioConfig:

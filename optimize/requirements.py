@@ -22,6 +22,11 @@ rounding. Shrinkage (per channel, or a ``shrinkage`` column in the forecast for
 per-interval values) is reported separately: ``required_scheduled = required_agents /
 (1 - shrinkage)``.
 
+Pooled priority channels (``pool_with``, :mod:`optimize.priority_pool`): a VIP channel
+answered first by certified agents inside each language's pool of another real-time
+channel; its rows and the pool's rows are replaced by the reserved-capacity model of
+:mod:`optimize.priority`, here and in :func:`evaluate_staffing`.
+
 Forecast uncertainty: with ``quantile="contacts_pNN"`` the queue is staffed to that
 column (interpolated from ``contacts_p10/p50/p90`` under a normal approximation when the
 column is absent) and ``p_meet_target`` is reported: the largest volume the staffing can
@@ -51,6 +56,7 @@ from optimize.erlang import (
     erlang_c,
     service_level,
 )
+from optimize.priority_pool import apply_pooling
 
 __all__ = ["compute_requirements", "evaluate_staffing", "infer_interval_s"]
 
@@ -295,7 +301,7 @@ def compute_requirements(forecast: pd.DataFrame, config: ScenarioConfig, *,
             parts.append(_deferred(part, ch, step, None))
         else:
             parts.append(_realtime(part, ch, step, config.staffing.max_occupancy))
-    metrics = pd.concat(parts).loc[df.index]
+    metrics = apply_pooling(df, pd.concat(parts).loc[df.index], config, step)
     out = df[KEYS + ["contacts", "shrinkage"]].copy()
     out["aht_s"] = df["aht_eff"]
     out["workload_erlangs"] = df["volume"] * df["aht_eff"] / step
@@ -356,6 +362,7 @@ def evaluate_staffing(forecast: pd.DataFrame, staffed: pd.DataFrame, config: Sce
             m["oldest_age_h"] = np.nan
         parts.append(m[["service_level", "asa_s", "abandon_rate", "occupancy", "backlog",
                         "oldest_age_h"]])
-    out = df[KEYS + ["scheduled_agents"]].join(pd.concat(parts).loc[df.index])
+    metrics = apply_pooling(df, pd.concat(parts).loc[df.index], config, step, productive)
+    out = df[KEYS + ["scheduled_agents"]].join(metrics)
     out = out.merge(req[KEYS + ["required_agents"]], on=KEYS, how="left")
     return out[_COVERAGE].sort_values(KEYS).reset_index(drop=True)
