@@ -5,8 +5,12 @@
 2. Small models (at most ``CPSAT_MAX_CANDIDATES`` candidate shifts) go to CP-SAT with that
    week as a complete hint, which usually proves optimality. Larger ones, where CP-SAT
    spends its time in presolve and never moves the shifts (measured on the sample
-   company), get more coordinate-descent passes of the greedy instead, the last one
-   holding each agent's share of the exact allocation (step 3).
+   company), get more coordinate-descent passes of the greedy instead, each holding
+   each agent's share of the exact allocation (step 3), while a pass gains at least
+   ``POLISH_MIN_GAIN``; the time left before the passes' end goes to large-neighbourhood
+   steps (:mod:`optimize.scheduling.lns`: a few agents' weeks, or one day of a team,
+   re-solved exactly with SCIP), which make the coordinated moves one agent at a time
+   cannot (bench/README.md "Large-neighbourhood search").
 3. For the chosen shifts, the queue allocation is re-solved exactly as an LP
    (:func:`~optimize.scheduling.relax.allocate`); the objective reported is that
    allocation's cost plus the fairness terms, i.e. the model's objective at a feasible
@@ -34,6 +38,7 @@ from optimize.config import ScenarioConfig
 from optimize.scheduling.choices import ShiftSet
 from optimize.scheduling.inputs import Grid, Queues, SkillGroups
 from optimize.scheduling.lagrange import improve_bound, make_dual
+from optimize.scheduling.lns import Incumbent, improve_lns
 from optimize.scheduling.model import add_full_hint, build_model, coverage_terms
 from optimize.scheduling.primal import fairness_terms, greedy_weeks
 from optimize.scheduling.relax import allocate
@@ -47,10 +52,12 @@ log = logging.getLogger(__name__)
 CPSAT_MAX_CANDIDATES = 6000  # above this, CP-SAT's presolve alone eats the time budget
 GREEDY_PASSES = 2  # greedy + coordinate-descent passes on large models
 POLISH_PASSES = 4  # then passes holding the exact allocation's shares while they gain
+POLISH_MIN_GAIN = 1e-3  # a polish pass gaining less than this share ends the passes
 BOUND_ITERATIONS = 4000  # subgradient steps at most
 BOUND_SHARE = 0.3  # of the time limit kept for the allocation LP, make_dual and the bound
 BOUND_DEFLECTION = 0.5  # deflected subgradient (bench/README.md "Gap analysis")
 BOUND_PATIENCE = 20  # steps without a better bound before the step size halves
+LNS_MIN_S = 3.0  # least time left before the passes' end worth a neighbourhood step
 STOPPED_BOUND_S = 1.0  # bound budget after a stop request (it starts from the LP's duals)
 
 
@@ -85,6 +92,34 @@ def _value(worked: np.ndarray, keep: np.ndarray, terms: pd.DataFrame, cand: pd.D
     fair = sum(c for _, _, c in fairness_terms(cand[worked].reset_index(drop=True), agents,
                                                n_days, first_day))
     return found.objective + fair + _paid(_full(worked, keep), cost, sets)
+
+
+def _lns(worked: np.ndarray, found, keep: np.ndarray, cand: pd.DataFrame, terms: pd.DataFrame,
+         agents: pd.DataFrame, groups: SkillGroups, queues: Queues, grid: Grid,
+         config: ScenarioConfig, carries: list, n_days: int, first_day: pd.Timestamp,
+         cost: np.ndarray | None, sets: Sequence[ShiftSet], *, deadline: float, seed: int,
+         stop: Callable[[], bool] | None) -> tuple[np.ndarray, object]:
+    """Large-neighbourhood steps (:mod:`~.lns`) on the kept candidates, then the exact
+    allocation of the result; the input when nothing improved."""
+    new_index = np.cumsum(keep) - 1
+    kept_sets = []
+    for st in sets:
+        rows = np.asarray(st.rows, dtype=int)
+        kept_sets.append((new_index[rows[keep[rows]]], st.miss_cost))
+    inc, gains = improve_lns(Incumbent(worked, found.alloc), cand, terms, agents, groups,
+                             queues, config, carries, n_days, first_day, deadline=deadline,
+                             seed=seed, cost=None if cost is None else cost[keep],
+                             sets=kept_sets, stop=stop)
+    if not gains:
+        return worked, found
+    again = allocate(_supply(inc.worked, terms, groups.n, grid.n), groups, queues)
+    fair = [sum(c for _, _, c in fairness_terms(cand[w].reset_index(drop=True), agents,
+                                                n_days, first_day)) for w in (worked, inc.worked)]
+    if (again.objective + fair[1] + _paid(_full(inc.worked, keep), cost, sets)
+            > found.objective + fair[0] + _paid(_full(worked, keep), cost, sets) + 1e-6):
+        log.warning("LNS schedule above its start: kept the start")  # the pieces are exact
+        return worked, found
+    return inc.worked, again
 
 
 def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, queues: Queues,
@@ -159,10 +194,17 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
                                 start=start, alloc=found.alloc, stop=stop, cost=cost,
                                 sets=sets)
         polished = allocate(_supply(again[keep], terms, groups.n, grid.n), groups, queues)
-        if (polished.objective + _paid(again, cost, sets)
-                >= found.objective + _paid(_full(worked, keep), cost, sets) - 1e-9):
+        before = found.objective + _paid(_full(worked, keep), cost, sets)
+        after = polished.objective + _paid(again, cost, sets)
+        if after >= before - 1e-9:
             break
         worked, found = again[keep], polished
+        if after > (1.0 - POLISH_MIN_GAIN) * before:
+            break  # converging: the neighbourhood steps gain more per second now
+    if not small and time.perf_counter() + LNS_MIN_S < passes_end and not stopped():
+        worked, found = _lns(worked, found, keep, cand, terms, agents, groups, queues, grid,
+                             config, carries, n_days, first_day, cost, sets,
+                             deadline=passes_end, seed=seed, stop=stop)
     fair = sum(c for _, _, c in fairness_terms(cand[worked].reset_index(drop=True), agents,
                                                n_days, first_day))
     objective = found.objective + fair + _paid(_full(worked, keep), cost, sets)
