@@ -197,11 +197,27 @@ def test_deflection_outside_unit_interval_is_refused(proven, bad):
 
 def test_start_is_the_best_scaling_of_the_given_prices(proven):
     """High prices make every agent's relaxed week worth more than the coverage saved (L
-    far below 0); the first step already starts from the best of lam0, lam0/2, ..., lam0/16."""
+    far below 0); the path starts from the best of lam0, lam0/2, ..., lam0/16, and the
+    bound returned is never below L(0) (= 0 here)."""
     p = proven
     lam0 = np.random.default_rng(3).random(p["groups"].n * p["grid"].n) * 500.0
     assert evaluate(p["dual"], lam0) < 0
     value, lam = improve_bound(p["dual"], lam0, p["solved"].objective, 10.0, 1)
     best = max(evaluate(p["dual"], lam0 / 2**k) for k in range(5))
-    assert value == pytest.approx(best)
-    assert value <= p["solved"].objective + 1e-6
+    floor = evaluate(p["dual"], np.zeros_like(lam0))
+    assert floor == 0.0  # no candidate costs: nobody pays for working the minimum
+    assert value == pytest.approx(max(best, floor))
+    assert value == pytest.approx(evaluate(p["dual"], lam))
+
+
+def test_bound_climbs_from_far_below_its_floor(proven):
+    """From prices where L is far below L(0) = 0 even scaled down 16 times (the case of the
+    allocation's duals on large generated desks), the bound still gets within 10% of the
+    optimum and is the L of the prices returned."""
+    p = proven
+    lam0 = np.random.default_rng(3).random(p["groups"].n * p["grid"].n) * 50_000.0
+    assert evaluate(p["dual"], lam0 / 16) < -5 * p["solved"].objective
+    value, lam = improve_bound(p["dual"], lam0, p["solved"].objective, 10.0, 800,
+                               theta0=2.0, patience=20, deflection=0.5)
+    assert value == pytest.approx(evaluate(p["dual"], lam))
+    assert 0.9 * p["solved"].objective <= value <= p["solved"].objective + 1e-6

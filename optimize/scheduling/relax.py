@@ -100,8 +100,12 @@ def _coverage(lp: SparseLP, groups: SkillGroups, r10: np.ndarray, queues: Queues
 
 
 def allocate(cap: np.ndarray, groups: SkillGroups, queues: Queues,
-             time_limit_s: float = 30.0) -> Allocation:
-    """Optimal allocation of fixed presence ``cap`` (tenths, groups x intervals)."""
+             time_limit_s: float = 300.0) -> Allocation:
+    """Optimal allocation of fixed presence ``cap`` (tenths, groups x intervals).
+
+    The schedule needs it exactly, so the limit is generous: at 1,000 agents x 4 weeks the
+    LP took 34-35 s, and over 30 s under load (RuntimeError at the old 30 s default).
+    """
     r10 = np.rint(queues.required * TENTHS).astype(int)
     lp = SparseLP()
     keys, alloc, idle, rows = _coverage(lp, groups, r10, queues, None, cap)
