@@ -12,23 +12,14 @@ import dataclasses
 
 import numpy as np
 import pytest
-from test_schedule_support import agent, requirements, small_config, solve_desk
+from test_schedule_support import agent, desk_supply, requirements, small_config, solve_desk
 
 from optimize.scheduling.lagrange import PRICE_FLOOR, evaluate, improve_bound
 from optimize.scheduling.relax import allocate
 
 
-def _supply(p, worked):
-    terms = p["built"].terms
-    on = worked[terms["cand"].to_numpy()]
-    cap = np.zeros((p["groups"].n, p["grid"].n))
-    np.add.at(cap, (terms["g"].to_numpy()[on], terms["t"].to_numpy()[on]),
-              terms["tenths"].to_numpy()[on])
-    return cap
-
-
 def _improved(p, dual):
-    found = allocate(_supply(p, p["solved"].worked), p["groups"], p["queues"])
+    found = allocate(desk_supply(p, p["solved"].worked), p["groups"], p["queues"])
     value, lam = improve_bound(dual, found.price.ravel(), p["solved"].objective, 10.0, 800,
                                theta0=2.0, patience=20, deflection=0.5)
     assert value == pytest.approx(evaluate(dual, lam))

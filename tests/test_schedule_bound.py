@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from test_schedule_support import (
     START,
     agent,
+    desk_supply,
     requirements,
     rule_violations,
     skill_violations,
@@ -47,23 +48,14 @@ def proven():
     return p
 
 
-def _supply(p, worked):
-    terms = p["built"].terms
-    on = worked[terms["cand"].to_numpy()]
-    cap = np.zeros((p["groups"].n, p["grid"].n))
-    np.add.at(cap, (terms["g"].to_numpy()[on], terms["t"].to_numpy()[on]),
-              terms["tenths"].to_numpy()[on])
-    return cap
-
-
 def test_exact_allocation_reproduces_the_optimum(proven):
     p = proven
     worked = p["solved"].worked
-    found = allocate(_supply(p, worked), p["groups"], p["queues"])
+    found = allocate(desk_supply(p, worked), p["groups"], p["queues"])
     shifts = p["built"].cand[worked].reset_index(drop=True)
     fair = sum(c for _, _, c in fairness_terms(shifts, p["agents"], 7, p["first_day"]))
     assert found.objective + fair == pytest.approx(p["solved"].objective, abs=1e-6)
-    assert (found.alloc.sum(axis=1) + found.idle == _supply(p, worked)).all()  # integral
+    assert (found.alloc.sum(axis=1) + found.idle == desk_supply(p, worked)).all()  # integral
     assert (found.alloc.sum(axis=0) <= p["built"].required).all()
 
 
@@ -87,7 +79,7 @@ def test_negative_prices_bound_a_desk_whose_cost_is_overstaffing():
                    requirements({("chat", "en"): 1.0}, hours=(10, 12)),
                    small_config(step=240))
     assert p["solved"].status == "optimal"
-    found = allocate(_supply(p, p["solved"].worked), p["groups"], p["queues"])
+    found = allocate(desk_supply(p, p["solved"].worked), p["groups"], p["queues"])
     assert found.price.min() == PRICE_FLOOR  # the LP's own duals use the floor
     value, lam = improve_bound(p["dual"], found.price.ravel(), found.objective, 10.0, 800)
     assert lam.min() < 0
@@ -97,7 +89,7 @@ def test_negative_prices_bound_a_desk_whose_cost_is_overstaffing():
 def test_improved_bound_is_tight_on_the_small_desk(proven):
     p = proven
     worked = p["solved"].worked
-    found = allocate(_supply(p, worked), p["groups"], p["queues"])
+    found = allocate(desk_supply(p, worked), p["groups"], p["queues"])
     value, lam = improve_bound(p["dual"], found.price.ravel(), found.objective, 10.0, 800)
     assert value == pytest.approx(evaluate(p["dual"], lam))
     assert evaluate(p["dual"], found.price.ravel()) <= value <= p["solved"].objective + 1e-6
@@ -151,7 +143,7 @@ def costly():
     with_cost = p["dual"]
     without = make_dual(p["built"].cand, p["built"].terms, p["agents"], groups, p["queues"],
                         p["config"], p["carries"], 7)
-    found = allocate(_supply(p, solved.worked), groups, p["queues"])
+    found = allocate(desk_supply(p, solved.worked), groups, p["queues"])
     return dict(solved=solved, with_cost=with_cost, without=without, found=found,
                 n_lam=groups.n * grid.n)
 
@@ -181,7 +173,7 @@ def test_candidate_costs_tighten_the_improved_bound(costly):
 @pytest.mark.parametrize("deflection", [0.0, 0.5])
 def test_deflected_steps_keep_the_bound_valid_and_tight(proven, deflection):
     p = proven
-    found = allocate(_supply(p, p["solved"].worked), p["groups"], p["queues"])
+    found = allocate(desk_supply(p, p["solved"].worked), p["groups"], p["queues"])
     value, lam = improve_bound(p["dual"], found.price.ravel(), p["solved"].objective, 10.0,
                                800, theta0=2.0, patience=20, deflection=deflection)
     assert value == pytest.approx(evaluate(p["dual"], lam))

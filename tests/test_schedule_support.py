@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from optimize.config import parse_config
@@ -97,6 +98,16 @@ def solve_desk(agent_rows: list[dict], req: pd.DataFrame, config, *, grid_queues
     return dict(config=config, agents=agents, groups=groups, queues=queues, grid=grid,
                 built=built, solved=solved, dual=dual, first_day=first_day, cand=cand,
                 carries=carries)
+
+
+def desk_supply(p: dict, worked: np.ndarray) -> np.ndarray:
+    """Presence (tenths, groups x intervals) of the chosen candidates of a ``solve_desk``."""
+    terms = p["built"].terms
+    on = worked[terms["cand"].to_numpy()]
+    cap = np.zeros((p["groups"].n, p["grid"].n))
+    np.add.at(cap, (terms["g"].to_numpy()[on], terms["t"].to_numpy()[on]),
+              terms["tenths"].to_numpy()[on])
+    return cap
 
 
 # ----------------------------------------------------------------- independent checkers
