@@ -83,15 +83,22 @@ def _paid(worked_all: np.ndarray, cost: np.ndarray | None, sets: Sequence[ShiftS
                       if st.miss_cost and not worked_all[np.asarray(st.rows, dtype=int)].any())
 
 
+def _total(found, worked: np.ndarray, keep: np.ndarray, cand: pd.DataFrame,
+           agents: pd.DataFrame, n_days: int, first_day: pd.Timestamp,
+           cost: np.ndarray | None, sets: Sequence[ShiftSet]) -> float:
+    """The objective of kept-candidate choice ``worked`` whose allocation is ``found``."""
+    fair = sum(c for _, _, c in fairness_terms(cand[worked].reset_index(drop=True), agents,
+                                               n_days, first_day))
+    return found.objective + fair + _paid(_full(worked, keep), cost, sets)
+
+
 def _value(worked: np.ndarray, keep: np.ndarray, terms: pd.DataFrame, cand: pd.DataFrame,
            agents: pd.DataFrame, groups: SkillGroups, queues: Queues, grid: Grid,
            n_days: int, first_day: pd.Timestamp, cost: np.ndarray | None,
            sets: Sequence[ShiftSet]) -> float:
     """The objective of a choice of the kept candidates (exact allocation, fairness, terms)."""
     found = allocate(_supply(worked, terms, groups.n, grid.n), groups, queues)
-    fair = sum(c for _, _, c in fairness_terms(cand[worked].reset_index(drop=True), agents,
-                                               n_days, first_day))
-    return found.objective + fair + _paid(_full(worked, keep), cost, sets)
+    return _total(found, worked, keep, cand, agents, n_days, first_day, cost, sets)
 
 
 def _lns(worked: np.ndarray, found, keep: np.ndarray, cand: pd.DataFrame, terms: pd.DataFrame,
@@ -113,10 +120,9 @@ def _lns(worked: np.ndarray, found, keep: np.ndarray, cand: pd.DataFrame, terms:
     if not gains:
         return worked, found
     again = allocate(_supply(inc.worked, terms, groups.n, grid.n), groups, queues)
-    fair = [sum(c for _, _, c in fairness_terms(cand[w].reset_index(drop=True), agents,
-                                                n_days, first_day)) for w in (worked, inc.worked)]
-    if (again.objective + fair[1] + _paid(_full(inc.worked, keep), cost, sets)
-            > found.objective + fair[0] + _paid(_full(worked, keep), cost, sets) + 1e-6):
+    after = _total(again, inc.worked, keep, cand, agents, n_days, first_day, cost, sets)
+    before = _total(found, worked, keep, cand, agents, n_days, first_day, cost, sets)
+    if after > before + 1e-6:
         log.warning("LNS schedule above its start: kept the start")  # the pieces are exact
         return worked, found
     return inc.worked, again
@@ -205,9 +211,7 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
         worked, found = _lns(worked, found, keep, cand, terms, agents, groups, queues, grid,
                              config, carries, n_days, first_day, cost, sets,
                              deadline=passes_end, seed=seed, stop=stop)
-    fair = sum(c for _, _, c in fairness_terms(cand[worked].reset_index(drop=True), agents,
-                                               n_days, first_day))
-    objective = found.objective + fair + _paid(_full(worked, keep), cost, sets)
+    objective = _total(found, worked, keep, cand, agents, n_days, first_day, cost, sets)
     count = 1
     if solved is not None and solved.objective <= objective + 1e-6:
         alloc, idle, objective, bound = solved.alloc, solved.idle, solved.objective, \
