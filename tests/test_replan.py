@@ -153,8 +153,9 @@ def test_history_before_asof_is_the_published_activities(desk, surged):
     started = pub.roster[pub.roster["start_utc"] < ASOF]
     n_open = 0
     for r in started.itertuples(index=False):
+        end = new.loc[(r.agent_id, r.start_utc), "end_utc"]  # an extension ends later
         mine = [a.loc[(a["agent_id"] == r.agent_id) & (a["activity"] != "work")
-                      & (a["start_utc"] >= r.start_utc) & (a["start_utc"] < r.end_utc),
+                      & (a["start_utc"] >= r.start_utc) & (a["start_utc"] < end),
                       ["start_utc", "end_utc", "activity"]]
                 for a in (pub.activities, surged.schedule.activities)]
         begun = mine[0][mine[0]["start_utc"] < ASOF]

@@ -147,4 +147,5 @@ def test_a_break_with_no_room_under_the_cap_goes_where_least_short_and_is_report
               "C": ("08:00", "17:00", [("break", "10:15", "10:30"), ("meal", "12:00", "13:00")])}
     out, bent = _move(shifts, "09:50", ("10:30", "11:00"))
     assert _breaks(out, "C") == [("break", "10:30", "10:45"), ("meal", "12:00", "13:00")]
-    assert bent == [("break_cap(agent C, 2026-12-02T10:30Z)", "break_cap", 1.0)]
+    # 10:30-10:45 with A's meal: 2 on break, cap 1
+    assert bent == [("break_cap(agent C, 2026-12-02T10:30Z, 15 min over)", "break_cap", 1.0)]

@@ -19,10 +19,15 @@ re-runs :func:`~optimize.scheduling.schedule.build_schedule` on the published we
 The costs are in the scheduler's cost units (one head short for one interval on a
 priority-1 queue), small next to a surge's shortfall on priority queues but large enough
 that the roster does not churn for nothing. Activities before ``asof`` are the published
-ones (history). A break of a started shift that began before ``asof`` stays; one that has
-not begun moves within its template window to where the queues can best spare the agent,
-within the cap on breaks at once (:mod:`optimize.scheduling.replan_breaks`); the breaks
-of all other shifts are placed anew. With ``previous_roster`` (the last days of the week
+ones (history). A break that began before ``asof`` stays; every other break, of a started
+shift or of one still to start, is placed again within its template window where the
+queues can best spare the agent, within the cap on breaks at once, seeing the started
+shifts' breaks (:mod:`optimize.scheduling.replan_breaks`). The ``break_cap`` rows of the
+result's ``penalties`` are recounted from these final activities over the whole week
+(:func:`~optimize.scheduling.replan_breaks.break_cap_terms`, one row per break over the
+cap with its minutes over): before ``asof`` they are the published breaks (history, as
+published), after it the re-placed ones; ``build_schedule``'s own rows, counted on breaks
+that were then replaced, are dropped. With ``previous_roster`` (the last days of the week
 before), minimum rest and consecutive days carry over into the re-planned week, as in
 ``build_schedule``.
 """
@@ -44,7 +49,7 @@ from optimize.scheduling.choices import ShiftSet, ShiftTerms
 from optimize.scheduling.explain import unmet_table
 from optimize.scheduling.inputs import check_agents, make_grid, make_queues, skill_groups
 from optimize.scheduling.replan_activities import keep_history
-from optimize.scheduling.replan_breaks import move_open_breaks
+from optimize.scheduling.replan_breaks import break_cap_terms, move_open_breaks
 from optimize.scheduling.replan_carry import carry_conflicts, check_previous_roster
 from optimize.scheduling.schedule import ScheduleResult, build_schedule
 from optimize.scheduling.solve import ProgressInfo
@@ -262,6 +267,14 @@ def _changes(pub_roster: pd.DataFrame, new_roster: pd.DataFrame, costs: ReplanCo
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
+def _with_break_cap(penalties: pd.DataFrame, bent: list[tuple[str, str, float]]) -> pd.DataFrame:
+    """``penalties`` with its ``break_cap`` rows replaced by ``bent``, costliest first."""
+    parts = [penalties[penalties["kind"] != "break_cap"],
+             pd.DataFrame(bent, columns=["name", "kind", "cost"])]
+    out = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+    return out.sort_values("cost", ascending=False, kind="stable").reset_index(drop=True)
+
+
 def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.DataFrame,
            agents: pd.DataFrame, config: ScenarioConfig, *, start: dt.date, weeks: int,
            asof: pd.Timestamp, keep_today: bool = False, costs: ReplanCosts = ReplanCosts(),
@@ -344,9 +357,10 @@ def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.Data
                             short_before, float("nan"))
     acts = keep_history(result.activities, result.roster, activities, roster, asof)
     groups = skill_groups(agents, queues, config)
-    acts, _ = move_open_breaks(acts, result.roster, asof, config, queues, grid,
-                               dict(zip(agents["agent_id"].astype(str), groups.of_agent,
-                                        strict=True)))
+    group_of = dict(zip(agents["agent_id"].astype(str), groups.of_agent.tolist(), strict=True))
+    acts, _ = move_open_breaks(acts, result.roster, asof, config, queues, grid, group_of)
+    penalties = _with_break_cap(result.penalties, break_cap_terms(
+        acts, result.roster, grid, group_of, config.shifts.max_on_break_share))
     staffed = staffed_from_activities(acts, queues, grid)
     nq, nt = staffed.shape
     frame = pd.DataFrame({
@@ -355,7 +369,8 @@ def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.Data
         "language": np.repeat(np.asarray(queues.language, dtype=object), nt),
         "scheduled_agents": staffed.ravel()})
     schedule = dataclasses.replace(result, activities=acts, staffed=frame,
-                                   unmet=unmet_table(staffed, queues, grid.times))
+                                   unmet=unmet_table(staffed, queues, grid.times),
+                                   penalties=penalties)
     ids = agents["agent_id"].astype(str).to_numpy()
     fixed = set(zip(ids[pub["agent"][pub["fixed"]]], pub["s_ns"][pub["fixed"]], strict=True))
     changes = _changes(roster, result.roster.assign(agent_id=result.roster["agent_id"]

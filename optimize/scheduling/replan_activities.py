@@ -5,8 +5,8 @@ its published breaks (also those still to come); the minutes after ``asof`` foll
 schedule's queues, and an extension's added breaks are the new schedule's. The new
 schedule's own placement of the published breaks is dropped (those minutes are work, on
 the published queue where the published shift worked, else on the nearest new queue).
-Shifts starting at or after ``asof`` keep the new schedule's activities unchanged. The
-breaks of a started shift that have not begun by ``asof`` are then moved by
+Shifts starting at or after ``asof`` keep the new schedule's activities unchanged. Every
+break that has not begun by ``asof``, of any shift, is then placed again by
 :func:`~optimize.scheduling.replan_breaks.move_open_breaks`.
 """
 
