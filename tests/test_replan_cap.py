@@ -156,3 +156,23 @@ def test_break_cap_penalties_are_recounted_from_the_final_activities(case):
         ("break_cap(agent B, 2026-12-02T09:30Z, 15 min over)", 1.0)]
     minutes = sum(int(re.search(r"(\d+) min over", n).group(1)) for n in cap["name"])
     assert minutes == _over_cap(res).sum() == 15
+
+
+def test_staffing_penalties_are_recounted_from_the_final_activities(case):
+    _, res = case
+    pen = res.schedule.penalties
+    short = pen[pen["kind"] == "understaffed"]
+    # requirement shape (no queueing columns), chat priority 4, slopes 1, 2, 4 from 0, 15%
+    # and 35% of the requirement short:
+    # 09:30 1 of 2 heads (A's and B's breaks, half an interval each): 4 x (1 + 0.7 + 0.6)
+    # 13:00 and 13:30 2 of 3 (A's meal): 4 x (1 + 0.55) = 6.2; 14:00 2.5 of 3: 4 x 0.55 = 2.2
+    assert sorted(zip(short["name"], short["cost"].round(6), strict=True)) == [
+        ("understaffed(chat/en, 2026-12-02T09:30Z)", 9.2),
+        ("understaffed(chat/en, 2026-12-02T13:00Z)", 6.2),
+        ("understaffed(chat/en, 2026-12-02T13:30Z)", 6.2),
+        ("understaffed(chat/en, 2026-12-02T14:00Z)", 2.2)]
+    over = pen[pen["kind"] == "overstaffed"]  # 0.1 per head beyond the requirement of 0
+    assert sorted(zip(over["name"], over["cost"].round(6), strict=True)) == [
+        ("overstaffed(chat/en, 2026-12-02T11:30Z)", 0.1),  # A (B at meal)
+        ("overstaffed(chat/en, 2026-12-02T12:00Z)", 0.1),
+        ("overstaffed(chat/en, 2026-12-02T12:30Z)", 0.2)]  # A and B

@@ -46,8 +46,15 @@ import pandas as pd
 from optimize.config import ScenarioConfig
 from optimize.scheduling.assign import staffed_from_activities
 from optimize.scheduling.choices import ShiftSet, ShiftTerms
-from optimize.scheduling.explain import unmet_table
-from optimize.scheduling.inputs import check_agents, make_grid, make_queues, skill_groups
+from optimize.scheduling.explain import penalty_table, unmet_table
+from optimize.scheduling.inputs import (
+    Queues,
+    check_agents,
+    make_grid,
+    make_queues,
+    skill_groups,
+)
+from optimize.scheduling.penalty import with_penalty
 from optimize.scheduling.replan_activities import keep_history
 from optimize.scheduling.replan_breaks import break_cap_terms, move_open_breaks
 from optimize.scheduling.replan_carry import carry_conflicts, check_previous_roster
@@ -57,6 +64,8 @@ from optimize.scheduling.solve import ProgressInfo
 __all__ = ["CHANGE_COLUMNS", "ReplanCosts", "ReplanResult", "replan"]
 
 log = logging.getLogger(__name__)
+
+_PENALTY = "service_level"  # build_schedule's shortfall curves (optimize.scheduling.penalty)
 
 CHANGE_COLUMNS = ("agent_id", "name", "shift_date", "kind", "before_start_utc",
                   "before_end_utc", "before_start_local", "before_end_local",
@@ -267,12 +276,16 @@ def _changes(pub_roster: pd.DataFrame, new_roster: pd.DataFrame, costs: ReplanCo
     return out.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
-def _with_break_cap(penalties: pd.DataFrame, bent: list[tuple[str, str, float]]) -> pd.DataFrame:
-    """``penalties`` with its ``break_cap`` rows replaced by ``bent``, costliest first."""
-    parts = [penalties[penalties["kind"] != "break_cap"],
-             pd.DataFrame(bent, columns=["name", "kind", "cost"])]
-    out = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
-    return out.sort_values("cost", ascending=False, kind="stable").reset_index(drop=True)
+def _final_penalties(result: ScheduleResult, staffed: np.ndarray, queues: Queues,
+                     times: pd.DatetimeIndex, bent: list[tuple[str, str, float]]
+                     ) -> pd.DataFrame:
+    """The penalties of the final activities: staffing and ``break_cap`` rows recounted
+    (``queues`` carry the schedule's shortfall curves), the others as ``build_schedule``
+    costed them."""
+    stale = result.penalties["kind"].isin(["understaffed", "overstaffed", "break_cap"])
+    kept = list(result.penalties[~stale].itertuples(index=False, name=None))
+    over = np.clip(staffed - queues.required, 0.0, None)
+    return penalty_table(staffed, over, queues, times, kept + bent)
 
 
 def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.DataFrame,
@@ -346,7 +359,8 @@ def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.Data
     fn = _terms_fn(pub, config, asof, today, keep_today, n_days, costs, warm=not future)
     result = build_schedule(requirements, agents, config, start=start, weeks=weeks,
                             time_limit_s=time_limit_s, seed=seed, workers=workers,
-                            progress=progress, shift_terms=fn, previous_roster=previous_roster)
+                            progress=progress, shift_terms=fn, previous_roster=previous_roster,
+                            penalty=_PENALTY)
     grid = make_grid(requirements)
     queues = make_queues(requirements, config, grid)
     after = grid.times >= asof
@@ -359,9 +373,11 @@ def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.Data
     groups = skill_groups(agents, queues, config)
     group_of = dict(zip(agents["agent_id"].astype(str), groups.of_agent.tolist(), strict=True))
     acts, _ = move_open_breaks(acts, result.roster, asof, config, queues, grid, group_of)
-    penalties = _with_break_cap(result.penalties, break_cap_terms(
-        acts, result.roster, grid, group_of, config.shifts.max_on_break_share))
+    bent = break_cap_terms(acts, result.roster, grid, group_of,
+                           config.shifts.max_on_break_share)
     staffed = staffed_from_activities(acts, queues, grid)
+    penalties = _final_penalties(result, staffed, with_penalty(
+        queues, requirements, config, grid, _PENALTY), grid.times, bent)
     nq, nt = staffed.shape
     frame = pd.DataFrame({
         "interval_start": np.tile(grid.times, nq),
