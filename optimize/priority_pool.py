@@ -18,6 +18,10 @@ So the scheduler needs no change: a VIP-certified agent it places on vip_chat co
 the VIP row, and its regular-chat work is already deducted from the chat row. The
 coverage (:func:`apply_pooling` with ``productive``) uses the same model on the
 scheduled agents. ``p_meet_target`` is NaN on pooled rows (not modelled).
+
+:func:`pooled_service_level` gives the same two models as functions of the agents on one
+channel's rows, for the scheduler's service-level penalty
+(:mod:`optimize.scheduling.penalty`).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import pandas as pd
 from optimize.config import ScenarioConfig
 from optimize.priority import pool_credit, reserved_slots, reserved_vip_metrics, vip_agents_reserved
 
-__all__ = ["apply_pooling"]
+__all__ = ["apply_pooling", "pooled_service_level"]
 
 logger = logging.getLogger(__name__)
 
@@ -141,3 +145,66 @@ def apply_pooling(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioConfi
         logger.info("pooled %s into %s (%g reserved slots per certified agent): %d + %d rows",
                     name, pool_name, v, len(vip_rows), len(pool_rows))
     return out
+
+
+def pooled_service_level(requirements: pd.DataFrame, config: ScenarioConfig, rows: np.ndarray,
+                         agents: np.ndarray, load: np.ndarray, aht: np.ndarray,
+                         ) -> np.ndarray | None:
+    """Service level of pooled requirement rows at ``agents`` productive agents of their queue.
+
+    The model that sized the rows (module docstring), with the rest of the pool at its
+    requirement: a vip_chat row at ``agents`` certified agents is
+    :func:`optimize.priority.reserved_vip_metrics` on their reserved slots; a pool (chat)
+    row at ``agents`` regular agents is the chat model at ``agents + credit``, the credit
+    of the certified agents that row's language and interval *requires*
+    (``required_agents`` of its vip_chat row), linear between whole agents, as
+    :func:`apply_pooling` computes its metrics.
+
+    Parameters
+    ----------
+    requirements : DataFrame
+        The requirements table (``interval_start, channel, language, required_agents``);
+        the vip_chat rows in it give the credit on the pool rows (none there: no credit).
+    config : ScenarioConfig
+    rows : ndarray of int
+        Positions in ``requirements`` of rows of one channel.
+    agents : ndarray
+        Productive agents of that channel, shape ``(len(rows), M)``.
+    load, aht : ndarray
+        The rows' offered load (Erlangs) and ``aht_s``, shape ``(len(rows),)``.
+
+    Returns
+    -------
+    ndarray or None
+        Shape ``agents.shape``; None when the rows' channel is neither pooled nor a pool
+        (or ``rows`` is empty).
+    """
+    from optimize.requirements import _interpolated, _metrics_fn
+
+    rows = np.asarray(rows, dtype=int)
+    if len(rows) == 0:
+        return None
+    chans = requirements["channel"].to_numpy()
+    name = chans[rows[0]]
+    if np.any(chans[rows] != name):
+        raise ValueError(f"rows must all be of one channel, got {sorted(set(chans[rows]))!r}")
+    pooled = {n: ch.pool_with for n, ch in config.channels.items() if ch.pool_with}
+    cols = np.shape(agents)[1]
+    load, aht = np.repeat(load, cols), np.repeat(aht, cols)
+    if name in pooled:
+        sl = _vip_fn(config, name)[0](np.ravel(agents), load, aht)["service_level"]
+        return np.asarray(sl, dtype=float).reshape(np.shape(agents))
+    vip = [n for n, p in pooled.items() if p == name]
+    if not vip:
+        return None
+    ch, pool = config.channels[vip[0]], config.channels[name]
+    df = requirements.reset_index(drop=True)
+    vip_rows = np.flatnonzero(chans == vip[0])
+    credit = np.zeros(len(rows))
+    if len(vip_rows):
+        credit = _credit_on(df, vip_rows, rows, np.atleast_1d(pool_credit(
+            df.loc[vip_rows, "required_agents"].to_numpy(dtype=float),
+            reserved_slots(ch.concurrency, pool.concurrency), pool.concurrency)))
+    x = np.asarray(agents, dtype=float) + credit[:, None]
+    sl = _interpolated(_metrics_fn(pool), x.ravel(), load, aht)["service_level"]
+    return np.asarray(sl, dtype=float).reshape(x.shape)

@@ -28,6 +28,17 @@ and the greedy all stay exact:
   requirement costs ``priority`` on average; see bench/README.md.)
   Deferred channels (email, social) keep the ``"requirement"`` shape: their target spans
   many intervals and the backlog model's per-interval effect of a head is not separable.
+  Pooled channels (``pool_with``) take ``service_level(n)`` from the model that sized
+  their rows (:func:`optimize.priority_pool.pooled_service_level`), so the breakpoints
+  are the service levels the requirement and the coverage report: a vip_chat row at
+  ``n`` certified agents is the reserved-slot model (not the standalone chat model of
+  vip_chat); a pool (chat) row at ``n`` regular agents is the chat model at
+  ``n + credit``, the credit ``m (k - v) / k`` of the *required* certified agents ``m``
+  of its language and interval. The standalone chat curve would be inconsistent there:
+  the row's ``required_agents`` is the standalone requirement minus the credit, so the
+  standalone model at ``n = R`` misses the target (0.66 vs 0.82 at the sample's en peak)
+  and counts every contact missed at ``n = 0``. The curves stay separable: a certified
+  head scheduled beyond ``m`` lifts chat in the coverage but not in this penalty.
 
 A curve has ``K`` segments per cell: ``breaks[q, t, j]`` (heads short where segment ``j``
 starts; ``breaks[..., 0] == 0``, nondecreasing) and ``slopes[q, t, j]`` (cost units per
@@ -147,6 +158,7 @@ def service_level_curve(requirements: pd.DataFrame, config: ScenarioConfig, grid
     row's ``required_scheduled / required_agents`` (``1 / (1 - shrinkage)`` in the table
     contract), so the curve ends exactly at ``required_scheduled``.
     """
+    from optimize.priority_pool import pooled_service_level
     from optimize.requirements import _metrics_fn  # the engine evaluate_staffing uses
 
     missing = [c for c in _CURVE_COLUMNS if c not in requirements.columns]
@@ -180,8 +192,11 @@ def service_level_curve(requirements: pd.DataFrame, config: ScenarioConfig, grid
         n = np.clip(r[:, None] - np.arange(steps + 1)[None, :], 0.0, None)
         n = np.concatenate([n, np.zeros((len(r), 1))], axis=1)
         load = contacts[ok] * aht[ok] / step_s
-        sl = _metrics_fn(ch)(n.ravel(), np.repeat(load, n.shape[1]),
-                             np.repeat(aht[ok], n.shape[1]))["service_level"]
+        # pooled rows (pool_with): the model that sized them; else the channel's own
+        sl = pooled_service_level(requirements, config, rows[ok], n, load, aht[ok])
+        if sl is None:
+            sl = _metrics_fn(ch)(n.ravel(), np.repeat(load, n.shape[1]),
+                                 np.repeat(aht[ok], n.shape[1]))["service_level"]
         missed = contacts[ok][:, None] * (1.0 - np.asarray(sl, dtype=float).reshape(n.shape))
         missed = np.maximum.accumulate(missed - missed[:, :1], axis=1)  # >= 0, nondecreasing
         x = req[:, None] * (r[:, None] - n) / r[:, None]
