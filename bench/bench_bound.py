@@ -18,6 +18,7 @@ import logging
 import resource
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -60,8 +61,8 @@ def _instance(args: argparse.Namespace):
     return req, agents, config, start, args.weeks, "service_level"
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _parser(doc: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--agents", type=int, default=300)
     p.add_argument("--weeks", type=int, default=4)
     p.add_argument("--plan", type=Path, default=None)
@@ -70,7 +71,12 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cache", type=Path, default=Path("/tmp"))
     p.add_argument("--verbose", action="store_true")
-    args = p.parse_args()
+    return p
+
+
+def setup(args: argparse.Namespace) -> SimpleNamespace:
+    """The instance as ``build_schedule`` builds it, its first greedy week (cached), the
+    exact allocation of that week and the bound's data (``make_dual``), timed."""
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(relativeCreated)8.0f %(name)s %(message)s")
     for name in ("optimize.scheduling.primal", "optimize.scheduling.lp"):
@@ -109,18 +115,28 @@ def main() -> None:
     fair = sum(c for _, _, c in fairness_terms(cand[worked].reset_index(drop=True), agents,
                                                n_days, first_day))
     paid = float(cost[hint_all].sum()) if cost is not None else 0.0
-    objective = found.objective + fair + paid
     clock = time.perf_counter()
     dual = make_dual(cand, terms, agents, groups, queues, config, carries, n_days,
                      cost=None if cost is None else cost[keep])
     t_dual = time.perf_counter() - clock
+    return SimpleNamespace(
+        name=name, agents=agents, config=config, grid=grid, queues=queues, groups=groups,
+        n_days=n_days, first_day=first_day, carries=carries, cost=cost, keep=keep, cand=cand,
+        terms=terms, worked=worked, found=found, fair=fair, paid=paid,
+        objective=found.objective + fair + paid, dual=dual, t_alloc=t_alloc, t_dual=t_dual)
+
+
+def main() -> None:
+    args = _parser(__doc__).parse_args()
+    s = setup(args)
+    dual, found, objective = s.dual, s.found, s.objective
+    print(f"instance {s.name}: {len(s.agents)} agents, {len(s.cand)} candidates, "
+          f"{s.groups.n} groups, {s.grid.n} intervals")
+    print(f"objective {objective:.1f} (coverage {found.objective:.1f}, fairness {s.fair:.1f}, "
+          f"costs {s.paid:.1f}); allocation LP {s.t_alloc:.1f} s; make_dual {s.t_dual:.2f} s")
     clock = time.perf_counter()
     l_price = evaluate(dual, found.price.ravel())
     t_eval = time.perf_counter() - clock
-    print(f"instance {name}: {len(agents)} agents, {len(cand)} candidates, "
-          f"{groups.n} groups, {grid.n} intervals")
-    print(f"objective {objective:.1f} (coverage {found.objective:.1f}, fairness {fair:.1f}, "
-          f"costs {paid:.1f}); allocation LP {t_alloc:.1f} s; make_dual {t_dual:.2f} s")
     print(f"L(allocation duals) {l_price:.1f}; evaluate {1000 * t_eval:.0f} ms")
     clock = time.perf_counter()
     value, _ = improve_bound(dual, found.price.ravel(), objective, args.budget,

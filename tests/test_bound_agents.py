@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 from test_schedule_support import agent, desk_supply, requirements, small_config, solve_desk
 
-from optimize.scheduling.lagrange import PRICE_FLOOR, evaluate, improve_bound
+from optimize.scheduling.lagrange import PRICE_FLOOR, coverage_cells, evaluate, improve_bound
+from optimize.scheduling.lagrange_agents import best_weeks, row_values
+from optimize.scheduling.model import SCALE
 from optimize.scheduling.relax import allocate
 
 
@@ -83,6 +85,17 @@ def test_identical_agents_are_one_type_counted_by_head(twins):
     weeks = twins["dual"].weeks
     assert (weeks.n_agents, weeks.n_types) == (3, 2)
     assert sorted(weeks.count[::weeks.n_weeks]) == [1.0, 2.0]
+    # the representative of each type: EN (first of the twins) and BI, with their counts
+    assert dict(zip(weeks.rep.tolist(), weeks.count[::weeks.n_weeks], strict=True)) == {
+        0: 2.0, 2: 1.0}
+
+
+def test_per_type_values_and_cells_add_up_to_the_bound(twins):
+    d = twins["dual"]
+    for lam in _random_prices(twins, n=5):
+        total, _ = best_weeks(d.weeks, lam)
+        assert float(d.weeks.count @ row_values(d.weeks, lam)) == pytest.approx(total)
+        assert (coverage_cells(d, lam).sum() - total) / SCALE == pytest.approx(evaluate(d, lam))
 
 
 def test_bound_with_agent_types_stays_valid_and_tight(twins):

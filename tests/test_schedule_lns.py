@@ -45,6 +45,22 @@ def test_solve_as_mip_matches_cp_sat_on_a_small_model():
     assert list(np.rint(res.values)) == [0, 1, 2]  # x, z, y in creation order
 
 
+def test_solve_as_mip_takes_a_float_objective_in_place_of_the_models():
+    m = cp_model.CpModel()
+    x = m.new_bool_var("x")
+    m.new_bool_var("z")  # in no constraint: only the float objective prices it
+    y = m.new_int_var(0, 5, "y")
+    m.add(x + 2 * y <= 4)
+    m.add(x + y >= 2)
+    m.minimize(3 * x + y)  # ignored: x, z, y priced 0.5, -1.25, 0.75 plus 0.1
+    res = solve_as_mip(m, np.array([True, True, False]), 5.0,
+                       objective=np.array([0.5, -1.25, 0.75]), offset=0.1)
+    # y = 1 needs x = 1 (0.5 + 0.75), y = 2 costs 1.5: both with z = 1 (-1.25)
+    assert res.status == "optimal"
+    assert res.objective == pytest.approx(0.5 + 0.75 - 1.25 + 0.1)
+    assert list(np.rint(res.values)) == [1, 1, 1]
+
+
 def test_solve_as_mip_refuses_enforced_constraints():
     m = cp_model.CpModel()
     x, y = m.new_bool_var("x"), m.new_bool_var("y")

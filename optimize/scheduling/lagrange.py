@@ -45,7 +45,7 @@ from optimize.scheduling.model import IDLE_COST, SCALE, TENTHS
 from optimize.scheduling.penalty import integer_segments
 from optimize.scheduling.rules import Carry
 
-__all__ = ["Dual", "PRICE_FLOOR", "make_dual", "evaluate", "improve_bound"]
+__all__ = ["Dual", "PRICE_FLOOR", "coverage_cells", "make_dual", "evaluate", "improve_bound"]
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +103,9 @@ def make_dual(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
         weeks=agent_weeks(cand, presence, agents, config, carries, n_days, charged))
 
 
-def _coverage_part(d: Dual, lam: np.ndarray) -> tuple[float, np.ndarray]:
-    """sum Phi_qt and, per requirement cell, the tenths bought and the group they come from."""
+def _gains(d: Dual, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per requirement cell and piece, the saving per tenth above the cheapest skilled
+    group's price (>= 0), and that group per cell."""
     lam_t = lam.reshape(d.n_groups, d.n_t)
     n_q = len(d.by_queue)
     mu_qt = np.full((n_q, d.n_t), np.inf)  # cheapest skilled group's price per (q, t)
@@ -118,6 +119,18 @@ def _coverage_part(d: Dual, lam: np.ndarray) -> tuple[float, np.ndarray]:
     mu, best_g = mu_qt.ravel()[d.qt], g_qt.ravel()[d.qt]
     gain = np.clip(d.saving - mu[None, :], 0.0, None)  # inf price -> no gain
     gain[:, ~np.isfinite(mu)] = 0.0
+    return gain, best_g
+
+
+def coverage_cells(d: Dual, lam: np.ndarray) -> np.ndarray:
+    """``Phi_qt(lam)`` per requirement cell (``d.qt``), SCALE units."""
+    gain, _ = _gains(d, lam)
+    return d.f0 - (gain * d.length).sum(axis=0)
+
+
+def _coverage_part(d: Dual, lam: np.ndarray) -> tuple[float, np.ndarray]:
+    """sum Phi_qt and, per requirement cell, the tenths bought and the group they come from."""
+    gain, best_g = _gains(d, lam)
     bought = ((gain > 0) * d.length).sum(axis=0)
     return float(d.f0.sum() - (gain * d.length).sum()), np.stack([bought, best_g])
 

@@ -27,7 +27,7 @@ from scipy import sparse
 from optimize.config import ScenarioConfig
 from optimize.scheduling.rules import Carry, weekly_minimum_h
 
-__all__ = ["AgentWeeks", "agent_weeks", "best_weeks", "first_local_day"]
+__all__ = ["AgentWeeks", "agent_weeks", "best_weeks", "first_local_day", "row_values"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class AgentWeeks:
     slot_id: np.ndarray  # the slot of each run
     run_of: np.ndarray  # the run of each entry of by_slot
     count: np.ndarray  # agents per DP row (the type's head count)
+    rep: np.ndarray  # the representative agent of each type (DP row // n_weeks)
     cap_units: np.ndarray  # per DP row, paid-hour units allowed
     min_units: np.ndarray  # per DP row, paid-hour units required (contract minimum)
     options: tuple  # (units, night) per option index
@@ -135,6 +136,7 @@ def agent_weeks(cand: pd.DataFrame, presence: sparse.csr_matrix, agents: pd.Data
         presence=presence[keep].tocsr(), cand_cost=cost[keep], slot=slot, by_slot=by_slot,
         slot_start=np.flatnonzero(run), slot_id=slot[by_slot][run],
         run_of=np.cumsum(run) - 1, count=np.repeat(count[kind[reps]], n_weeks).astype(float),
+        rep=reps,
         cap_units=np.repeat(cap[reps], n_weeks), min_units=lo[reps].ravel(),
         options=tuple(opts), max_days=max(0, 7 - lab.min_days_off_per_week),
         max_nights=lab.max_nights_per_week,
@@ -190,10 +192,10 @@ def _backtrack(aw: AgentWeeks, history: list[np.ndarray], best: np.ndarray,
     return choice
 
 
-def best_weeks(aw: AgentWeeks, lam: np.ndarray,
-               want_supply: bool = False) -> tuple[float, np.ndarray | None]:
-    """``sum_a U_a(lam)`` (SCALE units) and, if asked, the supply of the maximising weeks
-    (tenths per ``g * n_t + t``, every agent of a type counted)."""
+def _rows(aw: AgentWeeks, lam: np.ndarray) -> tuple:
+    """Per DP row: the best relaxed week's value (SCALE units, one agent of the type; 0
+    where no week exists), with the DP tables, slot values, final state and candidate
+    values that the backtrack needs."""
     n_opt = len(aw.options)
     n_rows = len(aw.count)
     cand_val = aw.presence @ lam - aw.cand_cost
@@ -214,7 +216,23 @@ def best_weeks(aw: AgentWeeks, lam: np.ndarray,
     final = np.where(reach[:, None], with_min, without)
     state = final.argmax(axis=1)
     u = final[np.arange(n_rows), state]
-    total = float((aw.count * np.where(np.isfinite(u), u, 0.0)).sum())
+    return np.where(np.isfinite(u), u, 0.0), history, best, state, sorted_val
+
+
+def row_values(aw: AgentWeeks, lam: np.ndarray) -> np.ndarray:
+    """``U`` per DP row (type x week) at prices ``lam``, SCALE units, for one agent of
+    the type (multiply by ``aw.count`` for the type's total)."""
+    return _rows(aw, lam)[0]
+
+
+def best_weeks(aw: AgentWeeks, lam: np.ndarray,
+               want_supply: bool = False) -> tuple[float, np.ndarray | None]:
+    """``sum_a U_a(lam)`` (SCALE units) and, if asked, the supply of the maximising weeks
+    (tenths per ``g * n_t + t``, every agent of a type counted)."""
+    u, history, best, state, sorted_val = _rows(aw, lam)
+    n_opt = len(aw.options)
+    n_rows = len(aw.count)
+    total = float((aw.count * u).sum())
     if not want_supply:
         return total, None
     choice = _backtrack(aw, history, best, state)

@@ -49,22 +49,29 @@ def _bound(v: int) -> float:
 
 
 def solve_as_mip(model: cp_model.CpModel, integer: np.ndarray, time_limit_s: float,
-                 seed: int = 0) -> MipResult:
+                 seed: int = 0, objective: np.ndarray | None = None,
+                 offset: float = 0.0) -> MipResult:
     """Solve ``model`` (linear constraints only, no enforcement) with SCIP.
 
     ``integer`` flags the variables that stay integer (bool per CP-SAT variable). The
-    model's solution hint, if any, is passed as SCIP's start solution.
+    model's solution hint, if any, is passed as SCIP's start solution. ``objective``
+    (float per CP-SAT variable) and ``offset`` replace the model's own objective, for
+    costs CP-SAT's integer coefficients cannot hold (e.g. Lagrangian prices).
     """
     cp = model.proto
     mp = linear_solver_pb2.MPModelProto()
-    obj = np.zeros(len(cp.variables))
-    np.add.at(obj, np.asarray(cp.objective.vars, dtype=int),
-              np.asarray(cp.objective.coeffs, dtype=float))
+    if objective is None:
+        obj = np.zeros(len(cp.variables))
+        np.add.at(obj, np.asarray(cp.objective.vars, dtype=int),
+                  np.asarray(cp.objective.coeffs, dtype=float))
+        offset = float(cp.objective.offset)
+    else:
+        obj = np.asarray(objective, dtype=float)
     for i, v in enumerate(cp.variables):
         dom = list(v.domain)
         mp.variable.add(lower_bound=_bound(dom[0]), upper_bound=_bound(dom[-1]),
                         is_integer=bool(integer[i]), objective_coefficient=float(obj[i]))
-    mp.objective_offset = float(cp.objective.offset)
+    mp.objective_offset = float(offset)
     for c in cp.constraints:
         if not c.has_linear() or len(c.enforcement_literal):
             raise ValueError("solve_as_mip takes linear constraints without enforcement only")
