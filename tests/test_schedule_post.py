@@ -27,6 +27,7 @@ from optimize.scheduling.assign import (
     place_breaks,
     staffed_from_activities,
 )
+from optimize.scheduling.catchup import catch_up
 from optimize.scheduling.inputs import check_agents, make_grid, make_queues, skill_groups
 from optimize.scheduling.shifts import BREAK_STEP_MIN, candidate_shifts
 from optimize.scheduling.synthetic import make_agents, make_requirements
@@ -252,7 +253,8 @@ def test_build_schedule_tables_match_loops(monkeypatch):
     queues = captured["queues"]  # with the penalty curves
     shifts = model_cand[solved.worked].reset_index(drop=True)
     breaks, _ = ref_place_breaks(shifts, groups.of_agent, solved.idle, config, grid)
-    queue_of = ref_allocate_queues(shifts, breaks, groups, solved.alloc, grid)
+    queue_of = catch_up(ref_allocate_queues(shifts, breaks, groups, solved.alloc, grid),
+                        shifts, breaks, groups, queues, config, grid)
     acts = ref_activities_table(shifts, breaks, queue_of, agents["agent_id"], queues, grid)
     pd.testing.assert_frame_equal(res.activities, acts, check_exact=True)
     staffed = staffed_from_activities(acts, queues, grid)

@@ -58,7 +58,7 @@ from optimize.scheduling.penalty import with_penalty
 from optimize.scheduling.replan_activities import keep_history
 from optimize.scheduling.replan_breaks import break_cap_terms, move_open_breaks
 from optimize.scheduling.replan_carry import carry_conflicts, check_previous_roster
-from optimize.scheduling.schedule import ScheduleResult, build_schedule
+from optimize.scheduling.schedule import ScheduleResult, build_schedule, surplus
 from optimize.scheduling.solve import ProgressInfo
 
 __all__ = ["CHANGE_COLUMNS", "ReplanCosts", "ReplanResult", "replan"]
@@ -277,15 +277,15 @@ def _changes(pub_roster: pd.DataFrame, new_roster: pd.DataFrame, costs: ReplanCo
 
 
 def _final_penalties(result: ScheduleResult, staffed: np.ndarray, queues: Queues,
-                     times: pd.DatetimeIndex, bent: list[tuple[str, str, float]]
-                     ) -> pd.DataFrame:
+                     config: ScenarioConfig, times: pd.DatetimeIndex,
+                     bent: list[tuple[str, str, float]]) -> pd.DataFrame:
     """The penalties of the final activities: staffing and ``break_cap`` rows recounted
     (``queues`` carry the schedule's shortfall curves), the others as ``build_schedule``
     costed them."""
     stale = result.penalties["kind"].isin(["understaffed", "overstaffed", "break_cap"])
     kept = list(result.penalties[~stale].itertuples(index=False, name=None))
-    over = np.clip(staffed - queues.required, 0.0, None)
-    return penalty_table(staffed, over, queues, times, kept + bent)
+    return penalty_table(staffed, surplus(staffed, queues, config), queues, times,
+                         kept + bent)
 
 
 def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.DataFrame,
@@ -377,7 +377,7 @@ def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.Data
                            config.shifts.max_on_break_share)
     staffed = staffed_from_activities(acts, queues, grid)
     penalties = _final_penalties(result, staffed, with_penalty(
-        queues, requirements, config, grid, _PENALTY), grid.times, bent)
+        queues, requirements, config, grid, _PENALTY), config, grid.times, bent)
     nq, nt = staffed.shape
     frame = pd.DataFrame({
         "interval_start": np.tile(grid.times, nq),

@@ -26,6 +26,7 @@ from optimize.scheduling.assign import (
     place_breaks,
     staffed_from_activities,
 )
+from optimize.scheduling.catchup import backlog_surplus, catch_up
 from optimize.scheduling.choices import ShiftTermsFn, check_terms, paid_terms
 from optimize.scheduling.explain import penalty_table, unmet_table
 from optimize.scheduling.inputs import (
@@ -179,6 +180,8 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
     shifts = model_cand[solved.worked].reset_index(drop=True)
     breaks, bent = place_breaks(shifts, groups.of_agent, solved.idle, config, grid)
     queue_of = allocate_queues(shifts, breaks, groups, solved.alloc, grid)
+    # spare heads work the deferred backlog (optimize.scheduling.catchup)
+    queue_of = catch_up(queue_of, shifts, breaks, groups, queues, config, grid)
     activities = activities_table(shifts, breaks, queue_of, agents["agent_id"], queues, grid)
     staffed = staffed_from_activities(activities, queues, grid)
     times = grid.times
@@ -188,7 +191,7 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
         worked_all = np.zeros(len(cand), dtype=bool)
         worked_all[np.flatnonzero(~cand["unavailable"].to_numpy())[solved.worked]] = True
         extra += paid_terms(terms, cand, worked_all, agents["agent_id"])
-    over = np.clip(staffed - queues.required, 0.0, None)
+    over = surplus(staffed, queues, config)
     wall = (pd.Timestamp.now() - clock).total_seconds()
     return ScheduleResult(
         status=solved.status, roster=_roster(shifts, agents, config), activities=activities,
@@ -196,6 +199,17 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
         best_bound=solved.best_bound, gap=solved.gap, wall_time_s=wall,
         unmet=unmet_table(staffed, queues, times),
         penalties=penalty_table(staffed, over, queues, times, extra), conflicts=())
+
+
+def surplus(staffed: np.ndarray, queues: Queues, config: ScenarioConfig) -> np.ndarray:
+    """Heads on duty beyond the requirement per queue x interval; on a deferred queue,
+    those working off an earlier shortfall are not counted (:func:`backlog_surplus`)."""
+    over = np.clip(staffed - queues.required, 0.0, None)
+    deferred = np.array([config.channels[c].kind == "deferred" for c in queues.channel],
+                        dtype=bool)
+    if deferred.any():
+        over[deferred] = backlog_surplus(staffed[deferred], queues.required[deferred])
+    return over
 
 
 def _roster(shifts: pd.DataFrame, agents: pd.DataFrame, config: ScenarioConfig) -> pd.DataFrame:
