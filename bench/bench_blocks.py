@@ -13,8 +13,9 @@ The gain per block says how much the fractional weeks of those agents weaken the
 Prices come from ``improve_bound`` run for ``--budget`` seconds from the greedy week's
 allocation (as :mod:`bench_bound`), aiming at ``--target`` (the best known objective).
 
-Usage: ``python bench/bench_blocks.py --plan DIR --data data/sample --budget 18
---target 51981.6 [--langs ko vi] [--block-s 10]``. Figures go to bench/README.md by hand.
+Usage: ``python bench/bench_blocks.py [--plan out/sample] [--data data/sample] --budget 18
+--target 51981.6 [--langs ko vi] [--block-s 10]`` (a ``staffcast plan`` directory;
+skipped without one). Figures go to bench/README.md by hand.
 """
 
 from __future__ import annotations
@@ -120,6 +121,10 @@ def main() -> int:
     p.add_argument("--block-s", type=float, default=10.0)
     p.add_argument("--langs", nargs="*", default=[])
     args = p.parse_args()
+    args.plan = args.plan if args.plan is not None else Path("out/sample")
+    if not (args.plan / "requirements.csv").is_file():
+        print(f"skipped: no {args.plan}/requirements.csv (run `make plan` first)")
+        return 0
     s = setup(args)
     target = args.target if args.target is not None else s.objective
     value, lam = improve_bound(s.dual, s.found.price.ravel(), target, args.budget, 100_000,

@@ -7,8 +7,9 @@ replaced by the identity, and prints the contact-weighted service level per queu
 the queueing engine's coverage (:func:`optimize.requirements.evaluate_staffing` on the
 plan's ``forecast.csv``), plus the time the step took.
 
-Usage: ``python bench/bench_catchup.py --plan DIR [--data data/sample] [--time-limit 60]``
-(``DIR`` from ``staffcast plan``). Figures go to bench/README.md by hand.
+Usage: ``python bench/bench_catchup.py [--plan out/sample] [--data data/sample]
+[--time-limit 60]`` (a ``staffcast plan`` directory; skipped without one). Figures go to
+bench/README.md by hand.
 """
 
 from __future__ import annotations
@@ -37,10 +38,13 @@ def _weighted(cov: pd.DataFrame, forecast: pd.DataFrame) -> pd.Series:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--plan", type=Path, required=True)
+    ap.add_argument("--plan", type=Path, default=Path("out/sample"))
     ap.add_argument("--data", type=Path, default=Path("data/sample"))
     ap.add_argument("--time-limit", type=float, default=60.0)
     args = ap.parse_args()
+    if not (args.plan / "requirements.csv").is_file():
+        print(f"skipped: no {args.plan}/requirements.csv (run `make plan` first)")
+        return 0
     scenario = load_scenario_dir(args.data)
     req = pd.read_csv(args.plan / "requirements.csv")
     req["interval_start"] = pd.to_datetime(req["interval_start"], utc=True)
