@@ -4,8 +4,9 @@ Stages: check inputs; generate candidate shifts in local time; search
 (:mod:`optimize.scheduling.search`: each agent's hard rules solved alone, infeasible agents
 named with their conflicting rules; a greedy week per agent; CP-SAT on small models,
 coordinate descent on large ones; the exact queue allocation; a proven bound); place
-breaks and deal agents to queues; assemble roster, activities, coverage, unmet intervals
-and penalties.
+breaks and deal agents to queues; move spare agents to short queues and the deferred
+backlog (:mod:`optimize.scheduling.catchup`); assemble roster, activities, coverage,
+unmet intervals and penalties.
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
     shifts = model_cand[solved.worked].reset_index(drop=True)
     breaks, bent = place_breaks(shifts, groups.of_agent, solved.idle, config, grid)
     queue_of = allocate_queues(shifts, breaks, groups, solved.alloc, grid)
-    # spare heads work the deferred backlog (optimize.scheduling.catchup)
+    # spare heads to short queues and the deferred backlog (optimize.scheduling.catchup)
     queue_of = catch_up(queue_of, shifts, breaks, groups, queues, config, grid)
     activities = activities_table(shifts, breaks, queue_of, agents["agent_id"], queues, grid)
     staffed = staffed_from_activities(activities, queues, grid)
