@@ -25,7 +25,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from test_schedule_support import START, agent, recompute_staffed
+from test_schedule_support import START, agent, check_one_shift_replan
 
 from optimize.config import parse_config
 from optimize.scheduling.replan import replan
@@ -126,16 +126,7 @@ def test_a_break_of_a_shift_not_yet_started_keeps_the_cap(case):
 
 def test_coverage_recomputes_from_the_final_activities(case):
     req, res = case
-    acts = res.schedule.activities
-    for a in "ABC":  # each shift still tiled by its segments
-        mine = acts[acts["agent_id"] == a].sort_values("start_utc")
-        assert (mine["start_utc"].iloc[1:].to_numpy() == mine["end_utc"].iloc[:-1].to_numpy()).all()
-    times = pd.DatetimeIndex(req["interval_start"].unique())
-    staffed = recompute_staffed(acts, times)
-    got = res.schedule.staffed
-    want = [staffed.get((t, c, lang), 0.0) for t, c, lang in
-            zip(got["interval_start"], got["channel"], got["language"], strict=True)]
-    np.testing.assert_allclose(got["scheduled_agents"].to_numpy(), want)
+    staffed = check_one_shift_replan(res.schedule, req, "ABC")
     assert staffed[(_ts("14:00"), "chat", "en")] == pytest.approx(2.5)  # C's break 14:00-14:15
     assert staffed[(_ts("13:30"), "chat", "en")] == pytest.approx(2.0)  # A's meal
     short = np.clip(req["required_scheduled"].to_numpy()

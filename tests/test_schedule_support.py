@@ -207,6 +207,21 @@ def recompute_staffed(activities: pd.DataFrame, times: pd.DatetimeIndex) -> dict
     return out
 
 
+
+def check_one_shift_replan(schedule, req: pd.DataFrame, agent_ids) -> dict:
+    """Each listed agent's (single) shift still tiled by its segments, and the schedule's
+    ``staffed`` equal to a recount from its activities; returns the recount."""
+    acts = schedule.activities
+    for aid in agent_ids:
+        mine = acts[acts["agent_id"] == aid].sort_values("start_utc")
+        assert (mine["start_utc"].iloc[1:].to_numpy() == mine["end_utc"].iloc[:-1].to_numpy()).all()
+    staffed = recompute_staffed(acts, pd.DatetimeIndex(req["interval_start"].unique()))
+    got = schedule.staffed
+    want = [staffed.get((t, c, lang), 0.0) for t, c, lang in
+            zip(got["interval_start"], got["channel"], got["language"], strict=True)]
+    np.testing.assert_allclose(got["scheduled_agents"].to_numpy(), want)
+    return staffed
+
 # ----------------------------------------------------------------- the checkers can fail
 
 def test_rule_checker_flags_a_broken_roster():
