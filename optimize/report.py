@@ -78,6 +78,7 @@ def summary_markdown(*, scenario, start: dt.date, weeks: int, forecast: pd.DataF
         f"{roster['paid_hours'].sum() if len(roster) else 0:,.1f} paid hours.",
         f"- Forecast contacts in the plan window: {fc['contacts'].sum():,.0f}.",
         f"- Unmet interval x queue rows: {len(result.unmet)}.",
+        *_moved_line(result.moved_h),
         "",
         "## Response-time outlook per queue",
         "",
@@ -96,3 +97,12 @@ def summary_markdown(*, scenario, start: dt.date, weeks: int, forecast: pd.DataF
                   "in tenths of a head.", "",
                   _md_table(top.round(1)), ""]
     return "\n".join(lines)
+
+
+def _moved_line(moved_h: tuple[tuple[str, float], ...]) -> list[str]:
+    """The summary line on spare agents moved after the search (none: no line)."""
+    if not moved_h:
+        return []
+    parts = ", ".join(f"{channel} {hours:,.1f} h" for channel, hours in moved_h)
+    return [f"- Spare agents moved after the search to short queues and backlogs "
+            f"(optimize/scheduling/catchup.py): {parts}."]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_schedule_support import START, agent, requirements, small_config
@@ -53,12 +54,12 @@ def test_spare_heads_go_to_short_queues_and_never_ahead_of_the_backlog(seed):
     breaks, _ = place_breaks(shifts, groups.of_agent, np.zeros((groups.n, grid.n), int),
                              config, grid)
     before = allocate_queues(shifts, breaks, groups, alloc, grid)
-    after = catch_up(before, shifts, breaks, groups, queues, config, grid)
+    after, moved = catch_up(before, shifts, breaks, groups, queues, config, grid)
     assert after.keys() == before.keys()
     deferred = np.array([config.channels[c].kind == "deferred" for c in queues.channel])
-    moved = [k for k in before if after[k] != before[k]]
+    changed = [k for k in before if after[k] != before[k]]
     agent = shifts["agent"].to_numpy()
-    for k in moved:  # only to a queue the agent may serve
+    for k in changed:  # only to a queue the agent may serve
         assert after[k] in groups.skills[groups.of_agent[agent[k[0]]]]
     s0 = _staffed(before, shifts, breaks, queues, grid)
     s1 = _staffed(after, shifts, breaks, queues, grid)
@@ -67,7 +68,9 @@ def test_spare_heads_go_to_short_queues_and_never_ahead_of_the_backlog(seed):
     assert (s1[lost] >= req[lost] - 1e-9).all()  # no queue is made short
     gained = s1 > s0 + 1e-9
     assert (s0[gained & ~deferred[:, None]] < req[gained & ~deferred[:, None]]).all()
-    assert moved and gained.any()  # the random desks always leave something to move
+    assert (s1 - s0)[gained].sum() > 0  # the random desks always leave something to move
+    # the head-hours reported per queue are the heads gained, interval by interval
+    np.testing.assert_allclose(moved, np.clip(s1 - s0, 0, None).sum(axis=1) * grid.step_min / 60)
     # a deferred queue gains heads only while it owes: its backlog carried forward
     # (on the final staffing up to the interval before) plus the interval's shortfall
     owed_before = np.zeros(len(queues.channel))
@@ -108,5 +111,7 @@ def test_an_idle_agent_answers_the_email_chat_kept_it_from():
     minutes = ((email["end_utc"] - email["start_utc"]).dt.total_seconds() / 60).sum()
     assert 90 <= minutes <= 120  # the 2 head-hours short, less what breaks take
     assert (email["start_utc"].dt.hour >= 12).all()  # after chat's hours: caught up
+    # all of it moved there after the search (none was dealt to email), and so reported
+    assert dict(res.moved_h) == pytest.approx({"email": minutes / 60})
     over = res.penalties[res.penalties["kind"] == "overstaffed"]
     assert not over["name"].str.contains("email").any()  # catching up is not overstaffing

@@ -253,8 +253,8 @@ def test_build_schedule_tables_match_loops(monkeypatch):
     queues = captured["queues"]  # with the penalty curves
     shifts = model_cand[solved.worked].reset_index(drop=True)
     breaks, _ = ref_place_breaks(shifts, groups.of_agent, solved.idle, config, grid)
-    queue_of = catch_up(ref_allocate_queues(shifts, breaks, groups, solved.alloc, grid),
-                        shifts, breaks, groups, queues, config, grid)
+    queue_of, _ = catch_up(ref_allocate_queues(shifts, breaks, groups, solved.alloc, grid),
+                           shifts, breaks, groups, queues, config, grid)
     acts = ref_activities_table(shifts, breaks, queue_of, agents["agent_id"], queues, grid)
     pd.testing.assert_frame_equal(res.activities, acts, check_exact=True)
     staffed = staffed_from_activities(acts, queues, grid)

@@ -47,21 +47,25 @@ _EPS = 1e-9
 
 def catch_up(queue_of: dict[tuple[int, int], int], shifts: pd.DataFrame,
              breaks: pd.DataFrame, groups: SkillGroups, queues: Queues,
-             config: ScenarioConfig, grid: Grid) -> dict[tuple[int, int], int]:
+             config: ScenarioConfig, grid: Grid
+             ) -> tuple[dict[tuple[int, int], int], np.ndarray]:
     """``queue_of`` (queue per (shift, interval), as dealt) with spare agents moved to
-    the queues they are owed at (module docstring). Returns a new dict."""
+    the queues they are owed at (module docstring), as a new dict, and the head-hours
+    each queue gained, net per interval (shape ``(queues,)``)."""
     deferred = np.array([config.channels[c].kind == "deferred" for c in queues.channel],
                         dtype=bool)
+    n_q = len(queues.channel)
+    moved = np.zeros(n_q)
     if not queue_of:
-        return dict(queue_of)
+        return dict(queue_of), moved
     i, t, mins = _work_minutes(shifts, breaks, grid)
     q = np.array([queue_of.get((a, b), -1) for a, b in zip(i.tolist(), t.tolist(),
                                                             strict=True)], dtype=int)
     on = q >= 0
     i, t, p, q = i[on], t[on], mins[on] / grid.step_min, q[on]
-    n_q = len(queues.channel)
     staffed = np.zeros((n_q, grid.n))
     np.add.at(staffed, (q, t), p)
+    dealt = staffed.copy()
     skilled = np.zeros((groups.n, n_q), dtype=bool)
     for g, sk in enumerate(groups.skills):
         skilled[g, list(sk)] = True
@@ -97,7 +101,10 @@ def catch_up(queue_of: dict[tuple[int, int], int], shifts: pd.DataFrame,
                 if owed[d] <= _EPS:
                     break
         backlog = np.where(deferred, np.clip(owed, 0.0, None), 0.0)
-    return out
+    # net heads gained per queue and interval (a queue that received more than it was
+    # owed may pass a head on to a lower-priority one in the same interval)
+    moved = np.clip(staffed - dealt, 0.0, None).sum(axis=1) * grid.step_min / 60
+    return out, moved
 
 
 def backlog_surplus(staffed: np.ndarray, required: np.ndarray) -> np.ndarray:

@@ -75,6 +75,9 @@ class ScheduleResult:
     unmet: pd.DataFrame  # channel, language, interval_start, ..., shortfall
     penalties: pd.DataFrame  # name, kind, cost
     conflicts: tuple[str, ...] = ()
+    # head-hours of spare agents moved after the search, per channel
+    # (optimize.scheduling.catchup); only channels that received some
+    moved_h: tuple[tuple[str, float], ...] = ()
 
 
 def _check_args(start: object, weeks: int, time_limit_s: float, workers: int) -> None:
@@ -182,7 +185,7 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
     breaks, bent = place_breaks(shifts, groups.of_agent, solved.idle, config, grid)
     queue_of = allocate_queues(shifts, breaks, groups, solved.alloc, grid)
     # spare heads to short queues and the deferred backlog (optimize.scheduling.catchup)
-    queue_of = catch_up(queue_of, shifts, breaks, groups, queues, config, grid)
+    queue_of, moved = catch_up(queue_of, shifts, breaks, groups, queues, config, grid)
     activities = activities_table(shifts, breaks, queue_of, agents["agent_id"], queues, grid)
     staffed = staffed_from_activities(activities, queues, grid)
     times = grid.times
@@ -199,7 +202,14 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
         staffed=_staffed_frame(staffed, queues, times), objective=solved.objective,
         best_bound=solved.best_bound, gap=solved.gap, wall_time_s=wall,
         unmet=unmet_table(staffed, queues, times),
-        penalties=penalty_table(staffed, over, queues, times, extra), conflicts=())
+        penalties=penalty_table(staffed, over, queues, times, extra), conflicts=(),
+        moved_h=_by_channel(moved, queues))
+
+
+def _by_channel(hours: np.ndarray, queues: Queues) -> tuple[tuple[str, float], ...]:
+    """Per channel (first appearance order), the sum of ``hours`` over its queues, if > 0."""
+    total = pd.Series(hours, index=list(queues.channel)).groupby(level=0, sort=False).sum()
+    return tuple((str(c), float(h)) for c, h in total.items() if h > 0)
 
 
 def surplus(staffed: np.ndarray, queues: Queues, config: ScenarioConfig) -> np.ndarray:
