@@ -66,8 +66,8 @@ def main() -> int:
 
     schedule_module.search = once
     levels = {}
-    def identity(queue_of, *a, **k):
-        return queue_of, np.zeros(0)
+    def identity(queue_of, shifts, breaks, groups, queues, *a, **k):
+        return queue_of, np.zeros(len(queues.channel))
 
     for name, step in (("without", identity), ("with", timed)):
         schedule_module.catch_up = step
