@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+OUT    ?= out
+# extra `staffcast plan` options, e.g. PLAN_FLAGS="--time-limit 30"
+PLAN_FLAGS ?=
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: run plan test bench sample clean
@@ -19,12 +22,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 # uses it (requirements, schedule, exports into out/sample/), then the app serves it all.
 # `make plan` is the same without serving the app.
 plan: $(STAMP)
-	$(BIN)/staffcast refresh --data data/sample --store out/store.sqlite --horizon-days 21
-	$(BIN)/staffcast plan --data data/sample --out out/sample --store out/store.sqlite
+	mkdir -p $(OUT)
+	$(BIN)/staffcast refresh --data data/sample --store $(OUT)/store.sqlite --horizon-days 21
+	$(BIN)/staffcast plan --data data/sample --out $(OUT)/sample --store $(OUT)/store.sqlite \
+		$(PLAN_FLAGS)
 
 run: plan
 	@echo "staffcast app on the sample company: http://localhost:$(PORT)  (Ctrl-C stops it)"
-	STAFFCAST_STORE=out/store.sqlite $(BIN)/python -m streamlit run app.py --server.headless true \
+	STAFFCAST_STORE=$(OUT)/store.sqlite $(BIN)/python -m streamlit run app.py --server.headless true \
 		--server.port $(PORT) --client.toolbarMode viewer --browser.gatherUsageStats false
 
 test: $(STAMP)
