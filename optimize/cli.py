@@ -26,6 +26,10 @@ log = logging.getLogger("staffcast")
 
 EXIT_BAD_INPUT = 2
 EXIT_BUSY = 3
+WORK_LIMIT_HELP = ("the search's work budget in work seconds (default: the time limit): the "
+                   "same inputs, --seed and --work-limit give the same schedule, unless the "
+                   "time limit ends the search first (summary.md says so); e.g. "
+                   "--work-limit 60 --time-limit 300 for a repeatable plan on a busy machine")
 
 
 class UsageError(Exception):
@@ -220,7 +224,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     result = build_schedule(req, scenario.agents, scenario.config, start=start, weeks=weeks,
                             time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
                             progress=_progress_logger(), penalty=args.penalty,
-                            previous_roster=_previous(args, start))
+                            previous_roster=_previous(args, start),
+                            work_limit_s=args.work_limit)
     log.info("schedule %s in %.1f s: objective %.1f, bound %.1f, gap %.2f%%", result.status,
              time.perf_counter() - t0, result.objective, result.best_bound, 100 * result.gap)
     if result.status not in ("optimal", "feasible"):
@@ -264,7 +269,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     result = build_schedule(req, scenario.agents, scenario.config, start=start, weeks=weeks,
                             time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
                             progress=_progress_logger(), penalty=args.penalty,
-                            previous_roster=_previous(args, start))
+                            previous_roster=_previous(args, start),
+                            work_limit_s=args.work_limit)
     if result.status not in ("optimal", "feasible"):
         raise _conflict_error(result)
     fc = req[["interval_start", "channel", "language", "contacts", "aht_s"]]
@@ -298,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
                                         "scenario.toml [horizon] start, else the Monday after the data")
         sp.add_argument("--weeks", type=int, help="weeks to plan (default: scenario.toml [horizon] weeks)")
         sp.add_argument("--time-limit", type=float, default=60.0, help="solver time limit, s (default 60)")
+        sp.add_argument("--work-limit", type=float, metavar="S", help=WORK_LIMIT_HELP)
         sp.add_argument("--seed", type=int, default=0, help="solver random seed (default 0)")
         sp.add_argument("--workers", type=int, default=2, help="solver threads (default 2)")
         sp.add_argument("--penalty", choices=("service_level", "requirement"),

@@ -177,7 +177,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     res = replan(roster, acts, req, scenario.agents, scenario.config, start=start, weeks=weeks,
                  asof=asof, keep_today=args.keep_today, costs=costs, previous_roster=prev,
                  time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
-                 progress=_progress_logger())
+                 progress=_progress_logger(), work_limit_s=args.work_limit)
     if res.schedule.status not in ("optimal", "feasible"):
         raise _conflict_error(res.schedule)
     files, coverage = _schedule_outputs(res.schedule, fc, scenario.config, scenario.interval_s,
@@ -194,6 +194,8 @@ def cmd_replan(args: argparse.Namespace) -> int:
 
 def add_replan_parser(sub: argparse._SubParsersAction) -> None:
     """Add the ``replan`` sub-command to the ``staffcast`` parser."""
+    from optimize.cli import WORK_LIMIT_HELP  # called while optimize.cli builds its parser
+
     sp = sub.add_parser("replan", help="re-plan a published roster from --asof against a new "
                                        "forecast (started shifts stay)")
     sp.add_argument("--roster", type=Path, required=True,
@@ -218,6 +220,7 @@ def add_replan_parser(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--out", type=Path, required=True, help="output directory")
     sp.add_argument("--time-limit", type=float, default=60.0, help="solver time limit, s "
                                                                    "(default 60)")
+    sp.add_argument("--work-limit", type=float, metavar="S", help=WORK_LIMIT_HELP)
     sp.add_argument("--seed", type=int, default=0, help="solver random seed (default 0)")
     sp.add_argument("--workers", type=int, default=2, help="solver threads (default 2)")
     sp.set_defaults(func=cmd_replan)

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-__all__ = ["queue_outlook", "summary_markdown"]
+__all__ = ["queue_outlook", "repeatability", "summary_markdown"]
 
 
 def _md_table(df: pd.DataFrame) -> str:
@@ -74,6 +74,7 @@ def summary_markdown(*, scenario, start: dt.date, weeks: int, forecast: pd.DataF
         "",
         f"- Solver status **{result.status}**, objective {result.objective:,.1f}, best bound "
         f"{result.best_bound:,.1f}, gap {100 * result.gap:.2f}% after {result.wall_time_s:.1f} s.",
+        f"- {repeatability(result)}",
         f"- {roster['agent_id'].nunique() if len(roster) else 0} agents scheduled, {len(roster)} shifts, "
         f"{roster['paid_hours'].sum() if len(roster) else 0:,.1f} paid hours.",
         f"- Forecast contacts in the plan window: {fc['contacts'].sum():,.0f}.",
@@ -106,3 +107,13 @@ def _moved_line(moved_h: tuple[tuple[str, float], ...]) -> list[str]:
     parts = ", ".join(f"{channel} {hours:,.1f} h" for channel, hours in moved_h)
     return [f"- Spare agents moved after the search to short queues and backlogs "
             f"(optimize/scheduling/catchup.py): {parts}."]
+
+
+def repeatability(result) -> str:
+    """One sentence: whether a rerun gives this schedule again (``ScheduleResult.cut``)."""
+    if result.reproducible:
+        return (f"Repeatable: the search ended on its work budget ({result.work_s:,.1f} work s), "
+                "so the same inputs, seed and work limit give this schedule again.")
+    return (f"Not repeatable: the time limit or a stop ended the {result.cut} before its work "
+            "budget, so a rerun may differ; a longer --time-limit or a smaller --work-limit "
+            "makes it repeatable.")

@@ -103,7 +103,7 @@ def _terms_all(d):
 def _lns(d, **kw):
     b = d["built"]
     return improve_lns(d["start"], b.cand, b.terms, d["agents"], d["groups"], d["queues"],
-                       d["config"], d["carries"], 7, d["first_day"], deadline=np.inf, seed=0,
+                       d["config"], d["carries"], 7, d["first_day"], seed=0,
                        step_s=60.0, **kw)
 
 
@@ -133,7 +133,7 @@ def test_small_pieces_never_worsen_and_keep_every_rule(desk):
     for k in range(6):  # two-agent pieces, one step at a time
         inc, _ = improve_lns(inc, desk["built"].cand, desk["built"].terms, desk["agents"],
                              desk["groups"], desk["queues"], desk["config"], desk["carries"],
-                             7, desk["first_day"], deadline=np.inf, seed=k, size=2,
+                             7, desk["first_day"], seed=k, size=2,
                              step_s=60.0, max_steps=1)
         seen.append(desk["value"](inc.worked))
         # the incumbent's allocation is feasible: it fills no more than the presence

@@ -79,7 +79,10 @@ def check_agent(cand: pd.DataFrame, agent: pd.Series, config: ScenarioConfig, ca
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = 2.0
+    # a deterministic limit (repeatable schedules, optimize.scheduling.clock); one agent's
+    # week solves in milliseconds, the wall-clock limit is only a safety net
+    solver.parameters.max_deterministic_time = 2.0
+    solver.parameters.max_time_in_seconds = 30.0
     # one agent's week is small: presolve costs more than it saves (measured 3x faster
     # with the same optima on the sample company's agents)
     solver.parameters.cp_model_presolve = False

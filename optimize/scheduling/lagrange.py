@@ -39,18 +39,25 @@ import pandas as pd
 from scipy import sparse
 
 from optimize.config import ScenarioConfig
+from optimize.scheduling.clock import WorkClock
 from optimize.scheduling.inputs import Queues, SkillGroups
 from optimize.scheduling.lagrange_agents import AgentWeeks, agent_weeks, best_weeks
 from optimize.scheduling.model import IDLE_COST, SCALE, TENTHS
 from optimize.scheduling.penalty import integer_segments
 from optimize.scheduling.rules import Carry
 
-__all__ = ["Dual", "PRICE_FLOOR", "coverage_cells", "make_dual", "evaluate", "improve_bound"]
+__all__ = ["BOUND_STEP_WORK_S", "BOUND_WORK_S", "Dual", "PRICE_FLOOR", "coverage_cells", "make_dual", "evaluate",
+           "improve_bound"]
 
 log = logging.getLogger(__name__)
 
 #: lowest valid capacity price, model units per tenth of a head: minus the idle weight
 PRICE_FLOOR = -float(round(IDLE_COST * SCALE / TENTHS))
+#: work seconds charged per subgradient step: a constant plus this much per entry of the
+#: agents' presence and the coverage pieces (bench/README.md "Repeatable schedules")
+BOUND_STEP_WORK_S = 2.0e-3
+BOUND_WORK_S = 2.5e-8
+_SCALES = (1.0, 0.5, 0.25, 0.125, 0.0625)  # start prices tried: c * lam0
 
 
 @dataclass(frozen=True)
@@ -152,15 +159,19 @@ def _best_scaling(d: Dual, lam: np.ndarray) -> np.ndarray:
     """``c * lam`` for the best ``c`` of 1, 1/2, ..., 1/16 (``L`` is concave and ``L(0) >=
     0``; on large generated desks ``L`` at the allocation's duals is far below 0:
     -118,760 at 300 agents x 4 weeks, and about linear in ``c``, measured)."""
-    scales = [1.0, 0.5, 0.25, 0.125, 0.0625]
-    values = [evaluate(d, c * lam) for c in scales]
-    return scales[int(np.argmax(values))] * lam
+    values = [evaluate(d, c * lam) for c in _SCALES]
+    return _SCALES[int(np.argmax(values))] * lam
 
 
 def improve_bound(d: Dual, lam0: np.ndarray, target: float, time_limit_s: float,
                   iterations: int = 300, theta0: float = 1.0, patience: int = 10,
-                  deflection: float = 0.0) -> tuple[float, np.ndarray]:
+                  deflection: float = 0.0, clock: WorkClock | None = None,
+                  share: float = 1.0) -> tuple[float, np.ndarray]:
     """Best ``L`` (cost units) by projected subgradient ascent from ``lam0``, and its prices.
+
+    The steps end after ``time_limit_s`` wall seconds or, with ``clock``, once it is over
+    ``share`` (each step charged to it by the size of the relaxation: then the number of
+    steps does not depend on the machine's speed).
 
     ``target`` is the best known objective (cost units), used for the Polyak step
     ``theta * (target - L) / |s|^2``; ``theta`` starts at ``theta0`` and halves after
@@ -178,9 +189,12 @@ def improve_bound(d: Dual, lam0: np.ndarray, target: float, time_limit_s: float,
     """
     if not 0.0 <= deflection < 1.0:
         raise ValueError(f"deflection must be in [0, 1), got {deflection!r}")
-    clock = time.perf_counter()
+    t0 = time.perf_counter()
     lam = np.clip(np.asarray(lam0, dtype=float).ravel(), PRICE_FLOOR, None)
+    step_work = BOUND_STEP_WORK_S + BOUND_WORK_S * (d.weeks.presence.nnz + d.saving.size)
     lam = _best_scaling(d, lam)
+    if clock is not None:
+        clock.charge((len(_SCALES) + 1) * step_work)  # the scalings and L(0)
     best_val, best_lam = evaluate(d, np.zeros_like(lam)), np.zeros_like(lam)
     theta, stall = theta0, 0
     ref = -np.inf  # best L since the step size last changed: steers theta
@@ -198,8 +212,13 @@ def improve_bound(d: Dual, lam0: np.ndarray, target: float, time_limit_s: float,
             stall += 1
             if stall >= patience:
                 theta, stall, ref = theta / 2, 0, -np.inf
-        if time.perf_counter() - clock > time_limit_s:
-            break
+        if clock is None:
+            if time.perf_counter() - t0 > time_limit_s:
+                break
+        else:
+            clock.charge(step_work)
+            if clock.over(share, "bound"):
+                break
         if theta < 1e-4:  # converged from here: restart from the best prices
             theta0 /= 2
             if theta0 < 1e-3:
@@ -218,6 +237,7 @@ def improve_bound(d: Dual, lam0: np.ndarray, target: float, time_limit_s: float,
         step = theta * max(target - value, 1e-6 * abs(target)) * SCALE / norm
         lam = np.clip(lam + step * direction, PRICE_FLOOR, None)
         log.debug("subgradient %d: L %.1f theta %.3g", it, value, theta)
-    log.info("Lagrangian bound %.1f after %d iterations (%.1f s)", best_val, it + 1,
-             time.perf_counter() - clock)
+    log.info("Lagrangian bound %.1f after %d iterations (%.1f s%s)", best_val, it + 1,
+             time.perf_counter() - t0,
+             "" if clock is None else f"; at {clock.work:.1f} work s, {clock.wall():.1f} wall s")
     return best_val, best_lam

@@ -22,14 +22,19 @@ the incumbent (a complete hint) is a solution of it. The piece is built with the
 API and solved as a MIP by SCIP (:mod:`~.mip`), whose LP sees the allocation flow: on
 the sample company CP-SAT did not move such pieces from their hint in 5 s, while SCIP
 proves them in seconds. The piece size adapts to what the solver can prove in
-``LNS_STEP_S``.
+``LNS_STEP_S``. Each step is charged to the search's
+:class:`~optimize.scheduling.clock.WorkClock` by the piece's size, so the number of steps
+does not depend on the machine's speed; but SCIP's limit is on the wall clock (its root
+node alone, presolve, cuts and heuristics, took up to 30 s on the sample's pieces even
+with a node limit of 1, so no deterministic limit of SCIP's fits a step), and a step
+that it ends marks the run as not repeatable.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,19 +42,22 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from optimize.config import ScenarioConfig
+from optimize.scheduling.clock import WorkClock
 from optimize.scheduling.inputs import Queues, SkillGroups
 from optimize.scheduling.mip import solve_as_mip
 from optimize.scheduling.model import FAIRNESS_COST, IDLE_COST, SCALE, TENTHS
 from optimize.scheduling.penalty import integer_segments
 from optimize.scheduling.rules import add_agent_rules
 
-__all__ = ["LNS_AGENTS", "LNS_MAX_AGENTS", "LNS_STEP_S", "Incumbent", "improve_lns"]
+__all__ = ["LNS_AGENTS", "LNS_MAX_AGENTS", "LNS_STEP_S", "LNS_WORK_S", "Incumbent",
+           "improve_lns"]
 
 log = logging.getLogger(__name__)
 
 LNS_AGENTS = 8  # agents freed per whole-week step at first (4x as many for one day)
 LNS_MAX_AGENTS = 40  # the adaptive size never grows beyond this
 LNS_STEP_S = 2.0  # solver time per step
+LNS_WORK_S = 2.0e-4  # work seconds charged per variable of a piece's model (about 2 s)
 
 
 @dataclass(frozen=True)
@@ -126,9 +134,10 @@ def _day_move(p: _Problem, rng: np.random.Generator, size: int) -> np.ndarray:
 
 
 def _step(p: _Problem, inc: Incumbent, rows: np.ndarray, *, time_s: float,
-          seed: int) -> tuple[Incumbent | None, bool]:
+          seed: int, clock: WorkClock | None = None) -> tuple[Incumbent | None, bool]:
     """Re-solve the candidate ``rows`` (the rest fixed): the better incumbent (None if no
-    gain) and whether the piece was solved to optimality."""
+    gain) and whether the piece was solved to optimality. The piece's work is charged to
+    ``clock``; a solve ended by ``time_s`` is recorded there as a cut."""
     if not len(rows):
         return None, True
     model = cp_model.CpModel()
@@ -216,11 +225,15 @@ def _step(p: _Problem, inc: Incumbent, rows: np.ndarray, *, time_s: float,
     before = _hint_value(model)
     integer = np.zeros(len(model.proto.variables), dtype=bool)
     integer[ints] = True
-    clock = time.perf_counter()
+    t0 = time.perf_counter()
     res = solve_as_mip(model, integer, time_s, seed)
     log.debug("LNS step: %d rows of %d agents, %d vars; %s in %.2f s, %.1f -> %.1f",
-              len(rows), len(free), len(integer), res.status, time.perf_counter() - clock,
+              len(rows), len(free), len(integer), res.status, time.perf_counter() - t0,
               (before or 0) / SCALE, res.objective / SCALE)
+    if clock is not None:
+        clock.charge(LNS_WORK_S * len(integer))
+        if res.timed_out:
+            clock.mark_cut("neighbourhood search")
     proven = res.status == "optimal"
     if res.status not in ("optimal", "feasible") or before is None:
         return None, proven
@@ -301,18 +314,18 @@ def _fairness(model: cp_model.CpModel, p: _Problem, inc: Incumbent, rows: np.nda
 def improve_lns(inc: Incumbent, cand: pd.DataFrame, terms: pd.DataFrame,
                 agents: pd.DataFrame, groups: SkillGroups, queues: Queues,
                 config: ScenarioConfig, carries: list, n_days: int, first_day: pd.Timestamp,
-                *, deadline: float, seed: int,
+                *, seed: int, clock: WorkClock | None = None, share: float = 1.0,
                 cost: np.ndarray | None = None,
                 sets: Sequence[tuple[np.ndarray, float | None]] = (),
-                stop: Callable[[], bool] | None = None,
                 size: int = LNS_AGENTS, step_s: float = LNS_STEP_S,
                 max_steps: int | None = None) -> tuple[Incumbent, int]:
-    """Improve ``inc`` by neighbourhood steps until ``deadline`` (``time.perf_counter``).
+    """Improve ``inc`` by neighbourhood steps until ``clock`` is over ``share``.
 
     Each step frees ``size`` agents' weeks or one day of ``4 * size`` agents, in turn,
     drawn around a random agent among those sharing one of its queues, and gets at most
-    ``step_s`` seconds; ``size`` grows by one after a piece solved to optimality and
-    shrinks by one after one that was not. ``max_steps`` caps the number of steps.
+    ``step_s`` seconds; ``size`` grows by one after a piece
+    solved to optimality and shrinks by one after one that was not. ``max_steps`` caps
+    the number of steps (without ``clock``, only it does).
 
     ``cand``/``terms`` are the model's candidates (available ones only) and their
     :func:`~.model.coverage_terms`; ``cost`` and ``sets`` (rows, miss cost or None) are
@@ -324,16 +337,18 @@ def improve_lns(inc: Incumbent, cand: pd.DataFrame, terms: pd.DataFrame,
     gains = steps = 0
     if not p.rows_of:
         return inc, 0
-    while (time.perf_counter() + 0.5 < deadline and not (stop is not None and stop())
+    while ((clock is None or not clock.over(share, "neighbourhood search"))
            and (max_steps is None or steps < max_steps)):
         move = _MOVES[steps % len(_MOVES)]
         rows = move(p, rng, size)
-        budget = min(step_s, deadline - time.perf_counter())
-        better, proven = _step(p, inc, rows, time_s=budget, seed=int(rng.integers(1 << 30)))
+        budget = step_s if clock is None else min(step_s, max(0.1, clock.left(share)[1]))
+        better, proven = _step(p, inc, rows, time_s=budget, seed=int(rng.integers(1 << 30)),
+                               clock=clock)
         steps += 1
         if better is not None:
             inc, gains = better, gains + 1
         # adapt: grow the pieces the solver proves, shrink the ones it cannot finish
         size = min(LNS_MAX_AGENTS, size + 1) if proven else max(2, size - 1)
-    log.info("LNS: %d steps, %d improving, last size %d", steps, gains, size)
+    log.info("LNS: %d steps, %d improving, last size %d%s", steps, gains, size,
+             "" if clock is None else f" (at {clock.work:.1f} work s, {clock.wall():.1f} wall s)")
     return inc, gains

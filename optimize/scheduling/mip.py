@@ -40,6 +40,8 @@ class MipResult:
     objective: float  # in the CP-SAT model's objective units
     bound: float  # the solver's proven lower bound, same units
     values: np.ndarray  # one value per CP-SAT variable (empty without a solution)
+    # the time limit ended the solve (not optimality or infeasibility): a rerun may differ
+    timed_out: bool = False
 
 
 def _bound(v: int) -> float:
@@ -96,7 +98,8 @@ def solve_as_mip(model: cp_model.CpModel, integer: np.ndarray, time_limit_s: flo
     response = linear_solver_pb2.MPSolutionResponse()
     pywraplp.Solver.SolveWithProto(request, response)
     status = _STATUS.get(response.status, "unknown")
+    timed_out = status not in ("optimal", "infeasible")
     if status not in ("optimal", "feasible"):
-        return MipResult(status, float("nan"), float("nan"), np.zeros(0))
+        return MipResult(status, float("nan"), float("nan"), np.zeros(0), timed_out)
     return MipResult(status, float(response.objective_value), float(response.best_objective_bound),
-                     np.asarray(response.variable_value, dtype=float))
+                     np.asarray(response.variable_value, dtype=float), timed_out)

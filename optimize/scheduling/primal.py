@@ -13,24 +13,29 @@ descent), so the first agents' choices are revisited once the rest are placed.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from optimize.config import ScenarioConfig
 from optimize.scheduling.choices import ShiftSet
+from optimize.scheduling.clock import WorkClock
 from optimize.scheduling.explain import check_agent
 from optimize.scheduling.inputs import Queues, SkillGroups
 from optimize.scheduling.model import FAIRNESS_COST, IDLE_COST
 from optimize.scheduling.penalty import cell_cost
 
-__all__ = ["greedy_weeks", "fairness_terms", "VALUE_RESOLUTION"]
+__all__ = ["greedy_weeks", "fairness_terms", "GREEDY_AGENT_WORK_S", "GREEDY_WORK_S",
+           "VALUE_RESOLUTION"]
 
 log = logging.getLogger(__name__)
 
 VALUE_RESOLUTION = 100  # integer objective units per cost unit in the per-agent solves
+# work seconds of one agent's step: a constant (its CP-SAT solve) plus this much per
+# coverage term x skill and candidate (bench/README.md "Repeatable schedules")
+GREEDY_AGENT_WORK_S = 0.01
+GREEDY_WORK_S = 2.5e-6
 
 
 def _gains(residual: np.ndarray, queues: Queues, skills: np.ndarray, t: np.ndarray,
@@ -46,17 +51,16 @@ def _gains(residual: np.ndarray, queues: Queues, skills: np.ndarray, t: np.ndarr
 def greedy_weeks(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
                  groups: SkillGroups, queues: Queues, config: ScenarioConfig, carries: list,
                  n_days: int, first_day: pd.Timestamp, seed: int, passes: int = 1,
-                 deadline: float = np.inf, start: np.ndarray | None = None,
-                 alloc: np.ndarray | None = None,
-                 stop: Callable[[], bool] | None = None,
+                 clock: WorkClock | None = None, share: float = 1.0,
+                 start: np.ndarray | None = None, alloc: np.ndarray | None = None,
                  cost: np.ndarray | None = None,
                  sets: Sequence[ShiftSet] = ()) -> tuple[np.ndarray, list[str]]:
     """A legal week per agent (bool per ``cand`` row) and the named rule conflicts.
 
-    ``terms`` are the :func:`~optimize.scheduling.model.coverage_terms` of ``cand``;
-    passes after the first stop early at ``deadline`` (a ``time.perf_counter`` value) or
-    when ``stop()`` turns true (the first pass always completes: it is the first legal
-    schedule).
+    ``terms`` are the :func:`~optimize.scheduling.model.coverage_terms` of ``cand``.
+    Each agent's step is charged to ``clock``; passes after the first stop early once it
+    is :meth:`~optimize.scheduling.clock.WorkClock.over` ``share`` (the first pass always
+    completes: it is the first legal schedule).
     With ``start`` (a legal week per agent) and its allocation ``alloc`` (tenths, groups x
     queues x intervals), every pass re-chooses weeks starting from that schedule, each
     agent holding its share of its group's allocation.
@@ -76,7 +80,7 @@ def greedy_weeks(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
     sets_of = _sets_by_agent(sets, cand["agent"].to_numpy())
 
     def out_of_time() -> bool:
-        return time.perf_counter() > deadline or (stop is not None and stop())
+        return clock is not None and clock.over(share, "greedy passes")
 
     for n_pass in range(passes):
         if (n_pass or start is not None) and out_of_time():
@@ -101,6 +105,8 @@ def greedy_weeks(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
                                     weights=gain.max(axis=0), minlength=len(rows))
             if cost is not None:
                 value = value - cost[rows]
+            if clock is not None:
+                clock.charge(GREEDY_AGENT_WORK_S + GREEDY_WORK_S * (gain.size + len(rows)))
             mine_sets = [(r - rows[0], None if m is None else int(round(m * VALUE_RESOLUTION)))
                          for r, m in sets_of.get(a, ())]
             chk = check_agent(cand.iloc[rows], agents.iloc[a], config, carries[a], n_days,
@@ -117,7 +123,11 @@ def greedy_weeks(cand: pd.DataFrame, terms: pd.DataFrame, agents: pd.DataFrame,
                 taken[a] = (best, t[on], p[on])
         if conflicts:
             break
-        log.info("greedy pass %d done", n_pass + 1)
+        if clock is None:
+            log.info("greedy pass %d done", n_pass + 1)
+        else:
+            log.info("greedy pass %d done at %.1f work s, %.1f wall s", n_pass + 1,
+                     clock.work, clock.wall())
     return hint, sorted(conflicts.values())
 
 

@@ -293,7 +293,8 @@ def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.Data
            asof: pd.Timestamp, keep_today: bool = False, costs: ReplanCosts = ReplanCosts(),
            previous_roster: pd.DataFrame | None = None, time_limit_s: float = 60.0,
            seed: int = 0, workers: int = 2,
-           progress: Callable[[ProgressInfo], None] | None = None) -> ReplanResult:
+           progress: Callable[[ProgressInfo], None] | None = None,
+           work_limit_s: float | None = None) -> ReplanResult:
     """Re-plan a published week from ``asof`` against new ``requirements``.
 
     Parameters
@@ -360,7 +361,7 @@ def replan(roster: pd.DataFrame, activities: pd.DataFrame, requirements: pd.Data
     result = build_schedule(requirements, agents, config, start=start, weeks=weeks,
                             time_limit_s=time_limit_s, seed=seed, workers=workers,
                             progress=progress, shift_terms=fn, previous_roster=previous_roster,
-                            penalty=_PENALTY)
+                            penalty=_PENALTY, work_limit_s=work_limit_s)
     grid = make_grid(requirements)
     queues = make_queues(requirements, config, grid)
     after = grid.times >= asof

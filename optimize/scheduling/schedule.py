@@ -78,15 +78,27 @@ class ScheduleResult:
     # head-hours of spare agents moved after the search, per channel
     # (optimize.scheduling.catchup); only channels that received some
     moved_h: tuple[tuple[str, float], ...] = ()
+    # the search stage that the time limit or a stop request ended before its work
+    # budget ("": none, see `reproducible`)
+    cut: str = ""
+    work_s: float = 0.0  # work seconds the search spent (optimize.scheduling.clock)
+
+    @property
+    def reproducible(self) -> bool:
+        """True when the same inputs, seed and work limit give this schedule again."""
+        return not self.cut
 
 
-def _check_args(start: object, weeks: int, time_limit_s: float, workers: int) -> None:
+def _check_args(start: object, weeks: int, time_limit_s: float, workers: int,
+                work_limit_s: float | None) -> None:
     if not isinstance(start, dt.date) or isinstance(start, dt.datetime):
         raise ValueError(f"start must be a datetime.date, got {start!r}")
     if not isinstance(weeks, int) or weeks < 1:
         raise ValueError(f"weeks must be a positive integer, got {weeks!r}")
     if not time_limit_s > 0:
         raise ValueError(f"time_limit_s must be > 0, got {time_limit_s!r}")
+    if work_limit_s is not None and not work_limit_s > 0:
+        raise ValueError(f"work_limit_s must be > 0, got {work_limit_s!r}")
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
 
@@ -110,7 +122,8 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
                    previous_roster: pd.DataFrame | None = None,
                    stop: Callable[[], bool] | None = None,
                    shift_terms: ShiftTermsFn | None = None,
-                   penalty: str = "service_level") -> ScheduleResult:
+                   penalty: str = "service_level",
+                   work_limit_s: float | None = None) -> ScheduleResult:
     """Schedule ``agents`` against ``requirements.required_scheduled`` for ``weeks`` weeks.
 
     Parameters
@@ -144,6 +157,12 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
         ``contacts, aht_s, required_agents`` columns, else falls back to the other), or
         heads short of ``required_scheduled`` at rising slopes x channel priority. Default ``"service_level"`` (measured better week service level on the
         sample company, bench/README.md).
+    time_limit_s, work_limit_s : float
+        The search's stages end on work, ``work_limit_s`` work seconds (default
+        ``time_limit_s``; :mod:`optimize.scheduling.clock`), so the same inputs and
+        ``seed`` give the same schedule; ``time_limit_s`` wall seconds cap it. When the
+        cap or ``stop`` ends a stage first, ``ScheduleResult.cut`` names it and the
+        result is not ``reproducible``.
 
     Returns
     -------
@@ -151,7 +170,7 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
         ``status="infeasible"`` with ``conflicts`` naming agents and rules when hard
         rules cannot all hold; empty tables when no schedule was found.
     """
-    _check_args(start, weeks, time_limit_s, workers)
+    _check_args(start, weeks, time_limit_s, workers, work_limit_s)
     clock = pd.Timestamp.now()
     perf_clock = time.perf_counter()
     grid = make_grid(requirements)
@@ -173,7 +192,8 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
         cand, agents, groups, queues, grid, config, carries, n_days, first_day,
         time_limit_s=time_limit_s, seed=seed, workers=workers, progress=progress,
         clock=perf_clock, stop=stop, cost=cost if cost.any() else None,
-        sets=() if terms is None else terms.sets, start=None if terms is None else terms.start)
+        sets=() if terms is None else terms.sets, start=None if terms is None else terms.start,
+        work_limit_s=work_limit_s)
     if solved is None:
         wall = (pd.Timestamp.now() - clock).total_seconds()
         return _empty("infeasible", tuple(conflicts), wall)
@@ -203,7 +223,7 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
         best_bound=solved.best_bound, gap=solved.gap, wall_time_s=wall,
         unmet=unmet_table(staffed, queues, times),
         penalties=penalty_table(staffed, over, queues, times, extra), conflicts=(),
-        moved_h=_by_channel(moved, queues))
+        moved_h=_by_channel(moved, queues), cut=solved.cut, work_s=solved.work_s)
 
 
 def _by_channel(hours: np.ndarray, queues: Queues) -> tuple[tuple[str, float], ...]:

@@ -16,11 +16,15 @@
    allocation's cost plus the fairness terms, i.e. the model's objective at a feasible
    point of the model.
 4. The bound is the best of CP-SAT's and the Lagrangian bound of
-   :mod:`optimize.scheduling.lagrange`, started from the allocation's dual prices. The
-   passes of steps 1-2 end ``BOUND_SHARE`` of the time limit before the search's
-   deadline (``SEARCH_SHARE`` of the limit), so the allocation LP and the bound always
-   get that share (the first greedy pass always completes, so on very large desks it can
-   eat into it). The rest of the limit is for breaks, activities and tables.
+   :mod:`optimize.scheduling.lagrange`, started from the allocation's dual prices.
+
+Every stage ends on work (:class:`~optimize.scheduling.clock.WorkClock`): the passes of
+steps 1-2 at ``SEARCH_SHARE - BOUND_SHARE`` of the work limit, so the allocation LP and
+the bound always get ``BOUND_SHARE`` (the first greedy pass always completes, so on very
+large desks it can eat into it), the bound at ``SEARCH_SHARE``; the rest of the time
+limit is for breaks, activities and tables. The same shares of the time limit cap each
+stage on the wall clock; a stage that the cap ends first makes the run not repeatable
+(``Solved.cut``).
 
 Objective, bound and gap are in the model's cost units; ``gap = (objective - bound) /
 objective`` (:func:`~optimize.scheduling.solve.relative_gap`).
@@ -37,6 +41,7 @@ import pandas as pd
 
 from optimize.config import ScenarioConfig
 from optimize.scheduling.choices import ShiftSet
+from optimize.scheduling.clock import WorkClock
 from optimize.scheduling.inputs import Grid, Queues, SkillGroups
 from optimize.scheduling.lagrange import improve_bound, make_dual
 from optimize.scheduling.lns import Incumbent, improve_lns
@@ -63,6 +68,10 @@ BOUND_DEFLECTION = 0.5  # deflected subgradient (bench/README.md "Gap analysis")
 BOUND_PATIENCE = 20  # steps without a better bound before the step size halves
 LNS_MIN_S = 3.0  # least time left before the passes' end worth a neighbourhood step
 STOPPED_BOUND_S = 1.0  # bound budget after a stop request (it starts from the LP's duals)
+# work seconds of an allocation LP: ALLOCATION_WORK_S * (variables / 66,528) ** 1.6, about
+# 1.25x the GLOP times measured for 66,528, 290,304 and 474,432 variables (the sample,
+# 300 and 1,000 agents x 4 weeks: 2.1, 22.8, 49.9 s; bench/README.md "Repeatable schedules")
+ALLOCATION_WORK_S = 2.7
 
 
 def _supply(worked: np.ndarray, terms: pd.DataFrame, n_groups: int, n_t: int) -> np.ndarray:
@@ -71,6 +80,11 @@ def _supply(worked: np.ndarray, terms: pd.DataFrame, n_groups: int, n_t: int) ->
     np.add.at(cap, (terms["g"].to_numpy()[on], terms["t"].to_numpy()[on]),
               terms["tenths"].to_numpy()[on])
     return cap
+
+
+def _lp_work(groups: SkillGroups, grid: Grid) -> float:
+    """Work seconds charged for one allocation LP (one variable per skill x interval)."""
+    return ALLOCATION_WORK_S * (sum(len(sk) for sk in groups.skills) * grid.n / 66_528) ** 1.6
 
 
 def _full(worked: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -108,8 +122,8 @@ def _value(worked: np.ndarray, keep: np.ndarray, terms: pd.DataFrame, cand: pd.D
 def _lns(worked: np.ndarray, found, keep: np.ndarray, cand: pd.DataFrame, terms: pd.DataFrame,
          agents: pd.DataFrame, groups: SkillGroups, queues: Queues, grid: Grid,
          config: ScenarioConfig, carries: list, n_days: int, first_day: pd.Timestamp,
-         cost: np.ndarray | None, sets: Sequence[ShiftSet], *, deadline: float, seed: int,
-         stop: Callable[[], bool] | None) -> tuple[np.ndarray, object]:
+         cost: np.ndarray | None, sets: Sequence[ShiftSet], *, clock: WorkClock,
+         share: float, seed: int) -> tuple[np.ndarray, object]:
     """Large-neighbourhood steps (:mod:`~.lns`) on the kept candidates, then the exact
     allocation of the result; the input when nothing improved."""
     new_index = np.cumsum(keep) - 1
@@ -118,11 +132,12 @@ def _lns(worked: np.ndarray, found, keep: np.ndarray, cand: pd.DataFrame, terms:
         rows = np.asarray(st.rows, dtype=int)
         kept_sets.append((new_index[rows[keep[rows]]], st.miss_cost))
     inc, gains = improve_lns(Incumbent(worked, found.alloc), cand, terms, agents, groups,
-                             queues, config, carries, n_days, first_day, deadline=deadline,
-                             seed=seed, cost=None if cost is None else cost[keep],
-                             sets=kept_sets, stop=stop)
+                             queues, config, carries, n_days, first_day, clock=clock,
+                             share=share, seed=seed, cost=None if cost is None else cost[keep],
+                             sets=kept_sets)
     if not gains:
         return worked, found
+    clock.charge(_lp_work(groups, grid))
     again = allocate(_supply(inc.worked, terms, groups.n, grid.n), groups, queues)
     after = _total(again, inc.worked, keep, cand, agents, n_days, first_day, cost, sets)
     before = _total(found, worked, keep, cand, agents, n_days, first_day, cost, sets)
@@ -138,33 +153,43 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
            progress: Callable[[ProgressInfo], None] | None,
            clock: float, stop: Callable[[], bool] | None = None,
            cost: np.ndarray | None = None, sets: Sequence[ShiftSet] = (),
-           start: np.ndarray | None = None,
+           start: np.ndarray | None = None, work_limit_s: float | None = None,
            ) -> tuple[Solved | None, pd.DataFrame, list[str]]:
     """Solve; return (solution or None when infeasible, the model's candidates, conflicts).
 
-    ``clock`` is the ``time.perf_counter()`` value the time limit counts from. When
-    ``stop()`` turns true the search keeps the best schedule found so far: the first
-    greedy pass always completes (it is the first legal schedule), later passes and CP-SAT
-    end early, and the bound gets ``STOPPED_BOUND_S`` seconds. ``cost`` and ``sets`` (on
-    rows of ``cand_all``) are the extra terms of :mod:`optimize.scheduling.choices`; the
-    objective reported includes them. ``start`` (bool per row of ``cand_all``, a legal
-    week per agent) makes the greedy a coordinate descent from that schedule instead of a
-    construction from nothing.
+    ``clock`` is the ``time.perf_counter()`` value the time limit counts from. The stages
+    end on work (:class:`~optimize.scheduling.clock.WorkClock`, ``work_limit_s``
+    work seconds, default the time limit), so the same inputs and seed give the same
+    solution, unless the time limit or ``stop()`` ends a stage first: ``Solved.cut``
+    then names it. When ``stop()`` turns true the search keeps the best schedule found
+    so far: the first greedy pass always completes (it is the first legal schedule),
+    later passes and CP-SAT end early, and the bound gets ``STOPPED_BOUND_S`` seconds.
+    ``cost`` and ``sets`` (on rows of ``cand_all``) are the extra terms of
+    :mod:`optimize.scheduling.choices`; the objective reported includes them. ``start``
+    (bool per row of ``cand_all``, a legal week per agent) makes the greedy a coordinate
+    descent from that schedule instead of a construction from nothing.
     """
     stopped = stop if stop is not None else (lambda: False)
-    deadline = clock + SEARCH_SHARE * time_limit_s  # the rest: breaks, activities, tables
-    passes_end = deadline - BOUND_SHARE * time_limit_s  # then allocation and bound only
+    work = WorkClock(time_limit_s if work_limit_s is None else work_limit_s, time_limit_s,
+                     start=clock, stop=stop)
+    passes = SEARCH_SHARE - BOUND_SHARE  # then allocation and bound only
     keep = ~cand_all["unavailable"].to_numpy()
     cand = cand_all[keep].reset_index(drop=True)
     small = len(cand) <= CPSAT_MAX_CANDIDATES
     terms_all = coverage_terms(cand_all, config, grid, groups.of_agent)
+    lp_work = _lp_work(groups, grid)
+
+    def allocated(worked: np.ndarray, terms: pd.DataFrame):
+        work.charge(lp_work)
+        return allocate(_supply(worked, terms, groups.n, grid.n), groups, queues)
+
     alloc0 = None
     if start is not None:
-        alloc0 = allocate(_supply(start, terms_all, groups.n, grid.n), groups, queues).alloc
+        alloc0 = allocated(start, terms_all).alloc
     hint_all, conflicts = greedy_weeks(cand_all, terms_all, agents, groups, queues, config,
                                        carries, n_days, first_day, seed,
                                        passes=1 if small else GREEDY_PASSES,
-                                       deadline=passes_end, stop=stop,
+                                       clock=work, share=passes,
                                        cost=cost, sets=sets, start=start, alloc=alloc0)
     if conflicts:
         return None, cand, conflicts
@@ -173,6 +198,7 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
     terms["cand"] = new_index[terms["cand"].to_numpy()]
     worked = hint_all[keep]
     if start is not None:  # never worse than the schedule it started from
+        work.charge(2 * lp_work)
         worked = min((worked, start[keep]), key=lambda w: _value(
             w, keep, terms, cand, agents, groups, queues, grid, n_days, first_day, cost, sets))
     shape = (groups.n, len(queues.channel), grid.n)
@@ -181,10 +207,14 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
         built = build_model(cand_all, agents, groups, queues, grid, config, carries, n_days,
                             first_day, cost=cost, sets=sets)
         add_full_hint(built, worked, groups, queues.priority)
-        budget = max(1.0, 0.7 * (deadline - time.perf_counter()))
-        solved = solve_built(built, shape, time_limit_s=budget, seed=seed, workers=workers,
+        work_left, wall_left = work.left(SEARCH_SHARE)
+        solved = solve_built(built, shape, time_limit_s=max(1.0, 0.7 * wall_left),
+                             work_s=max(1.0, 0.7 * work_left), seed=seed, workers=workers,
                              progress=progress, log_search=log.isEnabledFor(logging.DEBUG),
                              stop=stop)
+        work.charge(solved.work_s)
+        if solved.cut:
+            work.mark_cut(solved.cut)
         if solved.worked.size and solved.status in ("optimal", "feasible"):
             worked = solved.worked
         elif solved.status == "unknown":  # stopped or out of time before a first solution
@@ -192,18 +222,16 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
         else:
             return solved, cand, []
 
-    found = allocate(_supply(worked, terms, groups.n, grid.n), groups, queues)
+    found = allocated(worked, terms)
     for _ in range(0 if small else POLISH_PASSES):
-        if time.perf_counter() > passes_end or stopped():
+        if work.over(passes, "polish passes"):
             break
         start = np.zeros(len(cand_all), dtype=bool)
         start[np.flatnonzero(keep)[worked]] = True
         again, _ = greedy_weeks(cand_all, terms_all, agents, groups, queues, config, carries,
-                                n_days, first_day, seed, passes=1,
-                                deadline=passes_end,
-                                start=start, alloc=found.alloc, stop=stop, cost=cost,
-                                sets=sets)
-        polished = allocate(_supply(again[keep], terms, groups.n, grid.n), groups, queues)
+                                n_days, first_day, seed, passes=1, clock=work, share=passes,
+                                start=start, alloc=found.alloc, cost=cost, sets=sets)
+        polished = allocated(again[keep], terms)
         before = found.objective + _paid(_full(worked, keep), cost, sets)
         after = polished.objective + _paid(again, cost, sets)
         if after >= before - 1e-9:
@@ -211,10 +239,10 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
         worked, found = again[keep], polished
         if after > (1.0 - POLISH_MIN_GAIN) * before:
             break  # converging: the neighbourhood steps gain more per second now
-    if not small and time.perf_counter() + LNS_MIN_S < passes_end and not stopped():
+    if not small and work.left(passes)[0] > LNS_MIN_S:
         worked, found = _lns(worked, found, keep, cand, terms, agents, groups, queues, grid,
                              config, carries, n_days, first_day, cost, sets,
-                             deadline=passes_end, seed=seed, stop=stop)
+                             clock=work, share=passes, seed=seed)
     objective = _total(found, worked, keep, cand, agents, n_days, first_day, cost, sets)
     count = 1
     if solved is not None and solved.objective <= objective + 1e-6:
@@ -230,12 +258,16 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
     if status != "optimal":
         dual = make_dual(cand, terms, agents, groups, queues, config, carries, n_days,
                          cost=None if cost is None else cost[keep])
-        budget = max(0.5, deadline - time.perf_counter())
-        if stopped():
-            budget = min(budget, STOPPED_BOUND_S)
-        lagr, _ = improve_bound(dual, found.price.ravel(), objective, budget,
-                                BOUND_ITERATIONS, theta0=2.0, patience=BOUND_PATIENCE,
-                                deflection=BOUND_DEFLECTION)
+        if stopped():  # a short bound for the schedule kept, on the wall clock
+            work.mark_cut("bound (stopped)")
+            lagr, _ = improve_bound(dual, found.price.ravel(), objective, STOPPED_BOUND_S,
+                                    BOUND_ITERATIONS, theta0=2.0, patience=BOUND_PATIENCE,
+                                    deflection=BOUND_DEFLECTION)
+        else:
+            lagr, _ = improve_bound(dual, found.price.ravel(), objective, np.inf,
+                                    BOUND_ITERATIONS, theta0=2.0, patience=BOUND_PATIENCE,
+                                    deflection=BOUND_DEFLECTION, clock=work,
+                                    share=SEARCH_SHARE)
         if lagr > objective + 1e-6 * max(1.0, objective):
             log.warning("Lagrangian bound %.4f above the objective %.4f: ignored", lagr,
                         objective)
@@ -247,5 +279,7 @@ def search(cand_all: pd.DataFrame, agents: pd.DataFrame, groups: SkillGroups, qu
     gap = 0.0 if status == "optimal" else relative_gap(objective, bound)
     if gap <= 1e-9 and status == "feasible":
         status = "optimal"
+    log.info("search: %.1f work s, %.1f wall s, %s", work.work, work.wall(),
+             "reproducible" if work.reproducible else f"cut by the clock in the {work.cut}")
     return (Solved(status, worked, alloc, idle, objective, bound, gap,
-                   time.perf_counter() - clock), cand, [])
+                   time.perf_counter() - clock, work.work, work.cut), cand, [])

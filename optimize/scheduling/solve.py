@@ -50,6 +50,10 @@ class Solved:
     best_bound: float
     gap: float
     wall_time_s: float
+    work_s: float = 0.0  # the solver's deterministic time
+    # the stage a wall-clock limit or a stop request ended before its work ("" none:
+    # the same inputs and seed give this solution again; optimize.scheduling.clock)
+    cut: str = ""
 
 
 def relative_gap(objective: float, bound: float) -> float:
@@ -78,18 +82,25 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
 def solve_built(built: Built, shape: tuple[int, int, int], *, time_limit_s: float, seed: int,
                 workers: int, progress: Callable[[ProgressInfo], None] | None = None,
-                log_search: bool = False, stop: Callable[[], bool] | None = None) -> Solved:
+                log_search: bool = False, stop: Callable[[], bool] | None = None,
+                work_s: float | None = None) -> Solved:
     """Solve ``built``; ``shape`` is (groups, queues, intervals) of the allocation array.
 
     ``stop`` is polled every 0.2 s while CP-SAT runs; when it returns true the search ends
-    with the best solution found so far (``status`` then says ``feasible``).
+    with the best solution found so far (``status`` then says ``feasible``). With
+    ``work_s``, CP-SAT's deterministic time is capped there and its workers interleave
+    (``interleave_search``: the search does not depend on thread timing), so a solve
+    that ends on it, or on optimality, is repeatable; ``Solved.cut`` says when
+    ``time_limit_s`` or ``stop`` ended it instead.
     """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = int(workers)
     solver.parameters.random_seed = int(seed)
     solver.parameters.log_search_progress = log_search
-    solver.parameters.log_search_progress = log_search
+    if work_s is not None:
+        solver.parameters.max_deterministic_time = float(work_s)
+        solver.parameters.interleave_search = workers > 1
     callback = _Progress(progress, float(time_limit_s))
     t0 = time.perf_counter()
     done = threading.Event()
@@ -110,12 +121,18 @@ def solve_built(built: Built, shape: tuple[int, int, int], *, time_limit_s: floa
             watcher.join()
     wall = time.perf_counter() - t0
     status = _STATUS.get(code, "unknown")
+    cut = ""
+    if code not in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
+        if stop is not None and stop():
+            cut = "CP-SAT (stopped)"
+        elif work_s is None or solver.deterministic_time < 0.99 * work_s:
+            cut = "CP-SAT"  # the wall clock ended it before its deterministic time
     log.info("CP-SAT %s in %.1f s: %s", status, wall, solver.response_stats().splitlines()[0]
              if solver.response_stats() else "")
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Solved(status, np.zeros(0, dtype=bool), np.zeros(shape, dtype=int),
                       np.zeros(shape[::2], dtype=int), float("nan"), float("nan"),
-                      float("nan"), wall)
+                      float("nan"), wall, solver.deterministic_time, cut)
     worked = np.array([solver.boolean_value(v) for v in built.x], dtype=bool)
     alloc = np.zeros(shape, dtype=int)
     for key, v in built.alloc.items():
@@ -126,4 +143,5 @@ def solve_built(built: Built, shape: tuple[int, int, int], *, time_limit_s: floa
     obj = solver.objective_value / SCALE
     bound = max(0.0, solver.best_objective_bound / SCALE)  # every penalty term is >= 0
     gap = 0.0 if code == cp_model.OPTIMAL else relative_gap(obj, bound)
-    return Solved(status, worked, alloc, idle, obj, bound, gap, wall)
+    return Solved(status, worked, alloc, idle, obj, bound, gap, wall, solver.deterministic_time,
+                  cut)

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from optimize.report import repeatability
 from optimize.ui import state
 from optimize.ui.charts import coverage_chart, roster_gantt
 from optimize.ui.insights import fairness, plan_window_rows
@@ -53,6 +54,7 @@ else:
     m[2].metric("Gap to bound", f"{100 * res.gap:.1f}%" if pd.notna(res.gap) else "n/a")
     m[3].metric("Solve time", f"{res.wall_time_s:.1f} s")
     m[4].metric("Shifts", f"{len(res.roster)}")
+    st.caption(repeatability(res))
 if res.status == "unknown":
     st.error(f"The solver found no schedule within {sched['time_limit_s']:.0f} s: raise the time "
              "limit and build again.")
