@@ -31,7 +31,7 @@ def main() -> None:
     config = load_config(ROOT / "optimize" / "sample_scenario.toml")
     start = dt.date(2026, 11, 30)
     print("agents queues weeks status    objective     bound    gap  wall_s shifts "
-          "unmet_share first_obj first_sol_s peak_rss_mb")
+          "unmet_share first_obj first_sol_s peak_rss_mb work_s cut")
     for n in args.agents:
         agents = make_agents(n, seed=args.seed)
         req = make_requirements(agents, start, weeks=args.weeks, seed=args.seed)
@@ -48,8 +48,8 @@ def main() -> None:
         print(f"{n:6d} {queues:6d} {args.weeks:5d} {res.status:8s} {res.objective:10.1f} "
               f"{res.best_bound:9.1f} {res.gap:6.1%} {wall:7.1f} {len(res.roster):6d} "
               f"{unmet:11.1%} {first[0].objective if first else float('nan'):9.1f} "
-              f"{first[0].wall_time_s if first else float('nan'):11.1f} {rss:11.0f}",
-              flush=True)
+              f"{first[0].wall_time_s if first else float('nan'):11.1f} {rss:11.0f} "
+              f"{res.work_s:6.1f} {res.cut or '-'}", flush=True)
 
 
 if __name__ == "__main__":

@@ -55,8 +55,8 @@ log = logging.getLogger(__name__)
 PRICE_FLOOR = -float(round(IDLE_COST * SCALE / TENTHS))
 #: work seconds charged per subgradient step: a constant plus this much per entry of the
 #: agents' presence and the coverage pieces (bench/README.md "Repeatable schedules")
-BOUND_STEP_WORK_S = 2.0e-3
-BOUND_WORK_S = 2.5e-8
+BOUND_STEP_WORK_S = 1.5e-3
+BOUND_WORK_S = 1.7e-8
 _SCALES = (1.0, 0.5, 0.25, 0.125, 0.0625)  # start prices tried: c * lam0
 
 

@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 VALUE_RESOLUTION = 100  # integer objective units per cost unit in the per-agent solves
 # work seconds of one agent's step: a constant (its CP-SAT solve) plus this much per
 # coverage term x skill and candidate (bench/README.md "Repeatable schedules")
-GREEDY_AGENT_WORK_S = 0.01
-GREEDY_WORK_S = 2.5e-6
+GREEDY_AGENT_WORK_S = 0.009
+GREEDY_WORK_S = 2.2e-6
 
 
 def _gains(residual: np.ndarray, queues: Queues, skills: np.ndarray, t: np.ndarray,

@@ -69,9 +69,9 @@ BOUND_PATIENCE = 20  # steps without a better bound before the step size halves
 LNS_MIN_S = 3.0  # least time left before the passes' end worth a neighbourhood step
 STOPPED_BOUND_S = 1.0  # bound budget after a stop request (it starts from the LP's duals)
 # work seconds of an allocation LP: ALLOCATION_WORK_S * (variables / 66,528) ** 1.6, about
-# 1.25x the GLOP times measured for 66,528, 290,304 and 474,432 variables (the sample,
+# 1.1x the GLOP times measured for 66,528, 290,304 and 474,432 variables (the sample,
 # 300 and 1,000 agents x 4 weeks: 2.1, 22.8, 49.9 s; bench/README.md "Repeatable schedules")
-ALLOCATION_WORK_S = 2.7
+ALLOCATION_WORK_S = 2.4
 
 
 def _supply(worked: np.ndarray, terms: pd.DataFrame, n_groups: int, n_t: int) -> np.ndarray:
