@@ -1,13 +1,13 @@
 """A deterministic work budget beside the wall-clock time limit.
 
 The search's stages (:mod:`~optimize.scheduling.search`) stop on *work*: counts of what
-they did (terms scored by the greedy, allocation variables, subgradient entries, solver
-nodes), each weighted so that one unit is about one second of this project's 2-core
-machine (bench/README.md "Reproducible schedules"). Work does not depend on how busy the
+they did (terms scored by the greedy, allocation LP sizes, subgradient entries, CP-SAT's
+deterministic time, neighbourhood piece sizes), each weighted so that one unit is about
+one second of this project's 2-core machine (bench/README.md "Repeatable schedules"). Work does not depend on how busy the
 machine is, so the same inputs, seed and work limit give the same schedule. The wall
 clock is only a cap: when it ends a stage before its work does (a slower or loaded
 machine, or a work limit above the time limit), or the user stops the build, the run is
-still a valid schedule but no longer reproducible, and :attr:`WorkClock.cut` names the
+still a valid schedule but no longer repeatable, and :attr:`WorkClock.cut` names the
 stage that was cut.
 """
 

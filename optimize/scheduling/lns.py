@@ -323,9 +323,9 @@ def improve_lns(inc: Incumbent, cand: pd.DataFrame, terms: pd.DataFrame,
 
     Each step frees ``size`` agents' weeks or one day of ``4 * size`` agents, in turn,
     drawn around a random agent among those sharing one of its queues, and gets at most
-    ``step_s`` seconds; ``size`` grows by one after a piece
-    solved to optimality and shrinks by one after one that was not. ``max_steps`` caps
-    the number of steps (without ``clock``, only it does).
+    ``step_s`` seconds; ``size`` grows by one after a piece solved to optimality and
+    shrinks by one after one that was not. Each step is charged to ``clock``;
+    ``max_steps`` caps the number of steps (without ``clock``, only it does).
 
     ``cand``/``terms`` are the model's candidates (available ones only) and their
     :func:`~.model.coverage_terms`; ``cost`` and ``sets`` (rows, miss cost or None) are

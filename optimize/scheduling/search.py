@@ -66,7 +66,7 @@ BOUND_SHARE = 0.3  # of the time limit kept for the allocation LP, make_dual and
 SEARCH_SHARE = 0.95
 BOUND_DEFLECTION = 0.5  # deflected subgradient (bench/README.md "Gap analysis")
 BOUND_PATIENCE = 20  # steps without a better bound before the step size halves
-LNS_MIN_S = 3.0  # least time left before the passes' end worth a neighbourhood step
+LNS_MIN_S = 3.0  # least work (s) left before the passes' end worth neighbourhood steps
 STOPPED_BOUND_S = 1.0  # bound budget after a stop request (it starts from the LP's duals)
 # work seconds of an allocation LP: ALLOCATION_WORK_S * (variables / 66,528) ** 1.6, about
 # 1.1x the GLOP times measured for 66,528, 290,304 and 474,432 variables (the sample,
