@@ -114,6 +114,9 @@ def repeatability(result) -> str:
     if result.reproducible:
         return (f"Repeatable: the search ended on its work budget ({result.work_s:,.1f} work s), "
                 "so the same inputs, seed and work limit give this schedule again.")
-    return (f"Not repeatable: the time limit or a stop ended the {result.cut} before its work "
-            "budget, so a rerun may differ; a longer --time-limit or a smaller --work-limit "
-            "makes it repeatable.")
+    stage = result.cut.removesuffix(" (stopped)")
+    if stage != result.cut:
+        return f"Not repeatable: the build was stopped during the {stage}, so a rerun may differ."
+    return (f"Not repeatable: the time limit ended the {stage} before its work budget, so a "
+            "rerun may differ; a longer time limit (or, on the command line, a smaller "
+            "--work-limit) makes it repeatable.")

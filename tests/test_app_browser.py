@@ -239,6 +239,7 @@ def test_sample_company_pages_schedule_and_roster(page):
     stop.click()  # keeps the best schedule found so far
     pg.get_by_text("This build was stopped").wait_for(timeout=300_000)
     pg.get_by_text("Gap to bound").wait_for()
+    pg.get_by_text("Not repeatable: the build was stopped during the").wait_for()
     idle(pg)
     no_exception(pg)
     assert metric(pg, "Status") in ("optimal", "feasible")

@@ -82,5 +82,5 @@ def test_summary_reports_solver_and_outlook(plan):
     assert "# staffcast plan: 2026-11-30 + 1 week(s)" in text
     assert "gap" in text and "Response-time outlook" in text
     assert "Repeatable: the search ended on its work budget" in text \
-        or "Not repeatable: the time limit or a stop ended the" in text
+        or "Not repeatable: the time limit ended the" in text
     assert "| chat | en |" in text

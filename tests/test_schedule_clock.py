@@ -15,6 +15,7 @@ import optimize.scheduling.clock as clock_module
 import optimize.scheduling.lns as lns_module
 import optimize.scheduling.search as search_module
 from optimize.cli import main
+from optimize.report import repeatability
 from optimize.scheduling import build_schedule
 from optimize.scheduling.clock import WorkClock
 from optimize.scheduling.mip import MipResult
@@ -105,6 +106,16 @@ def test_a_run_the_time_limit_cuts_is_a_valid_schedule_marked_not_repeatable(run
     assert not cut.reproducible and cut.cut == "greedy passes"
     assert cut.work_s < runs["fast"].work_s
     assert rule_violations(cut.roster, runs["agents"], runs["config"], START, 1) == []
+
+
+def test_the_summary_says_whether_a_rerun_repeats_it():
+    def said(cut):
+        return repeatability(types.SimpleNamespace(reproducible=not cut, cut=cut, work_s=57.04))
+
+    assert said("").startswith("Repeatable: the search ended on its work budget (57.0 work s)")
+    assert said("polish passes (stopped)") == ("Not repeatable: the build was stopped during "
+                                               "the polish passes, so a rerun may differ.")
+    assert said("bound").startswith("Not repeatable: the time limit ended the bound before")
 
 
 def test_work_limit_must_be_a_positive_number():
