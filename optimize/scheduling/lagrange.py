@@ -46,8 +46,8 @@ from optimize.scheduling.model import IDLE_COST, SCALE, TENTHS
 from optimize.scheduling.penalty import integer_segments
 from optimize.scheduling.rules import Carry
 
-__all__ = ["BOUND_STEP_WORK_S", "BOUND_WORK_S", "Dual", "PRICE_FLOOR", "coverage_cells", "make_dual", "evaluate",
-           "improve_bound"]
+__all__ = ["BOUND_STEP_WORK_S", "BOUND_WORK_S", "Dual", "PRICE_FLOOR", "coverage_cells",
+           "make_dual", "evaluate", "improve_bound"]
 
 log = logging.getLogger(__name__)
 
