@@ -50,7 +50,8 @@ class Solved:
     best_bound: float
     gap: float
     wall_time_s: float
-    work_s: float = 0.0  # the solver's deterministic time
+    work_s: float = 0.0  # work seconds spent: CP-SAT's deterministic time, or the search's
+    # WorkClock total once search() returns it
     # the stage a wall-clock limit or a stop request ended before its work ("" none:
     # the same inputs and seed give this solution again; optimize.scheduling.clock)
     cut: str = ""
