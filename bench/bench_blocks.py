@@ -1,6 +1,6 @@
 """Is the sample's gap in the VIP cells? The bound with a few skill groups solved exactly.
 
-The Lagrangian bound (:mod:`optimize.scheduling.lagrange`) prices every capacity row of
+The Lagrangian bound (:mod:`optimize.scheduling.bound.lagrange`) prices every capacity row of
 skill group x interval. Keeping the rows of a set ``S`` of groups instead gives a
 stronger bound at the same prices: the agents of ``S`` and the queues only ``S`` may serve
 (e.g. a language's VIP chat) form one block, solved as a MIP with the agents' full hard
@@ -31,13 +31,13 @@ from ortools.sat.python import cp_model
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_bound import _parser, setup  # noqa: E402
 
-from optimize.scheduling.lagrange import coverage_cells, improve_bound  # noqa: E402
-from optimize.scheduling.lagrange_agents import row_values  # noqa: E402
-from optimize.scheduling.mip import solve_as_mip  # noqa: E402
-from optimize.scheduling.model import SCALE, TENTHS  # noqa: E402
-from optimize.scheduling.penalty import integer_segments  # noqa: E402
-from optimize.scheduling.rules import add_agent_rules  # noqa: E402
-from optimize.scheduling.search import BOUND_DEFLECTION, BOUND_PATIENCE  # noqa: E402
+from optimize.scheduling.bound.agents import row_values  # noqa: E402
+from optimize.scheduling.bound.lagrange import coverage_cells, improve_bound  # noqa: E402
+from optimize.scheduling.problem.penalty import integer_segments  # noqa: E402
+from optimize.scheduling.problem.rules import add_agent_rules  # noqa: E402
+from optimize.scheduling.search.strategy import BOUND_DEFLECTION, BOUND_PATIENCE  # noqa: E402
+from optimize.scheduling.solver.mip import solve_as_mip  # noqa: E402
+from optimize.scheduling.solver.model import SCALE, TENTHS  # noqa: E402
 
 
 def relaxed_part(s, lam: np.ndarray, block: set[int], queues_in: list[int]) -> float:

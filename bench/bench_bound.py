@@ -4,7 +4,7 @@ Builds the instance as ``build_schedule`` does (generated desk, or a plan's
 ``requirements.csv`` on the sample company), takes the first greedy pass as the schedule
 (cached in ``--cache``), solves its exact allocation, then times ``make_dual``,
 ``evaluate`` at the allocation's duals and ``improve_bound`` with ``--budget`` seconds,
-started exactly as :func:`optimize.scheduling.search.search` starts it.
+started exactly as :func:`optimize.scheduling.search.strategy.search` starts it.
 
 Usage: ``python bench/bench_bound.py --agents 300 --weeks 4 --budget 60`` or
 ``python bench/bench_bound.py --plan /tmp/plan --data data/sample --budget 18``.
@@ -23,22 +23,22 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from optimize.config import load_config
-from optimize.scheduling.inputs import check_agents, make_grid, make_queues, skill_groups
-from optimize.scheduling.lagrange import evaluate, improve_bound, make_dual
-from optimize.scheduling.model import coverage_terms
-from optimize.scheduling.penalty import with_penalty
-from optimize.scheduling.preferences import preference_costs
-from optimize.scheduling.primal import fairness_terms, greedy_weeks
-from optimize.scheduling.relax import allocate
-from optimize.scheduling.rules import carry_from_previous
-from optimize.scheduling.search import (
+from optimize.scenario.config import load_config
+from optimize.scheduling.bound.lagrange import evaluate, improve_bound, make_dual
+from optimize.scheduling.problem.inputs import check_agents, make_grid, make_queues, skill_groups
+from optimize.scheduling.problem.penalty import with_penalty
+from optimize.scheduling.problem.preferences import preference_costs
+from optimize.scheduling.problem.rules import carry_from_previous
+from optimize.scheduling.problem.shifts import candidate_shifts
+from optimize.scheduling.search.primal import fairness_terms, greedy_weeks
+from optimize.scheduling.search.relax import allocate
+from optimize.scheduling.search.strategy import (
     BOUND_DEFLECTION,
     BOUND_ITERATIONS,
     BOUND_PATIENCE,
     _supply,
 )
-from optimize.scheduling.shifts import candidate_shifts
+from optimize.scheduling.solver.model import coverage_terms
 from optimize.scheduling.synthetic import make_agents, make_requirements
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _instance(args: argparse.Namespace):
     if args.plan is not None:
-        from optimize.scenario import load_scenario_dir
+        from optimize.scenario.load import load_scenario_dir
         scenario = load_scenario_dir(args.data)
         req = pd.read_csv(args.plan / "requirements.csv", encoding="utf-8-sig")
         req["interval_start"] = pd.to_datetime(req["interval_start"], utc=True,
@@ -54,7 +54,7 @@ def _instance(args: argparse.Namespace):
         t0 = req["interval_start"].min()
         weeks = int(np.ceil((req["interval_start"].max() - t0) / pd.Timedelta(weeks=1)))
         return req, scenario.agents, scenario.config, t0.date(), weeks, "service_level"
-    config = load_config(ROOT / "optimize" / "sample_scenario.toml")
+    config = load_config(ROOT / "optimize" / "scenario" / "sample_scenario.toml")
     start = dt.date(2026, 11, 30)
     agents = make_agents(args.agents, seed=args.seed)
     req = make_requirements(agents, start, weeks=args.weeks, seed=args.seed)
@@ -79,7 +79,7 @@ def setup(args: argparse.Namespace) -> SimpleNamespace:
     exact allocation of that week and the bound's data (``make_dual``), timed."""
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(relativeCreated)8.0f %(name)s %(message)s")
-    for name in ("optimize.scheduling.primal", "optimize.scheduling.lp"):
+    for name in ("optimize.scheduling.search.primal", "optimize.scheduling.solver.lp"):
         logging.getLogger(name).setLevel(logging.WARNING)
     req, agents, config, start, weeks, penalty = _instance(args)
     grid = make_grid(req)

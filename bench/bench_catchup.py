@@ -2,9 +2,9 @@
 
 Runs ``build_schedule`` on a plan directory's ``requirements.csv`` once (the search
 output is cached, so both runs deal the very same shifts, breaks and allocation), then
-builds the result twice, with :func:`optimize.scheduling.catchup.catch_up` and with it
+builds the result twice, with :func:`optimize.scheduling.activities.catchup.catch_up` and with it
 replaced by the identity, and prints the contact-weighted service level per queue from
-the queueing engine's coverage (:func:`optimize.requirements.evaluate_staffing` on the
+the queueing engine's coverage (:func:`optimize.queueing.requirements.evaluate_staffing` on the
 plan's ``forecast.csv``), plus the time the step took.
 
 Usage: ``python bench/bench_catchup.py [--plan out/sample] [--data data/sample]
@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 import optimize.scheduling.schedule as schedule_module
-from optimize.requirements import evaluate_staffing
-from optimize.scenario import load_scenario_dir
-from optimize.scheduling.catchup import catch_up
+from optimize.queueing.requirements import evaluate_staffing
+from optimize.scenario.load import load_scenario_dir
+from optimize.scheduling.activities.catchup import catch_up
 
 
 def _weighted(cov: pd.DataFrame, forecast: pd.DataFrame) -> pd.Series:

@@ -1,4 +1,4 @@
-"""Benchmark: optimize.erlang.agents_for_service_level vs pyworkforce's ErlangC loop.
+"""Benchmark: optimize.queueing.erlang.agents_for_service_level vs pyworkforce's ErlangC loop.
 
 Same 20,000 interval x queue rows, same run: checks that every agent count is identical,
 prints both timings and the speed ratio (goal >= 30x), then times compute_requirements on
@@ -19,9 +19,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from optimize.config import load_config
-from optimize.erlang import agents_for_service_level
-from optimize.requirements import compute_requirements
+from optimize.queueing.erlang import agents_for_service_level
+from optimize.queueing.requirements import compute_requirements
+from optimize.scenario.config import load_config
 
 
 def make_rows(rows: int, seed: int) -> pd.DataFrame:
@@ -102,7 +102,7 @@ def main() -> None:
         diff = df[ours != theirs].assign(staffcast=ours[ours != theirs],
                                          pyworkforce=theirs[ours != theirs])
         print(diff.head(10).to_string())
-    cfg = load_config("optimize/sample_scenario.toml")
+    cfg = load_config("optimize/scenario/sample_scenario.toml")
     week = sample_week(args.seed)
     t_req, req = best_of(lambda: compute_requirements(week, cfg), 3)
     t_q, _ = best_of(lambda: compute_requirements(week, cfg, quantile="contacts_p80"), 3)

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from forecast import backtest, forecast_panel, surge_days, surge_summary  # noqa: E402
-from forecast.inputs import load_contacts, load_market  # noqa: E402
+from forecast.inputs.history import load_contacts, load_market  # noqa: E402
 
 
 def _peak_mib() -> float:

@@ -51,8 +51,8 @@ def main() -> int:
     if not (args.plan / "requirements.csv").is_file():
         print(f"skipped: no {args.plan}/requirements.csv (run `make plan` first)")
         return 0
-    from optimize.requirements import evaluate_staffing
-    from optimize.scenario import load_scenario_dir
+    from optimize.queueing.requirements import evaluate_staffing
+    from optimize.scenario.load import load_scenario_dir
     from optimize.scheduling import build_schedule
 
     scenario = load_scenario_dir(args.data)

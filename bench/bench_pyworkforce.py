@@ -132,7 +132,7 @@ def coverage_error(scheduled: np.ndarray, required: np.ndarray,
 def staff_cost(scheduled: np.ndarray, required: np.ndarray, priority: float) -> float:
     """staffcast's coverage cost of a schedule (convex shortfall penalty x priority plus
     ``IDLE_COST`` per surplus head-interval; fairness terms excluded)."""
-    from optimize.scheduling.model import IDLE_COST, shortfall_cost
+    from optimize.scheduling.solver.model import IDLE_COST, shortfall_cost
 
     req = np.asarray(required, dtype=float)
     sched = np.asarray(scheduled, dtype=float)
@@ -186,7 +186,7 @@ def run_reference(required: np.ndarray, matrix: np.ndarray, priority: float, *,
     no rules: a lower bound of staffcast's objective on this instance, fairness aside."""
     from ortools.sat.python import cp_model
 
-    from optimize.scheduling.model import IDLE_COST, SEGMENT_BREAKS, SEGMENT_SLOPES
+    from optimize.scheduling.solver.model import IDLE_COST, SEGMENT_BREAKS, SEGMENT_SLOPES
 
     t0 = time.perf_counter()
     m = cp_model.CpModel()
@@ -230,9 +230,9 @@ def _agents(n: int, min_h: float, max_h: float) -> pd.DataFrame:
 
 
 def _config(labour_rules: bool):
-    from optimize.config import LabourRules, ShiftRules, ShiftTemplate, load_config
+    from optimize.scenario.config import LabourRules, ShiftRules, ShiftTemplate, load_config
 
-    base = load_config(ROOT / "optimize" / "sample_scenario.toml")
+    base = load_config(ROOT / "optimize" / "scenario" / "sample_scenario.toml")
     shifts = ShiftRules(templates=(ShiftTemplate(name="flat_8h", length_h=SHIFT_H),),
                         start_step_min=STEP_MIN, max_on_break_share=1.0)
     labour = base.labour if labour_rules else LabourRules(

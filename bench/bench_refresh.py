@@ -8,7 +8,7 @@ splits pages shared by forked workers between them, and the sum of RSS, which co
 once per process) and the largest single-process peak RSS (``getrusage``). It then compares the time per unit of ``queues x history days``
 between the two companies: growth is no worse than linear when the ratio is <= 1.
 
-The larger company is generated with ``optimize.synthetic.write_sample`` under /tmp
+The larger company is generated with ``optimize.scenario.sample.write_sample`` under /tmp
 (never committed): all 12 languages the generator knows (48 queues instead of 32) and 277
 weeks of history instead of 104, i.e. 48 x 277 / (32 x 104) = 4.0x queues x history.
 
@@ -125,7 +125,7 @@ def main() -> None:
     try:
         companies = [("sample", args.data)]
         if not args.skip_large:
-            from optimize.synthetic import write_sample
+            from optimize.scenario.sample import write_sample
 
             large = work / "large"
             if not (large / "market.csv").exists():

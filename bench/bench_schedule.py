@@ -13,7 +13,7 @@ import resource
 import time
 from pathlib import Path
 
-from optimize.config import load_config
+from optimize.scenario.config import load_config
 from optimize.scheduling import build_schedule
 from optimize.scheduling.synthetic import make_agents, make_requirements
 
@@ -28,7 +28,7 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
-    config = load_config(ROOT / "optimize" / "sample_scenario.toml")
+    config = load_config(ROOT / "optimize" / "scenario" / "sample_scenario.toml")
     start = dt.date(2026, 11, 30)
     print("agents queues weeks status    objective     bound    gap  wall_s shifts "
           "unmet_share first_obj first_sol_s peak_rss_mb work_s cut")

@@ -6,7 +6,7 @@ the full model. Prints, per language:
 
 * staffcast's ``build_schedule`` (objective, bound, gap);
 * SCIP (OR-Tools' MIP solver) on the full CP-SAT model copied by
-  :func:`optimize.scheduling.mip.solve_as_mip` (shift Booleans integer, the rest
+  :func:`optimize.scheduling.solver.mip.solve_as_mip` (shift Booleans integer, the rest
   continuous): its best schedule and proven bound after ``--scip-s`` seconds, once from
   nothing and once from staffcast's greedy week with ``--hint-s`` seconds;
 * the LP relaxation (nothing integer).
@@ -28,7 +28,7 @@ import pandas as pd
 
 
 def _subdesk(plan: Path, data: Path, lang: str):
-    from optimize.scenario import load_scenario_dir
+    from optimize.scenario.load import load_scenario_dir
 
     scenario = load_scenario_dir(data)
     req = pd.read_csv(plan / "requirements.csv")
@@ -41,13 +41,18 @@ def _subdesk(plan: Path, data: Path, lang: str):
 
 def _model(config, req, agents, penalty: str):
     """The full CP-SAT model of the sub-desk and its greedy week (kept candidates)."""
-    from optimize.scheduling.inputs import check_agents, make_grid, make_queues, skill_groups
-    from optimize.scheduling.model import build_model, coverage_terms
-    from optimize.scheduling.penalty import with_penalty
-    from optimize.scheduling.preferences import preference_costs
-    from optimize.scheduling.primal import greedy_weeks
-    from optimize.scheduling.rules import carry_from_previous
-    from optimize.scheduling.shifts import candidate_shifts
+    from optimize.scheduling.problem.inputs import (
+        check_agents,
+        make_grid,
+        make_queues,
+        skill_groups,
+    )
+    from optimize.scheduling.problem.penalty import with_penalty
+    from optimize.scheduling.problem.preferences import preference_costs
+    from optimize.scheduling.problem.rules import carry_from_previous
+    from optimize.scheduling.problem.shifts import candidate_shifts
+    from optimize.scheduling.search.primal import greedy_weeks
+    from optimize.scheduling.solver.model import build_model, coverage_terms
 
     start = req["interval_start"].min().date()
     first = pd.Timestamp(start)
@@ -81,8 +86,8 @@ def main() -> int:
         print(f"skipped: no {args.plan}/requirements.csv (run `make plan` first)")
         return 0
     from optimize.scheduling import build_schedule
-    from optimize.scheduling.mip import solve_as_mip
-    from optimize.scheduling.model import SCALE, add_full_hint
+    from optimize.scheduling.solver.mip import solve_as_mip
+    from optimize.scheduling.solver.model import SCALE, add_full_hint
 
     for lang in args.langs:
         config, req, agents = _subdesk(args.plan, args.data, lang)

@@ -6,7 +6,7 @@ builds the requirements twice, the sample's scenario.toml as it is and with
 ``[channels.vip_chat] pool_with = "chat"``, and prints the required head-hours per
 channel of the plan week. Then, at a few representative intervals (per language the
 interval with the most VIP chats, and one with the median), simulates the staffing each
-model asks for (``optimize.priority_sim``, seeded) and prints the simulated VIP and
+model asks for (``optimize.simulation.priority_pool``, seeded) and prints the simulated VIP and
 regular-chat service levels next to the ones the models report.
 
 With ``--schedule`` it also schedules the week once per model (``build_schedule``, the
@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 
 from forecast import forecast_panel
-from optimize.horizon import LOCAL_PAD, forecast_window, plan_window
-from optimize.priority import reserved_slots
-from optimize.priority_sim import simulate_pool
-from optimize.requirements import compute_requirements
-from optimize.scenario import load_scenario_dir
+from optimize.queueing.priority import reserved_slots
+from optimize.queueing.requirements import compute_requirements
+from optimize.scenario.horizon import LOCAL_PAD, forecast_window, plan_window
+from optimize.scenario.load import load_scenario_dir
+from optimize.simulation.priority_pool import simulate_pool
 
 KEYS = ["interval_start", "language"]
 COLS = ["contacts", "aht_s", "required_agents", "service_level"]
@@ -109,7 +109,7 @@ def textbook_check(pooled: pd.DataFrame, cfg, hours: float) -> None:
     with the chat model's ``P_wait`` on the combined load). ``N`` = least meeting that and
     the chat target.
     """
-    from optimize.chat import chat_erlang_a
+    from optimize.queueing.chat import chat_erlang_a
 
     vip, chat = cfg.channels["vip_chat"], cfg.channels["chat"]
     k, s = chat.concurrency, chat.concurrency_slowdown
@@ -149,7 +149,7 @@ def textbook_check(pooled: pd.DataFrame, cfg, hours: float) -> None:
 
 def schedule_both(reqs, fc, configs, sc, p0, p1, time_limit, workers) -> None:
     """One schedule per model; VIP head-hours scheduled and week service levels."""
-    from optimize.requirements import evaluate_staffing
+    from optimize.queueing.requirements import evaluate_staffing
     from optimize.scheduling import build_schedule
 
     print(f"\nschedule (time limit {time_limit:g} s, {workers} worker(s), seed 0), plan week:")

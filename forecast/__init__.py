@@ -3,8 +3,8 @@
 Public API: :func:`forecast_panel`, :func:`backtest` (-> :class:`BacktestResult`) and
 :class:`Shock`. See ``docs/forecasting.md`` for the method.
 
-The names are imported on first use (PEP 562), so that ``forecast.validation``,
-``forecast.store`` or ``forecast.refresh.data_window`` do not pull in statsmodels
+The names are imported on first use (PEP 562), so that ``forecast.inputs.problems``,
+``forecast.store.runs`` or ``forecast.refresh.data_window`` do not pull in statsmodels
 (about 1.6 s): the app's Overview, served from a stored run, never needs it.
 """
 

@@ -22,11 +22,11 @@ import pandas as pd
 from forecast.models import nb_quantiles
 from forecast.panel import (
     MIN_HISTORY_DAYS,
-    _infer_freq,
-    _wide,
+    infer_freq,
     prepare,
     run_queues,
     split_pool,
+    to_wide,
 )
 
 __all__ = ["BacktestResult", "backtest", "surge_days", "surge_summary"]
@@ -84,7 +84,7 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
     ValueError
         If the first origin would have fewer than 28 days of history.
     """
-    freq = _infer_freq(contacts["interval_start"])
+    freq = infer_freq(contacts["interval_start"])
     first, last_end = contacts["interval_start"].min(), contacts["interval_start"].max() + freq
     if isinstance(origins, int | np.integer):
         if origins < 1:
@@ -103,7 +103,7 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
                          f"from {(ors[0] - pd.Timedelta(days=MIN_HISTORY_DAYS)).date()}, "
                          f"contacts start {first.date()}")
     scenario = "none" if market is None else scenario
-    wide = _wide(contacts, pd.date_range(first, last_end - freq, freq=freq), "contacts", 0.0)
+    wide = to_wide(contacts, pd.date_range(first, last_end - freq, freq=freq), "contacts", 0.0)
     preps = [prepare(contacts, market, asof=o, horizon_days=horizon_days, scenario=scenario)
              for o in ors]
     tasks = [t for p in preps for t in p.tasks]

@@ -30,7 +30,8 @@ from forecast.models import fit_market_effect, nb_quantiles
 from forecast.queue import QueueForecast, QueueInput, forecast_queue
 
 __all__ = ["forecast_panel", "run_queues", "prepare", "Prepared", "Pool", "split_pool",
-           "ChannelEffect", "MIN_HISTORY_DAYS", "SPARSE_PER_DAY", "TASK_WEEKS"]
+           "ChannelEffect", "MIN_HISTORY_DAYS", "SPARSE_PER_DAY", "TASK_WEEKS", "infer_freq",
+           "to_wide"]
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class Prepared:
     aht: dict[tuple[str, str], np.ndarray]
 
 
-def _infer_freq(ts: pd.Series) -> pd.Timedelta:
+def infer_freq(ts: pd.Series) -> pd.Timedelta:
     u = np.unique(ts.to_numpy(dtype="datetime64[ns]"))
     if len(u) < 2:
         raise ValueError("contacts must have at least two distinct interval_start values")
@@ -105,7 +106,7 @@ def _check(contacts: pd.DataFrame, asof: pd.Timestamp, horizon_days: int, scenar
     return asof.tz_convert("UTC")
 
 
-def _wide(long: pd.DataFrame, grid: pd.DatetimeIndex, value: str, fill: float) -> pd.DataFrame:
+def to_wide(long: pd.DataFrame, grid: pd.DatetimeIndex, value: str, fill: float) -> pd.DataFrame:
     """Pivot one value column to ``grid x (channel, language)`` (rows are unique per key)."""
     return _wides(long, grid, {value: fill})[value]
 
@@ -226,7 +227,7 @@ def prepare(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof: pd.Tim
     asof = _check(contacts, asof, horizon_days, scenario)
     if market is None or len(market) == 0 or scenario == "none":
         scenario = "none"
-    freq = _infer_freq(contacts["interval_start"])
+    freq = infer_freq(contacts["interval_start"])
     spd = int(pd.Timedelta("1D") / freq)
     start = asof.floor(freq)
     ts = contacts["interval_start"]

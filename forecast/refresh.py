@@ -4,7 +4,7 @@
 see ``docs/refresh.md``). It holds the store's writer lock for the whole job, recognises
 unchanged data (same :func:`data_hash`, ``asof``, horizon and scenario) and then returns
 the existing run instead of fitting again, and otherwise forecasts, backtests and
-publishes the run in one transaction (:func:`forecast.store.publish_run`). The backtest
+publishes the run in one transaction (:func:`forecast.store.runs.publish_run`). The backtest
 runs first and its per-queue choice of model is passed to the forecast.
 
 The forecasting and backtest functions are parameters, so that the job does not depend on
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from forecast.store import RunInfo, _iso, _utc, find_run, publish_run, store_lock
+from forecast.store.runs import RunInfo, find_run, iso_utc, publish_run, store_lock, to_utc
 
 __all__ = ["RefreshResult", "data_hash", "data_window", "refresh"]
 
@@ -165,8 +165,8 @@ def _summary(run: RunInfo, *, reused: bool, elapsed_s: float, store: str) -> str
     verb = "reused run" if reused else "published run"
     why = " (data unchanged)" if reused else ""
     return (f"{verb} {run.run_id}{why} to {store}: {len(run.models)} queues, {run.n_rows} rows, "
-            f"asof {_iso(run.asof)}, {run.horizon_days} d, scenario {run.scenario}, data "
-            f"{_iso(run.data_start)}..{_iso(run.data_end)} hash {run.data_hash[:12]}, "
+            f"asof {iso_utc(run.asof)}, {run.horizon_days} d, scenario {run.scenario}, data "
+            f"{iso_utc(run.data_start)}..{iso_utc(run.data_end)} hash {run.data_hash[:12]}, "
             f"models: {models or 'none'}; {elapsed_s:.1f} s")
 
 
@@ -234,7 +234,7 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
                          f"{backtest_horizon_days!r}")
     digest = data_hash(contacts, market)
     start, end = data_window(contacts)
-    origin = end if asof is None else _utc(asof, "asof")
+    origin = end if asof is None else to_utc(asof, "asof")
     store = os.fspath(store_path)
 
     with store_lock(store_path):
@@ -250,7 +250,7 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
         if backtest_origins > 0:
             if backtest_fn is None:
                 from forecast import backtest as backtest_fn
-            log.info("backtesting %d origins before %s", backtest_origins, _iso(origin))
+            log.info("backtesting %d origins before %s", backtest_origins, iso_utc(origin))
             result = backtest_fn(*_known_at(contacts, market, origin),
                                  origins=int(backtest_origins),
                                  horizon_days=int(backtest_horizon_days), jobs=jobs)
@@ -259,7 +259,7 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
         if forecast_fn is None:
             from forecast import forecast_panel as forecast_fn
         log.info("forecasting %d days from %s (scenario %s, %d jobs)", horizon_days,
-                 _iso(origin), scenario, jobs)
+                 iso_utc(origin), scenario, jobs)
         forecast = forecast_fn(contacts, market, asof=origin, horizon_days=int(horizon_days),
                                scenario=scenario, jobs=jobs,
                                **({} if choice is None else {"models": choice}))

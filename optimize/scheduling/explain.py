@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from optimize.config import ScenarioConfig
-from optimize.scheduling.inputs import Queues
-from optimize.scheduling.model import IDLE_COST
-from optimize.scheduling.penalty import cell_cost
-from optimize.scheduling.rules import Carry, RuleKey, add_agent_rules, weekly_minimum_h
+from optimize.scenario.config import ScenarioConfig
+from optimize.scheduling.problem.inputs import Queues
+from optimize.scheduling.problem.penalty import cell_cost
+from optimize.scheduling.problem.rules import Carry, RuleKey, add_agent_rules, weekly_minimum_h
+from optimize.scheduling.solver.model import IDLE_COST
 
 __all__ = ["AgentCheck", "check_agent", "unmet_table", "penalty_table"]
 
@@ -64,7 +64,7 @@ def check_agent(cand: pd.DataFrame, agent: pd.Series, config: ScenarioConfig, ca
     With ``value`` (an integer per candidate), the week found maximises the total value
     of the shifts worked (used to build a coverage-aware starting schedule). ``sets`` are
     (rows of ``cand``, integer value lost when none of them is worked, or None: one of
-    them must be worked) (see :mod:`optimize.scheduling.choices`).
+    them must be worked) (see :mod:`optimize.scheduling.problem.choices`).
     """
     model = cp_model.CpModel()
     x = [model.new_bool_var(f"x{i}") for i in range(len(cand))]
@@ -79,7 +79,7 @@ def check_agent(cand: pd.DataFrame, agent: pd.Series, config: ScenarioConfig, ca
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
-    # a deterministic limit (repeatable schedules, optimize.scheduling.clock); one agent's
+    # a deterministic limit (repeatable schedules, optimize.scheduling.solver.clock); one agent's
     # week solves in milliseconds, the wall-clock limit is only a safety net
     solver.parameters.max_deterministic_time = 2.0
     solver.parameters.max_time_in_seconds = 30.0

@@ -1,11 +1,11 @@
 """``build_schedule``: requirements + agents + config -> a :class:`ScheduleResult`.
 
 Stages: check inputs; generate candidate shifts in local time; search
-(:mod:`optimize.scheduling.search`: each agent's hard rules solved alone, infeasible agents
+(:mod:`optimize.scheduling.search.strategy`: each agent's hard rules solved alone, infeasible agents
 named with their conflicting rules; a greedy week per agent; CP-SAT on small models,
 coordinate descent on large ones; the exact queue allocation; a proven bound); place
 breaks and deal agents to queues; move spare agents to short queues and the deferred
-backlog (:mod:`optimize.scheduling.catchup`); assemble roster, activities, coverage,
+backlog (:mod:`optimize.scheduling.activities.catchup`); assemble roster, activities, coverage,
 unmet intervals and penalties.
 """
 
@@ -20,30 +20,30 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimize.config import ScenarioConfig
-from optimize.scheduling.assign import (
+from optimize.scenario.config import ScenarioConfig
+from optimize.scheduling.activities.assign import (
     activities_table,
     allocate_queues,
     place_breaks,
     staffed_from_activities,
 )
-from optimize.scheduling.catchup import backlog_surplus, catch_up
-from optimize.scheduling.choices import ShiftTermsFn, check_terms, paid_terms
+from optimize.scheduling.activities.catchup import backlog_surplus, catch_up
 from optimize.scheduling.explain import penalty_table, unmet_table
-from optimize.scheduling.inputs import (
+from optimize.scheduling.problem.choices import ShiftTermsFn, check_terms, paid_terms
+from optimize.scheduling.problem.inputs import (
     Queues,
     check_agents,
     make_grid,
     make_queues,
     skill_groups,
 )
-from optimize.scheduling.penalty import with_penalty
-from optimize.scheduling.preferences import preference_costs, preference_terms
-from optimize.scheduling.primal import fairness_terms
-from optimize.scheduling.rules import carry_from_previous
-from optimize.scheduling.search import search
-from optimize.scheduling.shifts import candidate_shifts
-from optimize.scheduling.solve import ProgressInfo
+from optimize.scheduling.problem.penalty import with_penalty
+from optimize.scheduling.problem.preferences import preference_costs, preference_terms
+from optimize.scheduling.problem.rules import carry_from_previous
+from optimize.scheduling.problem.shifts import candidate_shifts
+from optimize.scheduling.search.primal import fairness_terms
+from optimize.scheduling.search.strategy import search
+from optimize.scheduling.solver.solve import ProgressInfo
 
 __all__ = ["ScheduleResult", "build_schedule", "ROSTER_COLUMNS", "ACTIVITY_COLUMNS"]
 
@@ -61,7 +61,7 @@ class ScheduleResult:
     ``objective``, ``best_bound`` and the ``penalties`` costs are in cost units: one head
     short for one interval on a priority-1 queue (first segment of the ``"requirement"``
     penalty; the ``"service_level"`` penalty keeps each channel's total in these units,
-    see :mod:`optimize.scheduling.penalty`).
+    see :mod:`optimize.scheduling.problem.penalty`).
     """
 
     status: str  # "optimal" | "feasible" | "infeasible" | "unknown" | "model_invalid"
@@ -76,12 +76,12 @@ class ScheduleResult:
     penalties: pd.DataFrame  # name, kind, cost
     conflicts: tuple[str, ...] = ()
     # head-hours of spare agents moved after the search, per channel
-    # (optimize.scheduling.catchup); only channels that received some
+    # (optimize.scheduling.activities.catchup); only channels that received some
     moved_h: tuple[tuple[str, float], ...] = ()
     # the search stage that the time limit or a stop request ended before its work
     # budget ("": none, see `reproducible`)
     cut: str = ""
-    work_s: float = 0.0  # work seconds the search spent (optimize.scheduling.clock)
+    work_s: float = 0.0  # work seconds the search spent (optimize.scheduling.solver.clock)
 
     @property
     def reproducible(self) -> bool:
@@ -135,7 +135,7 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
         Agents as loaded (``agent_id, name, languages, channels, timezone,
         min_hours_week, max_hours_week`` and optional ``unavailable``, ``vip``,
         ``preferred_start``, ``preferred_days_off``: the preferences are costed by
-        :mod:`optimize.scheduling.preferences` and reported as ``preference`` penalties).
+        :mod:`optimize.scheduling.problem.preferences` and reported as ``preference`` penalties).
     start : datetime.date
         First local date planned for every agent (normally a Monday).
     previous_roster : pandas.DataFrame, optional
@@ -147,19 +147,19 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
     shift_terms : callable, optional
         ``shift_terms(candidates, agents) -> ShiftTerms``: a cost per candidate shift,
         candidates to drop and sets of candidates to cover (hard or at a cost); see
-        :mod:`optimize.scheduling.choices`. ``candidates`` is the table of
-        :func:`~optimize.scheduling.shifts.candidate_shifts` (``agent`` indexes the checked
+        :mod:`optimize.scheduling.problem.choices`. ``candidates`` is the table of
+        :func:`~optimize.scheduling.problem.shifts.candidate_shifts` (``agent`` indexes the checked
         ``agents``, which are passed too). The paid terms appear in ``penalties`` and the
         objective. Default: none (the plain schedule).
     penalty : {"service_level", "requirement"}
-        Shortfall penalty per queue x interval (:mod:`optimize.scheduling.penalty`): what
+        Shortfall penalty per queue x interval (:mod:`optimize.scheduling.problem.penalty`): what
         each head adds to the service level there (real-time queues; needs the
         ``contacts, aht_s, required_agents`` columns, else falls back to the other), or
         heads short of ``required_scheduled`` at rising slopes x channel priority. Default ``"service_level"`` (measured better week service level on the
         sample company, bench/README.md).
     time_limit_s, work_limit_s : float
         The search's stages end on work, ``work_limit_s`` work seconds (default
-        ``time_limit_s``; :mod:`optimize.scheduling.clock`), so the same inputs and
+        ``time_limit_s``; :mod:`optimize.scheduling.solver.clock`), so the same inputs and
         ``seed`` give the same schedule; ``time_limit_s`` wall seconds cap it. When the
         cap or ``stop`` ends a stage first, ``ScheduleResult.cut`` names it and the
         result is not ``reproducible``.
@@ -204,7 +204,7 @@ def build_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, config: Sce
     shifts = model_cand[solved.worked].reset_index(drop=True)
     breaks, bent = place_breaks(shifts, groups.of_agent, solved.idle, config, grid)
     queue_of = allocate_queues(shifts, breaks, groups, solved.alloc, grid)
-    # spare heads to short queues and the deferred backlog (optimize.scheduling.catchup)
+    # spare heads to short queues and the deferred backlog (optimize.scheduling.activities.catchup)
     queue_of, moved = catch_up(queue_of, shifts, breaks, groups, queues, config, grid)
     activities = activities_table(shifts, breaks, queue_of, agents["agent_id"], queues, grid)
     staffed = staffed_from_activities(activities, queues, grid)

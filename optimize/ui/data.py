@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from forecast.validation import InputError, Problem
+from forecast.inputs.problems import InputError, Problem
 from optimize.ui import state
 from optimize.ui.uploads import problems_table, read_uploads
 from optimize.ui.views import table_height

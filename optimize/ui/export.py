@@ -2,8 +2,13 @@
 
 import streamlit as st
 
-from optimize import export
-from optimize.export import activities_to_csv, coverage_to_csv, roster_to_csv, roster_to_ics
+from optimize.outputs.export import (
+    activities_to_csv,
+    coverage_to_csv,
+    roster_to_csv,
+    roster_to_ics,
+    table_to_csv,
+)
 from optimize.ui import state
 from optimize.ui.views import plan_caption, schedule_for
 
@@ -14,11 +19,9 @@ st.caption(plan_caption(p))
 
 sched = schedule_for(p, config, stale_ok=True)
 week = p.start.strftime("%Y-%m-%d")
-table_to_csv = getattr(export, "table_to_csv", None)  # the generic writer, when present
-if table_to_csv is not None:
-    st.download_button("Requirements CSV (the what-if requirements of the plan week)",
-                       table_to_csv(state.requirements(p, config)), f"requirements_{week}.csv",
-                       "text/csv", key="dl_requirements", icon=":material/table:")
+st.download_button("Requirements CSV (the what-if requirements of the plan week)",
+                   table_to_csv(state.requirements(p, config)), f"requirements_{week}.csv",
+                   "text/csv", key="dl_requirements", icon=":material/table:")
 if sched is None or sched["coverage"] is None:
     st.info("Build a schedule on the Schedule page to export the roster, activities, coverage "
             "and calendar files.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimize.config import LabourRules, ScenarioConfig
+from optimize.scenario.config import LabourRules, ScenarioConfig
 
 __all__ = ["response_outlook", "below_target", "fairness", "target_text", "accuracy_table",
            "volatility_ratio", "plan_window_rows"]

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from optimize.config import ScenarioConfig
+from optimize.scenario.config import ScenarioConfig
 from optimize.ui import state
 from optimize.ui.uploads import problems_table
 
@@ -120,7 +120,7 @@ def _follow(job: BuildJob, *, stoppable: bool) -> bool:
 
 
 def _store(job: BuildJob, bar: Any) -> bool:
-    from forecast.validation import InputError
+    from forecast.inputs.problems import InputError
 
     err = job.box.get("error")
     if isinstance(err, InputError):

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from optimize.report import repeatability
+from optimize.outputs.summary import repeatability
 from optimize.ui import state
 from optimize.ui.charts import coverage_chart, roster_gantt
 from optimize.ui.insights import fairness, plan_window_rows

@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from optimize.config import ScenarioConfig
-from optimize.horizon import forecast_window, plan_window
+from optimize.scenario.config import ScenarioConfig
+from optimize.scenario.horizon import forecast_window, plan_window
 from optimize.ui.whatif import apply_deflection, config_whatif
 
 __all__ = [
@@ -94,7 +94,7 @@ def _stamp(path: Path) -> tuple:
 @st.cache_data(show_spinner="Loading the scenario...", max_entries=4)
 def _load_dir(path: str, stamp: tuple) -> tuple[Any, str]:
     from forecast.refresh import data_hash
-    from optimize.scenario import load_scenario_dir
+    from optimize.scenario.load import load_scenario_dir
 
     scenario = load_scenario_dir(Path(path))
     return scenario, data_hash(scenario.contacts, scenario.market)
@@ -115,7 +115,7 @@ def load_upload(files: tuple[tuple[str, bytes], ...]) -> tuple[Any, str]:
         With every problem found (exceptions are not cached, so a fixed upload is re-read).
     """
     from forecast.refresh import data_hash
-    from optimize.scenario import load_scenario_dir
+    from optimize.scenario.load import load_scenario_dir
 
     with tempfile.TemporaryDirectory(prefix="staffcast-upload-") as tmp:
         for name, data in files:
@@ -151,7 +151,7 @@ def _forecast(_scenario: Any, data_key: str, asof: pd.Timestamp, horizon_days: i
 @st.cache_data(show_spinner=False, max_entries=8, ttl=60)
 def _stored_forecast(store: str, data_key: str, start: pd.Timestamp, end: pd.Timestamp,
                      market_scenario: str) -> tuple[pd.DataFrame, dict] | None:
-    from forecast.store import list_runs, load_forecast
+    from forecast.store.runs import list_runs, load_forecast
 
     if not Path(store).is_file():
         return None
@@ -184,8 +184,8 @@ def plan() -> Plan:
     """The scenario, plan window and forecast in use (cached; from the store when a run of
     this data and market scenario covers the plan, else forecast now)."""
     init_state()
+    from forecast.inputs.problems import InputError
     from forecast.refresh import data_window
-    from forecast.validation import InputError
 
     try:
         scenario, key = current_scenario()
@@ -232,7 +232,7 @@ def plan_config(config: ScenarioConfig) -> ScenarioConfig:
 def _requirements(_forecast: pd.DataFrame, fc_key: tuple, _config: ScenarioConfig,
                   config_key: str, interval_s: int, quantile: str,
                   deflection: tuple) -> pd.DataFrame:
-    from optimize.requirements import compute_requirements
+    from optimize.queueing.requirements import compute_requirements
 
     fc = apply_deflection(_forecast, dict(deflection)) if deflection else _forecast
     q = None if quantile == "contacts" else quantile
@@ -271,7 +271,7 @@ def backtest_metrics(_scenario: Any, data_key: str, origins: int, horizon_days: 
 @st.cache_data(show_spinner=False, max_entries=4, ttl=60)
 def stored_metrics(store: str, run_id: str) -> pd.DataFrame:
     """The backtest metrics stored with forecast run ``run_id`` (empty when none)."""
-    from forecast.store import load_metrics
+    from forecast.store.runs import load_metrics
 
     return load_metrics(store, run_id)
 
@@ -281,7 +281,7 @@ def coverage(_forecast: pd.DataFrame, _staffed: pd.DataFrame, _config: ScenarioC
              key: tuple, interval_s: int, window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame:
     """Coverage of a built schedule over the plan ``window`` (``key`` names the schedule
     and its inputs)."""
-    from optimize.requirements import evaluate_staffing
+    from optimize.queueing.requirements import evaluate_staffing
 
     return evaluate_staffing(_forecast, _staffed, _config, interval_s=interval_s, window=window)
 

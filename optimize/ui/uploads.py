@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from forecast.validation import Problem
+from forecast.inputs.problems import Problem
 
 __all__ = ["EXPECTED", "read_uploads", "problems_table"]
 

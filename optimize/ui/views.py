@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from optimize.config import ScenarioConfig
+from optimize.scenario.config import ScenarioConfig
 from optimize.ui import state
 from optimize.ui.whatif import apply_deflection
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from optimize.config import ScenarioConfig
+from optimize.scenario.config import ScenarioConfig
 
 __all__ = [
     "CONTACT_COLUMNS",
@@ -118,12 +118,12 @@ def config_whatif(config: ScenarioConfig, *,
     ValueError
         On an unknown channel or key, or a value outside the range ``scenario.toml`` allows.
     """
-    from optimize.config import _RANGES  # the one table of allowed ranges
+    from optimize.scenario.config import RANGES  # the one table of allowed ranges
 
     def check(key: str, value: Any) -> Any:
         if value is None and key == "shrinkage":
             return None
-        lo, hi = _RANGES[key]
+        lo, hi = RANGES[key]
         if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
             raise ValueError(f"{key} must be a number in [{lo:g}, {hi:g}], got {value!r}")
         return int(value) if key == "concurrency" else float(value)

@@ -1,0 +1,68 @@
+"""Reading back the tables earlier commands wrote: requirements, roster, activities.
+
+Each reader checks the columns it needs and parses timestamps to UTC; a missing file or
+column is an :class:`~forecast.inputs.problems.InputError` naming the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.inputs.problems import InputError, Problem
+
+__all__ = ["read_plan_table", "read_previous_roster", "read_requirements"]
+
+
+def read_requirements(path: Path) -> pd.DataFrame:
+    """Read a requirements.csv written by ``staffcast plan``."""
+    if not path.is_file():
+        raise InputError([Problem(path.name, f"file not found in {path.parent}")])
+    req = pd.read_csv(path, encoding="utf-8-sig")
+    needed = ["interval_start", "channel", "language", "contacts", "aht_s", "required_scheduled"]
+    missing = [c for c in needed if c not in req.columns]
+    if missing:
+        raise InputError([Problem(path.name, f"missing column(s) {missing}; expected the "
+                                             "requirements.csv written by `staffcast plan`")])
+    req["interval_start"] = pd.to_datetime(req["interval_start"], utc=True, format="ISO8601")
+    return req
+
+
+def read_plan_table(path: Path, needed: list[str], hint: str) -> pd.DataFrame:
+    """A CSV of the table contract, timestamps parsed to UTC; InputError naming the file."""
+    if not path.is_file():
+        raise InputError([Problem(path.name, f"file not found in {path.parent}")])
+    df = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                     dtype={"shift_date": str, "start_local": str, "end_local": str})
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise InputError([Problem(path.name, f"missing column(s) {missing}; expected {hint}")])
+    for col in ("interval_start", "start_utc", "end_utc"):
+        if col in df.columns:
+            try:
+                df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
+            except (ValueError, TypeError):
+                raise InputError([Problem(path.name, f"column {col!r} has a value that is not an "
+                                                     "ISO 8601 timestamp")]) from None
+    for col in ("channel", "language"):
+        if col in df.columns:
+            df[col] = df[col].fillna("").astype(str)
+    for col in ("agent_id", "name"):  # undo the spreadsheet escaping of optimize.outputs.export
+        if col in df.columns:
+            df[col] = df[col].astype(str).str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+    return df
+
+
+def read_previous_roster(path: Path, start: pd.Timestamp) -> pd.DataFrame:
+    """The ``--previous-roster`` file: a roster.csv whose shifts all lie before ``start``."""
+    prev = read_plan_table(path, ["agent_id", "shift_date", "start_utc", "end_utc"],
+                 "the roster.csv of the days before the plan")
+    dates = prev["shift_date"].astype(str).str[:10]
+    bad = ~dates.str.fullmatch(r"\d{4}-\d{2}-\d{2}") | (dates >= f"{start:%Y-%m-%d}")
+    if bad.any():
+        i = int(bad.to_numpy().argmax())
+        raise InputError([Problem(path.name, f"expected a local date before the plan start "
+                                             f"{start:%Y-%m-%d}", line=i + 2,
+                                  column="shift_date", value=str(prev["shift_date"].iloc[i]))])
+    return prev

@@ -1,0 +1,48 @@
+"""``staffcast validate`` and ``staffcast sample``: check or generate a scenario directory."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from optimize.cli.common import add_data_arg, load_scenario
+
+__all__ = ["add_scenario_parsers", "cmd_sample", "cmd_validate"]
+
+log = logging.getLogger("staffcast")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.data)
+    print(f"{args.data}: OK ({len(scenario.contacts)} contact rows, {len(scenario.queues)} queues, "
+          f"{len(scenario.agents)} agents, interval {scenario.interval_s // 60} min)")
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from optimize.scenario.sample import write_sample
+
+    t0 = time.perf_counter()
+    paths = write_sample(args.out, seed=args.seed, weeks=args.weeks, n_agents=args.agents,
+                         volume_scale=args.volume_scale)
+    log.info("wrote sample company to %s in %.1f s", args.out, time.perf_counter() - t0)
+    for p in paths.values():
+        print(p)
+    return 0
+
+
+def add_scenario_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add ``validate`` and ``sample`` to the ``staffcast`` parser."""
+    sp = sub.add_parser("validate", help="check a scenario directory and list every problem")
+    add_data_arg(sp)
+    sp.set_defaults(func=cmd_validate)
+
+    sp = sub.add_parser("sample", help="generate a synthetic scenario directory (the sample company)")
+    sp.add_argument("--out", type=Path, required=True, help="output directory")
+    sp.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    sp.add_argument("--weeks", type=int, default=104, help="weeks of history (default 104)")
+    sp.add_argument("--agents", type=int, default=150, help="number of agents (default 150)")
+    sp.add_argument("--volume-scale", type=float, default=1.0, help="multiply volumes (default 1)")
+    sp.set_defaults(func=cmd_sample)

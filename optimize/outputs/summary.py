@@ -1,0 +1,122 @@
+"""The short human-readable ``summary.md`` of a plan: what a support manager reads first."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["queue_outlook", "repeatability", "summary_markdown"]
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    """Render ``df`` as a GitHub-flavoured Markdown table (no optional dependency)."""
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def queue_outlook(forecast: pd.DataFrame, coverage: pd.DataFrame,
+                  start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Per channel x language over ``[start, end)``: volume and the service the plan gives.
+
+    Service level, ASA and abandonment are contact-weighted means over the intervals;
+    ``peak_asa_s`` is the worst interval's ASA among intervals with contacts.
+    """
+    keys = ["interval_start", "channel", "language"]
+    cov = coverage.merge(forecast[keys + ["contacts"]], on=keys, how="left")
+    cov = cov[(cov["interval_start"] >= start) & (cov["interval_start"] < end)]
+    w = cov["contacts"].fillna(0.0).to_numpy()
+    cov = cov.assign(_w=w)
+    rows = []
+    for (channel, language), g in cov.groupby(["channel", "language"], sort=True):
+        wsum = g["_w"].sum()
+
+        def wmean(col: str, g=g, wsum=wsum) -> float:
+            if col not in g or wsum <= 0:
+                return float("nan")
+            v = g[col].to_numpy(dtype=float)
+            ok = np.isfinite(v)
+            return float(np.average(v[ok], weights=g["_w"].to_numpy()[ok])) if ok.any() else float("nan")
+
+        busy = g[g["_w"] > 0]
+        rows.append({
+            "channel": channel, "language": language,
+            "contacts": round(float(wsum)),
+            "service_level": round(wmean("service_level"), 3),
+            "asa_s": round(wmean("asa_s"), 1),
+            "peak_asa_s": round(float(busy["asa_s"].max()), 1) if len(busy) and "asa_s" in busy else float("nan"),
+            "abandon_rate": round(wmean("abandon_rate"), 3),
+            "max_backlog": round(float(g["backlog"].max()), 1) if "backlog" in g and g["backlog"].notna().any() else "",
+            "max_oldest_age_h": round(float(g["oldest_age_h"].max()), 1) if "oldest_age_h" in g and g["oldest_age_h"].notna().any() else "",
+        })
+    return pd.DataFrame(rows)
+
+
+def summary_markdown(*, scenario, start: dt.date, weeks: int, forecast: pd.DataFrame,
+                     requirements: pd.DataFrame, result, coverage: pd.DataFrame) -> str:
+    """Build ``summary.md`` for a plan of ``weeks`` weeks from ``start`` (UTC dates)."""
+    t0 = pd.Timestamp(start, tz="UTC")
+    t1 = t0 + pd.Timedelta(weeks=weeks)
+    fc = forecast[(forecast["interval_start"] >= t0) & (forecast["interval_start"] < t1)]
+    roster = result.roster
+    lines = [
+        f"# staffcast plan: {start.isoformat()} + {weeks} week(s)",
+        "",
+        f"Scenario `{scenario.directory}`: {len(scenario.queues)} queues, {len(scenario.agents)} agents, "
+        f"{scenario.interval_s // 60}-minute intervals. Market scenario: "
+        f"{', '.join(sorted(fc['scenario'].astype(str).unique())) if 'scenario' in fc else 'n/a'}.",
+        "",
+        "## Schedule",
+        "",
+        f"- Solver status **{result.status}**, objective {result.objective:,.1f}, best bound "
+        f"{result.best_bound:,.1f}, gap {100 * result.gap:.2f}% after {result.wall_time_s:.1f} s.",
+        f"- {repeatability(result)}",
+        f"- {roster['agent_id'].nunique() if len(roster) else 0} agents scheduled, {len(roster)} shifts, "
+        f"{roster['paid_hours'].sum() if len(roster) else 0:,.1f} paid hours.",
+        f"- Forecast contacts in the plan window: {fc['contacts'].sum():,.0f}.",
+        f"- Unmet interval x queue rows: {len(result.unmet)}.",
+        *_moved_line(result.moved_h),
+        "",
+        "## Response-time outlook per queue",
+        "",
+        _md_table(queue_outlook(forecast, coverage, t0, t1)),
+        "",
+    ]
+    if len(result.penalties):
+        top = (result.penalties.groupby("kind", as_index=False)["cost"].agg(["sum", "count"])
+               .sort_values("sum", ascending=False))
+        lines += ["## Where the plan bends", "",
+                  "Costs of the roster as built, in the scheduler's cost units (one head short "
+                  "for one interval on a priority-1 queue). They are recomputed from the "
+                  "activities as placed (breaks at their minutes, each agent on one queue at a "
+                  "time), so they can exceed the objective above, which counts each shift's "
+                  "expected presence (breaks spread over their windows) shared between queues "
+                  "in tenths of a head.", "",
+                  _md_table(top.round(1)), ""]
+    return "\n".join(lines)
+
+
+def _moved_line(moved_h: tuple[tuple[str, float], ...]) -> list[str]:
+    """The summary line on spare agents moved after the search (none: no line)."""
+    if not moved_h:
+        return []
+    parts = ", ".join(f"{channel} {hours:,.1f} h" for channel, hours in moved_h)
+    return [f"- Spare agents moved after the search to short queues and backlogs "
+            f"(optimize/scheduling/activities/catchup.py): {parts}."]
+
+
+def repeatability(result) -> str:
+    """One sentence: whether a rerun gives this schedule again (``ScheduleResult.cut``)."""
+    if result.reproducible:
+        return (f"Repeatable: the search ended on its work budget ({result.work_s:,.1f} work s), "
+                "so the same inputs, seed and work limit give this schedule again.")
+    stage = result.cut.removesuffix(" (stopped)")
+    if stage != result.cut:
+        return f"Not repeatable: the build was stopped during the {stage}, so a rerun may differ."
+    return (f"Not repeatable: the time limit ended the {stage} before its work budget, so a "
+            "rerun may differ; a longer time limit (or, on the command line, a smaller "
+            "--work-limit) makes it repeatable.")

@@ -1,0 +1,327 @@
+"""Forecast table -> requirements table, and staffed agents -> coverage table.
+
+Per channel kind (``ScenarioConfig.channels[name].kind``):
+
+* ``realtime`` with ``concurrency == 1``: Erlang C or Erlang A (``model``) per queue x
+  interval, with the service target and ``staffing.max_occupancy`` cap.
+* ``realtime`` with ``concurrency > 1``: the state-dependent chat model of
+  :mod:`optimize.queueing.chat` (Erlang A patience; ``erlang_c`` channels use a patience of
+  10^4 handle times, which is Erlang C to within 1% at any practical staffing).
+* ``deferred``: the FIFO backlog model of :mod:`optimize.queueing.backlog`; ``response_share``
+  of each interval's contacts answered within ``response_window_h``. The horizon is
+  treated as periodic (a steady state): it is preceded by a copy of its own last response
+  window, so the first day does not start with an empty inbox, and followed by a copy of
+  its first, so the last day's deadlines are enforced and measured. Whole agents are
+  rounded cumulatively (:func:`optimize.queueing.backlog.integer_agents`), not per interval.
+
+``required_agents`` are productive agents (integer); ``required_agents_exact`` is the
+fractional crossing point between ``required_agents - 1`` and ``required_agents``
+(linear interpolation of the service level, resp. occupancy, whichever binds; for
+deferred channels the fluid capacity), so that pooling queues later does not add up
+rounding. Shrinkage (per channel, or a ``shrinkage`` column in the forecast for
+per-interval values) is reported separately: ``required_scheduled = required_agents /
+(1 - shrinkage)``.
+
+Pooled priority channels (``pool_with``, :mod:`optimize.queueing.pooling`): a VIP channel
+answered first by certified agents inside each language's pool of another real-time
+channel; its rows and the pool's rows are replaced by the reserved-capacity model of
+:mod:`optimize.queueing.priority`, here and in :func:`evaluate_staffing`.
+
+Forecast uncertainty: with ``quantile="contacts_pNN"`` the queue is staffed to that
+column (interpolated from ``contacts_p10/p50/p90`` under a normal approximation when the
+column is absent) and ``p_meet_target`` is reported: the largest volume the staffing can
+absorb while meeting the target (bisection on volume) is located within a normal
+distribution with mean ``contacts`` and ``sigma = (p90 - p10) / (2 * 1.2816)``.
+Poisson noise within an interval is already part of the queueing model. Deferred rows
+get NaN there (their target spans many intervals).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr, ndtri
+
+from optimize.queueing.backlog import integer_agents, required_capacity, simulate_backlog
+from optimize.queueing.chat import agents_for_chat
+from optimize.queueing.erlang import (
+    agents_for_service_level,
+    agents_for_service_level_a,
+)
+from optimize.queueing.metrics import PATIENCE_FACTOR_C, channel_metrics, interpolated_metrics
+from optimize.queueing.pooling import apply_pooling
+from optimize.scenario.config import ChannelConfig, ScenarioConfig
+
+__all__ = ["compute_requirements", "evaluate_staffing", "infer_interval_s"]
+
+logger = logging.getLogger(__name__)
+
+KEYS = ["interval_start", "channel", "language"]
+_COLUMNS = KEYS + ["contacts", "aht_s", "workload_erlangs", "required_agents_exact",
+                   "required_agents", "shrinkage", "required_scheduled", "service_level",
+                   "asa_s", "abandon_rate", "occupancy", "backlog", "oldest_age_h"]
+_COVERAGE = KEYS + ["required_agents", "scheduled_agents", "service_level", "asa_s",
+                    "abandon_rate", "occupancy", "backlog", "oldest_age_h"]
+_Z90 = 1.2815515655446004
+
+
+def infer_interval_s(starts: pd.Series) -> int:
+    """Interval length in seconds: the smallest spacing between distinct ``interval_start``."""
+    values = pd.DatetimeIndex(pd.to_datetime(starts, utc=True).unique()).sort_values()
+    if values.size < 2:
+        raise ValueError("cannot infer the interval length from fewer than two interval_start "
+                         "values; pass interval_s")
+    return int((values[1:] - values[:-1]).min().total_seconds())
+
+
+def _prepare(forecast: pd.DataFrame, config: ScenarioConfig, interval_s: int | None,
+             quantile: str | None) -> tuple[pd.DataFrame, int]:
+    missing = [c for c in KEYS + ["contacts", "aht_s"] if c not in forecast.columns]
+    if missing:
+        raise ValueError(f"forecast is missing column(s) {missing}")
+    unknown = sorted(set(forecast["channel"]) - set(config.channels))
+    if unknown:
+        raise ValueError(f"forecast channel(s) {unknown} not in scenario.toml channels "
+                         f"{sorted(config.channels)}")
+    df = forecast.copy()
+    df["interval_start"] = pd.to_datetime(df["interval_start"], utc=True)
+    step = infer_interval_s(df["interval_start"]) if interval_s is None else int(interval_s)
+    if step <= 0:
+        raise ValueError(f"interval_s must be > 0, got {step!r}")
+    df["volume"] = _volume(df, quantile)
+    if (df["volume"] < 0).any() or df["volume"].isna().any():
+        bad = df.loc[(df["volume"] < 0) | df["volume"].isna(), "volume"].iloc[0]
+        raise ValueError(f"contacts must be >= 0, got {bad!r}")
+    aht = df["aht_s"].astype(float)
+    aht = aht.fillna(df.assign(a=aht).groupby(["channel", "language"])["a"].transform("median"))
+    # no contacts -> no handle time: borrow the queue's, else the channel's median (else 300 s)
+    aht = aht.fillna(df.assign(a=aht).groupby("channel")["a"].transform("median")).fillna(300.0)
+    if (aht <= 0).any():
+        raise ValueError(f"aht_s must be > 0, got {float(aht[aht <= 0].iloc[0])!r}")
+    df["aht_eff"] = aht
+    if "shrinkage" not in df.columns:
+        df["shrinkage"] = df["channel"].map({c: config.shrinkage_for(c) for c in config.channels})
+    bad = ~df["shrinkage"].between(0.0, 0.95)
+    if bad.any():
+        raise ValueError(f"shrinkage must be in [0, 0.95], got {df.loc[bad, 'shrinkage'].iloc[0]!r}")
+    return df.sort_values(KEYS[1:] + KEYS[:1], kind="stable").reset_index(drop=True), step
+
+
+def _volume(df: pd.DataFrame, quantile: str | None) -> pd.Series:
+    if quantile is None:
+        return df["contacts"].astype(float)
+    if quantile in df.columns:
+        return df[quantile].astype(float)
+    match = re.fullmatch(r"contacts_p(\d{1,2})", quantile)
+    if not match or not {"contacts_p10", "contacts_p90"} <= set(df.columns):
+        raise ValueError(f"quantile {quantile!r} is not a forecast column and cannot be "
+                         "interpolated (expected contacts_pNN with contacts_p10/contacts_p90)")
+    sigma, center = _sigma(df), df.get("contacts_p50", df["contacts"]).astype(float)
+    return np.maximum(center + sigma * ndtri(int(match.group(1)) / 100.0), 0.0)
+
+
+def _sigma(df: pd.DataFrame) -> pd.Series:
+    return np.maximum(df["contacts_p90"].astype(float) - df["contacts_p10"].astype(float),
+                      0.0) / (2.0 * _Z90)
+
+
+# --------------------------------------------------------------------------- realtime
+
+def _required_realtime(ch: ChannelConfig, load, aht, max_occ) -> np.ndarray:
+    if ch.concurrency > 1:
+        patience = ch.patience_s if ch.model == "erlang_a" else PATIENCE_FACTOR_C * aht
+        return agents_for_chat(load, aht, ch.concurrency, ch.concurrency_slowdown, patience,
+                               ch.answer_time_s, ch.service_level, max_occ)
+    if ch.model == "erlang_a":
+        return agents_for_service_level_a(load, aht, ch.patience_s, ch.answer_time_s,
+                                          ch.service_level, max_occ)
+    return agents_for_service_level(load, aht, ch.answer_time_s, ch.service_level, max_occ)
+
+
+def _realtime(df: pd.DataFrame, ch: ChannelConfig, step: int, max_occ: float) -> pd.DataFrame:
+    load = (df["volume"] * df["aht_eff"] / step).to_numpy()
+    aht = df["aht_eff"].to_numpy()
+    fn = channel_metrics(ch)
+    n = _required_realtime(ch, load, aht, max_occ).astype(float)
+    at_n, below = fn(n, load, aht), fn(np.maximum(n - 1, 0), load, aht)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f_sl = (ch.service_level - below["service_level"]) / (at_n["service_level"] - below["service_level"])
+        f_occ = (below["occupancy"] - max_occ) / (below["occupancy"] - at_n["occupancy"])
+    f_sl = np.where(below["service_level"] >= ch.service_level, 0.0, np.nan_to_num(f_sl, nan=1.0))
+    f_occ = np.where(below["occupancy"] <= max_occ, 0.0, np.nan_to_num(f_occ, nan=1.0))
+    exact = np.where(n > 0, n - 1 + np.clip(np.maximum(f_sl, f_occ), 0.0, 1.0), 0.0)
+    out = pd.DataFrame({"required_agents_exact": exact, "required_agents": n.astype(np.int64),
+                        **at_n, "backlog": np.nan, "oldest_age_h": np.nan}, index=df.index)
+    if "p_meet" in df.columns:
+        out["p_meet_target"] = _p_meet(df, fn, n, ch, max_occ, step)
+    return out
+
+
+def _p_meet(df, fn, n, ch, max_occ, step) -> np.ndarray:
+    """P(actual volume <= largest volume the staffing absorbs at target), normal approx."""
+    if not {"contacts_p10", "contacts_p90"} <= set(df.columns):
+        return np.full(len(df), np.nan)  # no spread to measure against
+    aht = df["aht_eff"].to_numpy()
+    lo = np.zeros(len(df))
+    hi = np.maximum(df["contacts"].to_numpy(dtype=float) * 4.0, 10.0) + 8.0 * _sigma(df).to_numpy()
+    for _ in range(30):  # volume to ~1e-9 of the bracket
+        mid = (lo + hi) / 2.0
+        m = fn(n, mid * aht / step, aht)
+        ok = (m["service_level"] >= ch.service_level) & (m["occupancy"] <= max_occ + 1e-12)
+        lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+    mu, sigma = df["contacts"].to_numpy(dtype=float), _sigma(df).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = ndtr((lo - mu) / sigma)
+    return np.where(sigma > 0, p, (lo >= mu).astype(float))
+
+
+# --------------------------------------------------------------------------- deferred
+
+def _grid(df: pd.DataFrame, column: str, times: pd.DatetimeIndex) -> np.ndarray:
+    wide = df.pivot_table(index="language", columns="interval_start", values=column,
+                          aggfunc="sum", sort=True)
+    return wide.reindex(columns=times, fill_value=0.0).fillna(0.0).to_numpy(dtype=float)
+
+
+def _deferred(df: pd.DataFrame, ch: ChannelConfig, step: int,
+              agents: pd.Series | None) -> pd.DataFrame:
+    times = pd.DatetimeIndex(sorted(df["interval_start"].unique()))
+    langs = sorted(df["language"].unique())
+    arrivals = _grid(df, "volume", times)
+    aht = _grid(df.assign(aht_eff=df["aht_eff"]), "aht_eff", times)
+    aht = np.where(aht > 0, aht, np.nanmedian(df["aht_eff"]))
+    window = max(ch.response_window_h * 3600.0, float(step))
+    t = arrivals.shape[1]
+    warm = min(int(np.ceil(window / step)), t)
+
+    def periodic(x: np.ndarray) -> np.ndarray:  # [last window | horizon | first window]
+        return np.concatenate([x[:, t - warm:], x, x[:, :warm]], axis=1)
+
+    ext_a = periodic(arrivals)
+    if agents is None:
+        cap = required_capacity(ext_a, step, window, ch.response_share)
+        n = integer_agents(ext_a, cap, periodic(aht), step)[:, warm:warm + t]
+        exact = cap[:, warm:warm + t] * aht / step
+    else:
+        n = _grid(df.assign(agents=agents.to_numpy()), "agents", times)
+        exact = n
+    res = simulate_backlog(ext_a, periodic(n * step / aht), step, window)
+    res = {k: getattr(res, k)[:, warm:warm + t] for k in
+           ("within_window", "mean_delay_s", "occupancy", "backlog", "oldest_age_h")}
+    wide = {"required_agents_exact": exact, "required_agents": n,
+            "service_level": res["within_window"], "asa_s": res["mean_delay_s"],
+            "abandon_rate": np.zeros_like(n), "occupancy": res["occupancy"],
+            "backlog": res["backlog"], "oldest_age_h": res["oldest_age_h"]}
+    long = pd.DataFrame({k: v.ravel() for k, v in wide.items()})
+    long["language"] = np.repeat(langs, len(times))
+    long["interval_start"] = np.tile(times, len(langs))
+    merged = df[["interval_start", "language"]].merge(long, on=["interval_start", "language"],
+                                                      how="left")
+    merged.index = df.index
+    merged["required_agents"] = merged["required_agents"].round().astype(np.int64)
+    if "p_meet" in df.columns:
+        merged["p_meet_target"] = np.nan
+    return merged.drop(columns=["interval_start", "language"])
+
+
+# --------------------------------------------------------------------------- public API
+
+def compute_requirements(forecast: pd.DataFrame, config: ScenarioConfig, *,
+                         interval_s: int | None = None, quantile: str | None = None) -> pd.DataFrame:
+    """Requirements table (``docs/contract.md``) for a forecast table.
+
+    Parameters
+    ----------
+    forecast : DataFrame
+        ``interval_start, channel, language, contacts, aht_s`` and optionally
+        ``contacts_p10/p50/p90`` and a per-interval ``shrinkage``.
+    config : ScenarioConfig
+    interval_s : int, optional
+        Interval length; inferred from the spacing of ``interval_start`` when None.
+    quantile : str, optional
+        Staff to this volume column (e.g. ``"contacts_p80"``) instead of ``contacts``,
+        and report ``staffed_contacts`` and ``p_meet_target`` (see module docstring).
+
+    Returns
+    -------
+    DataFrame
+        One row per forecast row, columns of the requirements table.
+    """
+    df, step = _prepare(forecast, config, interval_s, quantile)
+    if quantile is not None:
+        df["p_meet"] = True
+    parts = []
+    for name, part in df.groupby("channel", sort=False):
+        ch = config.channels[name]
+        if ch.kind == "deferred":
+            parts.append(_deferred(part, ch, step, None))
+        else:
+            parts.append(_realtime(part, ch, step, config.staffing.max_occupancy))
+    metrics = apply_pooling(df, pd.concat(parts).loc[df.index], config, step)
+    out = df[KEYS + ["contacts", "shrinkage"]].copy()
+    out["aht_s"] = df["aht_eff"]
+    out["workload_erlangs"] = df["volume"] * df["aht_eff"] / step
+    out = out.join(metrics)
+    out["required_scheduled"] = out["required_agents"] / (1.0 - out["shrinkage"])
+    cols = list(_COLUMNS)
+    if quantile is not None:
+        out["staffed_contacts"] = df["volume"]
+        cols += ["staffed_contacts", "p_meet_target"]
+    logger.info("requirements: %d rows, %d queues, interval %d s", len(out),
+                out.groupby(["channel", "language"]).ngroups, step)
+    return out[cols].sort_values(KEYS).reset_index(drop=True)
+
+
+def evaluate_staffing(forecast: pd.DataFrame, staffed: pd.DataFrame, config: ScenarioConfig, *,
+                      interval_s: int | None = None,
+                      window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> pd.DataFrame:
+    """Coverage table: service at the scheduled staffing (the reverse calculation).
+
+    ``staffed`` has ``interval_start, channel, language, scheduled_agents`` (heads on the
+    schedule working that queue, not on break; missing rows mean 0). Productive agents
+    are ``scheduled_agents * (1 - shrinkage)``; real-time metrics at fractional agents
+    are interpolated linearly between the neighbouring integers. ``window = (start, end)``
+    evaluates only intervals in ``[start, end)``: use the plan's weeks, since the padding
+    around a plan has no planned neighbouring shifts and would show a false shortfall
+    (and seed a false email backlog into the week).
+    """
+    if window is not None:
+        t0, t1 = (pd.Timestamp(t) for t in window)
+        forecast = forecast[(forecast["interval_start"] >= t0) & (forecast["interval_start"] < t1)]
+        staffed = staffed[(staffed["interval_start"] >= t0) & (staffed["interval_start"] < t1)]
+    need = KEYS + ["scheduled_agents"]
+    missing = [c for c in need if c not in staffed.columns]
+    if missing:
+        raise ValueError(f"staffed is missing column(s) {missing}")
+    req = compute_requirements(forecast, config, interval_s=interval_s)
+    df, step = _prepare(forecast, config, interval_s, None)
+    st = staffed[need].copy()
+    st["interval_start"] = pd.to_datetime(st["interval_start"], utc=True)
+    st = st.groupby(KEYS, as_index=False)["scheduled_agents"].sum()
+    df = df.merge(st, on=KEYS, how="left")
+    df["scheduled_agents"] = df["scheduled_agents"].fillna(0.0).astype(float)
+    if (df["scheduled_agents"] < 0).any():
+        raise ValueError(f"scheduled_agents must be >= 0, got "
+                         f"{float(df.loc[df['scheduled_agents'] < 0, 'scheduled_agents'].iloc[0])!r}")
+    productive = df["scheduled_agents"] * (1.0 - df["shrinkage"])
+    parts = []
+    for name, part in df.groupby("channel", sort=False):
+        ch = config.channels[name]
+        if ch.kind == "deferred":
+            m = _deferred(part, ch, step, productive.loc[part.index])
+        else:
+            load = (part["volume"] * part["aht_eff"] / step).to_numpy()
+            aht = part["aht_eff"].to_numpy()
+            m = pd.DataFrame(interpolated_metrics(channel_metrics(ch), productive.loc[part.index].to_numpy(),
+                                           load, aht), index=part.index)
+            m["backlog"] = np.nan
+            m["oldest_age_h"] = np.nan
+        parts.append(m[["service_level", "asa_s", "abandon_rate", "occupancy", "backlog",
+                        "oldest_age_h"]])
+    metrics = apply_pooling(df, pd.concat(parts).loc[df.index], config, step, productive)
+    out = df[KEYS + ["scheduled_agents"]].join(metrics)
+    out = out.merge(req[KEYS + ["required_agents"]], on=KEYS, how="left")
+    return out[_COVERAGE].sort_values(KEYS).reset_index(drop=True)

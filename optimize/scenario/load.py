@@ -1,0 +1,159 @@
+"""A scenario directory, read and checked as one: contacts, market, agents and config.
+
+:func:`load_scenario_dir` reads all four files, collects the problems of every file (it
+does not stop at the first bad one), runs the cross-file checks (contacts and agents may
+only use channels configured in ``scenario.toml``; an agent's languages must appear in
+contacts; VIP-only channels need VIP agents) and raises one
+:class:`~forecast.inputs.problems.InputError` listing them all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.inputs.history import ContactsChecked, check_contacts, check_market
+from forecast.inputs.problems import InputError, Problem, raise_if_any
+from optimize.scenario.agents import check_agents
+from optimize.scenario.config import ScenarioConfig, load_config
+
+__all__ = ["Scenario", "load_scenario_dir", "contacts_path"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """Everything in a scenario directory, checked and in the contract's in-memory types.
+
+    Attributes
+    ----------
+    contacts : DataFrame
+        ``interval_start, channel, language, contacts, aht_s`` (see docs/contract.md).
+    market : DataFrame or None
+        ``timestamp, price[, volume]``; ``None`` when there is no ``market.csv``.
+    agents : DataFrame
+        One row per agent (see :func:`optimize.scenario.agents.load_agents`).
+    config : ScenarioConfig
+        ``scenario.toml``.
+    interval_s : int
+        Interval length of the contacts history, seconds (900, 1800 or 3600).
+    directory : Path
+        Where it was read from.
+    """
+
+    contacts: pd.DataFrame
+    market: pd.DataFrame | None
+    agents: pd.DataFrame
+    config: ScenarioConfig
+    interval_s: int
+    directory: Path
+
+    @property
+    def queues(self) -> pd.DataFrame:
+        """Distinct ``channel, language`` pairs of the contacts history, sorted."""
+        return (self.contacts[["channel", "language"]].drop_duplicates()
+                .sort_values(["channel", "language"]).reset_index(drop=True))
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """Channels in the contacts history, sorted."""
+        return tuple(sorted(self.contacts["channel"].unique()))
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Languages in the contacts history, sorted."""
+        return tuple(sorted(self.contacts["language"].unique()))
+
+    @property
+    def history_start(self) -> pd.Timestamp:
+        """Start of the first interval of the history (UTC)."""
+        return self.contacts["interval_start"].min()
+
+    @property
+    def history_end(self) -> pd.Timestamp:
+        """End of the last interval of the history (UTC, exclusive)."""
+        return self.contacts["interval_start"].max() + pd.Timedelta(seconds=self.interval_s)
+
+
+def contacts_path(directory: str | Path) -> Path | Problem:
+    """``contacts.csv`` or ``contacts.csv.gz`` in ``directory``, or the problem finding it."""
+    directory = Path(directory)
+    plain, gz = directory / "contacts.csv", directory / "contacts.csv.gz"
+    if plain.is_file() and gz.is_file():
+        return Problem("contacts.csv", "both contacts.csv and contacts.csv.gz exist; keep one")
+    if plain.is_file() or gz.is_file():
+        return plain if plain.is_file() else gz
+    return Problem("contacts.csv", f"file not found in {directory} (nor contacts.csv.gz)")
+
+
+def load_scenario_dir(directory: str | Path) -> Scenario:
+    """Read and check a scenario directory.
+
+    Parameters
+    ----------
+    directory : str or Path
+        Holds ``contacts.csv`` (or ``.csv.gz``), ``agents.csv``, ``scenario.toml`` and,
+        optionally, ``market.csv``.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    InputError
+        With every problem of every file and every cross-file problem, one per line.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError([Problem(str(directory), "scenario directory not found")])
+    problems: list[Problem] = []
+
+    config: ScenarioConfig | None = None
+    try:
+        config = load_config(directory / "scenario.toml")
+    except InputError as exc:
+        problems += exc.problems
+    channel_names = None if config is None else tuple(config.channels)
+    vip_channels = () if config is None else tuple(
+        name for name, ch in config.channels.items() if ch.vip)
+
+    where = contacts_path(directory)
+    if isinstance(where, Problem):
+        contacts = ContactsChecked(None, (where,))
+    else:
+        contacts = check_contacts(where, channels=channel_names)
+    problems += contacts.problems
+
+    market = None
+    if (directory / "market.csv").is_file():
+        market = check_market(directory / "market.csv")
+        problems += market.problems
+    else:
+        log.info("%s: no market.csv; forecasting without market data", directory)
+
+    agents = check_agents(directory / "agents.csv", channels=channel_names,
+                          languages=contacts.languages or None, vip_channels=vip_channels)
+    problems += agents.problems
+    raise_if_any(problems)
+
+    scenario = Scenario(contacts=contacts.frame, market=None if market is None else market.frame,
+                        agents=agents.frame, config=config, interval_s=contacts.interval_s,
+                        directory=directory)
+    _log_coverage(scenario)
+    return scenario
+
+
+def _log_coverage(scenario: Scenario) -> None:
+    """Warn about what is legal but probably unintended (nothing here is an error)."""
+    unused = sorted(set(scenario.config.channels) - set(scenario.channels))
+    if unused:
+        log.warning("channels configured but absent from contacts: %s", unused)
+    spoken = {lang for langs in scenario.agents["languages"] for lang in langs}
+    unserved = sorted(set(scenario.languages) - spoken)
+    if unserved:
+        log.warning("languages in contacts that no agent speaks: %s", unserved)

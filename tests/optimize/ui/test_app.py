@@ -1,0 +1,204 @@
+"""AppTest smoke test of every page and the main flows of the Streamlit app.
+
+The app runs on a small generated company (2 languages, 6 weeks of history, 16 agents)
+with a forecast run published to a temporary store, so every test is fast; the sample
+company itself is exercised by the browser test and ``make run``.
+"""
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from app_support import ROOT, make_company
+from streamlit.testing.v1 import AppTest
+
+from forecast.store.runs import latest_run, load_forecast
+from optimize.outputs.export import roster_to_csv
+
+PAGES = ["overview", "data", "forecast", "staffing", "schedule", "export"]
+TIMEOUT = 180
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory) -> dict[str, Path]:
+    """A small company and a store holding one forecast run of it."""
+    return make_company(tmp_path_factory.mktemp("app"))
+
+
+@pytest.fixture
+def app(company, monkeypatch) -> AppTest:
+    monkeypatch.setenv("STAFFCAST_DATA", str(company["data"]))
+    monkeypatch.setenv("STAFFCAST_STORE", str(company["store"]))
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    yield at
+    st.cache_data.clear()
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"optimize/ui/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", "").replace("h", "").strip())
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(app, page):
+    go(app, page)
+    assert app.title[0].value == page.capitalize()
+    assert not app.error, [e.value for e in app.error]
+
+
+def test_overview_uses_the_stored_run(app, company):
+    run = latest_run(company["store"])
+    assert f"forecast run `{run.run_id}`" in app.caption[0].value
+    fc = load_forecast(company["store"], run.run_id)
+    week = (fc["interval_start"] >= "2026-11-30") & (fc["interval_start"] < "2026-12-07")
+    assert number(metric(app, "Forecast contacts")) == pytest.approx(fc.loc[week, "contacts"].sum(),
+                                                                     abs=0.5)
+    live, later = app.dataframe[0].value, app.dataframe[1].value  # chat waits, reply times
+    assert sorted(live["channel"].unique()) == ["chat", "vip_chat"]
+    assert sorted(later["channel"].unique()) == ["email", "social"]
+    assert "wait_peak_s" in live and "reply_worst_h" in later and "wait_peak_s" not in later
+    outlook = pd.concat([live, later])
+    assert sorted(outlook["language"].unique()) == ["en", "ko"]
+    assert len(outlook) == 8  # 4 channels x 2 languages
+
+
+def test_a_stricter_target_needs_more_hours_and_persists(app):
+    go(app, "staffing")
+    before = number(metric(app, "Required hours"))
+    app.slider(key="w:chat:sl").set_value(0.95).run()
+    assert not app.exception
+    after = number(metric(app, "Required hours"))
+    assert after > before
+    assert app.session_state["channels_whatif"] == {"chat": {"service_level": 0.95}}
+    go(app, "overview")
+    go(app, "staffing")  # the what-if survives the page switch
+    assert app.slider(key="w:chat:sl").value == 0.95
+    assert number(metric(app, "Required hours")) == after
+
+
+def test_deflection_removes_contacts_and_hours(app):
+    go(app, "staffing")
+    hours = number(metric(app, "Required hours"))
+    contacts = number(metric(app, "Contacts reaching agents"))
+    app.session_state["deflection"] = {("chat", "en"): 0.5, ("email", "ko"): 0.3}
+    app.run()
+    assert not app.exception
+    assert number(metric(app, "Contacts reaching agents")) < contacts
+    assert number(metric(app, "Required hours")) < hours
+    table = app.dataframe[-1].value.set_index(["channel", "language"])
+    assert table.loc[("chat", "en"), "contacts"] == pytest.approx(
+        0.5 * table.loc[("chat", "en"), "contacts_baseline"], rel=1e-3)
+    assert table.loc[("chat", "ko"), "contacts"] == table.loc[("chat", "ko"), "contacts_baseline"]
+
+
+def test_build_schedule_then_export(app):
+    go(app, "schedule")
+    assert app.session_state["schedule"] is None
+    app.number_input(key="time_limit").set_value(10)
+    app.button(key="build").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert metric(app, "Status") in ("optimal", "feasible")
+    result = app.session_state["schedule"]["result"]
+    assert len(result.roster) > 0
+    assert not app.session_state["schedule"]["stopped"]
+    go(app, "overview")  # the schedule survives page switches and feeds the overview
+    assert number(metric(app, "Scheduled paid hours")) == pytest.approx(
+        result.roster["paid_hours"].sum(), abs=0.5)
+    go(app, "export")
+    keys = {b.key for b in app.download_button}
+    assert {"dl_roster", "dl_activities", "dl_coverage", "dl_ics"} <= keys
+    back = pd.read_csv(io.BytesIO(roster_to_csv(result.roster)))
+    assert len(back) == len(result.roster)
+    assert list(back["agent_id"]) == list(result.roster["agent_id"])
+
+
+def test_switch_scenario_by_upload_and_report_bad_files(app, company):
+    go(app, "data")
+    files = [(p.name, p.read_bytes(), "application/octet-stream")
+             for p in sorted(company["other"].iterdir())]
+    bad = [f if f[0] != "agents.csv" else ("agents.csv", f[1].replace(b"Europe/", b"Mars/", 1),
+                                           "text/csv") for f in files]
+    app.file_uploader(key="upload_files").set_value(bad).run()
+    app.button(key="validate_upload").click().run()
+    assert not app.exception
+    assert app.session_state["source"] == "sample"
+    problems = app.dataframe[0].value
+    assert list(problems.columns) == ["file", "line", "column", "value", "problem"]
+    tz = problems[problems["column"] == "timezone"].iloc[0]
+    assert tz["file"] == "agents.csv" and tz["line"] >= 2 and "Mars/" in tz["value"]
+    assert "time zone" in tz["problem"]
+    assert "problem(s); nothing was changed" in app.error[0].value
+    # a file that is not what its name says is a problem too, not a crash
+    broken = [f if not f[0].startswith("contacts") else (f[0], b"\x00not a table\xff", f[2])
+              for f in files]
+    app.file_uploader(key="upload_files").set_value(broken).run()
+    app.button(key="validate_upload").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.session_state["source"] == "sample"
+    assert app.dataframe[0].value["file"].str.startswith("contacts").any()
+    app.file_uploader(key="upload_files").set_value(files).run()
+    app.button(key="validate_upload").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.session_state["source"] == "upload"
+    go(app, "overview")
+    assert "Uploaded scenario" in app.caption[0].value
+    assert sorted(app.dataframe[0].value["language"].unique()) == ["en", "ru"]
+
+
+def test_market_scenario_changes_the_forecast(app):
+    go(app, "forecast")
+    typical = app.session_state["market_scenario"]
+    assert typical == "typical"
+    app.radio[0].set_value("stressed")
+    next(b for b in app.button if b.label == "Use this market scenario").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.session_state["market_scenario"] == "stressed"
+    assert "stressed" in app.caption[0].value
+    assert any(m.label.startswith("Contacts in the plan week") for m in app.metric)
+
+
+
+def test_display_time_zone_applies_everywhere_and_persists(app):
+    app.selectbox(key="w:tz").set_value("Asia/Seoul").run()
+    assert not app.exception
+    assert "times in Asia/Seoul" in app.caption[0].value
+    assert "Mon 30 Nov 2026 KST" in app.caption[0].value  # the plan week, shown in Seoul time
+    go(app, "forecast")
+    assert "times in Asia/Seoul" in app.caption[0].value
+    assert app.selectbox(key="w:tz").value == "Asia/Seoul"
+
+
+def test_infeasible_schedule_names_the_agent_and_rules(company, tmp_path, monkeypatch):
+    import shutil
+
+    data = tmp_path / "overtime"
+    shutil.copytree(company["data"], data)
+    agents = pd.read_csv(data / "agents.csv", dtype=str, keep_default_na=False)
+    # 48 paid hours need 6 shifts of 8 h, but an agent must have 2 days off a week.
+    agents.loc[0, ["min_hours_week", "max_hours_week"]] = "48", "48"
+    agents.to_csv(data / "agents.csv", index=False)
+    monkeypatch.setenv("STAFFCAST_DATA", str(data))
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    go(at, "schedule")
+    at.button(key="build").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert metric(at, "Status") == "infeasible"
+    assert "No schedule satisfies the hard rules" in at.error[0].value
+    first = agents.loc[0]
+    assert any(f"agent {first['agent_id']} ({first['name']})" in m.value for m in at.markdown), \
+        [m.value for m in at.markdown]
