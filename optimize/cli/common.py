@@ -38,8 +38,8 @@ class UsageError(Exception):
     """A command-line value that cannot be used (reported like bad input)."""
 
 
-
 def parse_ts(value: str, what: str) -> pd.Timestamp:
+    """``value`` as a UTC timestamp; UsageError naming ``what`` unless ISO 8601 with an offset."""
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
@@ -50,6 +50,7 @@ def parse_ts(value: str, what: str) -> pd.Timestamp:
 
 
 def parse_date(value: str) -> dt.date:
+    """The ``--start`` value as a date; UsageError unless an ISO date."""
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -57,6 +58,7 @@ def parse_date(value: str) -> dt.date:
 
 
 def parse_shock(value: str):
+    """A :class:`forecast.Shock` from ``TIME@MOVE`` (or ``TIME,MOVE``)."""
     from forecast import Shock
 
     at, sep, move = value.rpartition("@")
@@ -69,6 +71,7 @@ def parse_shock(value: str):
 
 
 def load_scenario(data: Path):
+    """The checked scenario directory ``data`` (InputError lists every problem)."""
     from optimize.scenario.load import load_scenario_dir
 
     t0 = time.perf_counter()
@@ -80,10 +83,12 @@ def load_scenario(data: Path):
 
 
 def data_end(contacts: pd.DataFrame, interval_s: int) -> pd.Timestamp:
+    """The end of the last interval of history."""
     return contacts["interval_start"].max() + pd.Timedelta(seconds=interval_s)
 
 
 def to_csv(df: pd.DataFrame) -> bytes:
+    """A table as spreadsheet-safe CSV bytes (:func:`optimize.outputs.export.table_to_csv`)."""
     from optimize.outputs.export import table_to_csv
 
     return table_to_csv(df)
@@ -115,6 +120,7 @@ def forecast_or_stored(scenario, *, asof: pd.Timestamp, horizon_days: int, scena
 
 
 def plan_weeks_of(scenario, start: dt.date | None, weeks: int | None) -> tuple[dt.date, int]:
+    """The plan's first day and number of weeks: the options, else scenario.toml, else the data."""
     from optimize.scenario.horizon import plan_window
 
     end = data_end(scenario.contacts, scenario.interval_s)
@@ -145,6 +151,7 @@ def schedule_outputs(result, forecast: pd.DataFrame, config, interval_s: int,
 
 
 def progress_logger() -> Callable:
+    """A solver progress callback that logs at most every 5 s."""
     last = [0.0]
 
     def progress(info) -> None:
@@ -157,6 +164,7 @@ def progress_logger() -> Callable:
 
 
 def conflict_error(result) -> InputError:
+    """The InputError of an infeasible schedule: one problem per rule conflict."""
     from forecast.inputs.problems import Problem
 
     reasons = result.conflicts or (f"solver status {result.status}",)

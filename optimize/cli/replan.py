@@ -47,7 +47,7 @@ log = logging.getLogger("staffcast")
 
 _KEYS = ["interval_start", "channel", "language"]
 # ReplanCosts field -> (what it prices, its default): spelled out here so that building
-# the parser does not import the solver; tests/optimize/scheduling/replan/test_replan_inputs.py checks the defaults
+# the parser does not import the solver; tests/optimize/scheduling/test_replan_inputs.py checks the defaults
 COST_FLAGS = {"extended": ("extending a started shift", 3.0),
               "moved": ("moving a published shift", 8.0),
               "cancelled": ("cancelling a published shift", 12.0),
