@@ -1,13 +1,31 @@
-"""Discrete-event simulation: what a staffing actually delivers, contact by contact.
+"""Discrete-event simulation: what a plan actually delivers, contact by contact.
 
-:mod:`~optimize.simulation.priority_pool` simulates one language's chat pool with a VIP
-class (seeded), the check of :mod:`optimize.queueing.priority`'s reserved-capacity model.
+Built on SimPy's event scheduler (:mod:`optimize.simulation.engine`):
+
+- :mod:`~optimize.simulation.desk`: a plan's activities, forecast and scenario as arrays;
+- :mod:`~optimize.simulation.engine`: one seeded replication, per-contact records;
+- :mod:`~optimize.simulation.measures`: service level, wait, abandonment, backlog and
+  occupancy from the records, over replications, beside the plan's promise;
+- :mod:`~optimize.simulation.run`: replications in a process pool;
+- :mod:`~optimize.simulation.priority_pool`: one language's chat pool with a VIP class,
+  the check of :mod:`optimize.queueing.priority`.
 """
 
+from optimize.simulation.desk import Desk, desk_from_plan
+from optimize.simulation.engine import Replication, simulate_once
+from optimize.simulation.measures import promise_table
 from optimize.simulation.priority_pool import ClassStats, PoolSimResult, simulate_pool
+from optimize.simulation.run import SimulationResult, simulate_desk
 
 __all__ = [
     "ClassStats",
+    "Desk",
     "PoolSimResult",
+    "Replication",
+    "SimulationResult",
+    "desk_from_plan",
+    "promise_table",
+    "simulate_desk",
+    "simulate_once",
     "simulate_pool",
 ]

@@ -1,0 +1,147 @@
+"""The simulated desk: a plan's tables turned into plain arrays the engine runs on.
+
+A :class:`Desk` holds, for one planned period, the queues (channel x language) with their
+queueing parameters from ``scenario.toml``, the forecast arrival rate and handle time per
+queue x interval, and every planned work segment (agent, queue, start, end) from
+``activities.csv``. Times are seconds from the plan start (a UTC midnight).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimize.scenario.config import ScenarioConfig
+
+__all__ = ["Desk", "desk_from_plan"]
+
+log = logging.getLogger(__name__)
+
+_KEYS = ["interval_start", "channel", "language"]
+
+
+@dataclass(frozen=True)
+class Desk:
+    """One planned period of a desk, as arrays (``Q`` queues, ``T`` intervals, ``S`` segments).
+
+    ``target_s`` is the answer-time target of a real-time queue and the response window of
+    a deferred one; ``patience_s`` is ``inf`` where nobody abandons (Erlang C channels,
+    deferred channels). ``contacts`` is the mean number of arrivals per interval (the
+    forecast), ``aht_s`` the mean handle time of a contact handled alone.
+    """
+
+    queues: tuple[tuple[str, str], ...]
+    deferred: np.ndarray  # (Q,) bool
+    concurrency: np.ndarray  # (Q,) int
+    slowdown: np.ndarray  # (Q,)
+    patience_s: np.ndarray  # (Q,)
+    target_s: np.ndarray  # (Q,)
+    shrinkage: np.ndarray  # (Q,)
+    start: pd.Timestamp
+    interval_s: int
+    contacts: np.ndarray  # (Q, T)
+    aht_s: np.ndarray  # (Q, T)
+    agents: tuple[str, ...]
+    seg_agent: np.ndarray  # (S,) index into agents
+    seg_queue: np.ndarray  # (S,) index into queues
+    seg_start_s: np.ndarray  # (S,)
+    seg_end_s: np.ndarray  # (S,)
+
+    @property
+    def n_intervals(self) -> int:
+        """Intervals in the period."""
+        return self.contacts.shape[1]
+
+    @property
+    def length_s(self) -> float:
+        """Length of the period, seconds."""
+        return float(self.n_intervals * self.interval_s)
+
+
+def _queue_parameters(queues: list[tuple[str, str]], config: ScenarioConfig) -> dict[str, np.ndarray]:
+    chans = [config.channels[c] for c, _ in queues]
+    deferred = np.array([ch.kind == "deferred" for ch in chans])
+    return {
+        "deferred": deferred,
+        "concurrency": np.array([1 if ch.kind == "deferred" else ch.concurrency for ch in chans]),
+        "slowdown": np.array([0.0 if ch.kind == "deferred" else ch.concurrency_slowdown
+                              for ch in chans], dtype=float),
+        "patience_s": np.array([ch.patience_s if ch.kind == "realtime" and ch.model == "erlang_a"
+                                else np.inf for ch in chans], dtype=float),
+        "target_s": np.array([ch.response_window_h * 3600.0 if ch.kind == "deferred"
+                              else ch.answer_time_s for ch in chans], dtype=float),
+        "shrinkage": np.array([config.shrinkage_for(c) for c, _ in queues], dtype=float),
+    }
+
+
+def desk_from_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: ScenarioConfig, *,
+                   start: pd.Timestamp, weeks: int, interval_s: int) -> Desk:
+    """Build the :class:`Desk` of the plan weeks from ``start``.
+
+    Parameters
+    ----------
+    activities : DataFrame
+        ``activities.csv`` of the plan: ``agent_id, start_utc, end_utc, activity, channel,
+        language``; rows with ``activity == "work"`` are the agents' time on a queue.
+    forecast : DataFrame
+        ``interval_start, channel, language, contacts, aht_s`` covering the plan weeks.
+    config : ScenarioConfig
+    start : Timestamp
+        First instant of the plan (UTC midnight).
+    weeks, interval_s : int
+
+    Returns
+    -------
+    Desk
+        Work segments on a queue the forecast lacks are dropped, and counted in a warning.
+    """
+    t0 = pd.Timestamp(start).tz_convert("UTC") if pd.Timestamp(start).tzinfo \
+        else pd.Timestamp(start, tz="UTC")
+    n_t = int(weeks * 7 * 86400 // interval_s)
+    fc = forecast[forecast["channel"].isin(list(config.channels))].copy()
+    fc["interval_start"] = pd.to_datetime(fc["interval_start"], utc=True)
+    slot = ((fc["interval_start"] - t0) / pd.Timedelta(seconds=interval_s)).to_numpy()
+    fc = fc[(slot >= 0) & (slot < n_t)].assign(slot=slot[(slot >= 0) & (slot < n_t)].astype(int))
+    queues = sorted(set(zip(fc["channel"], fc["language"], strict=True)))
+    qi = {q: i for i, q in enumerate(queues)}
+    rows = np.array([qi[q] for q in zip(fc["channel"], fc["language"], strict=True)], dtype=int)
+    contacts = np.zeros((len(queues), n_t))
+    contacts[rows, fc["slot"].to_numpy()] = fc["contacts"].astype(float).to_numpy()
+    aht = np.full((len(queues), n_t), np.nan)
+    aht[rows, fc["slot"].to_numpy()] = fc["aht_s"].astype(float).to_numpy()
+    aht = _fill_aht(aht)
+
+    work = activities[activities["activity"] == "work"]
+    keys = list(zip(work["channel"].fillna("").astype(str),
+                    work["language"].fillna("").astype(str), strict=True))
+    known = np.array([k in qi for k in keys], dtype=bool)
+    if (~known).any():
+        hours = ((work["end_utc"] - work["start_utc"])[~known].dt.total_seconds().sum()) / 3600
+        log.warning("%d work segment(s) (%.1f h) are on no forecast queue and are not simulated",
+                    int((~known).sum()), hours)
+    work = work[known]
+    agents = tuple(sorted(work["agent_id"].astype(str).unique()))
+    ai = {a: i for i, a in enumerate(agents)}
+    s = ((pd.to_datetime(work["start_utc"], utc=True) - t0).dt.total_seconds()).to_numpy()
+    e = ((pd.to_datetime(work["end_utc"], utc=True) - t0).dt.total_seconds()).to_numpy()
+    s, e = np.clip(s, 0, n_t * interval_s), np.clip(e, 0, n_t * interval_s)
+    keep = e > s
+    return Desk(queues=tuple(queues), **_queue_parameters(queues, config), start=t0,
+                interval_s=int(interval_s), contacts=contacts, aht_s=aht, agents=agents,
+                seg_agent=np.array([ai[a] for a in work["agent_id"].astype(str)], dtype=int)[keep],
+                seg_queue=np.array([qi[k] for k, ok in zip(keys, known, strict=True) if ok],
+                                   dtype=int)[keep],
+                seg_start_s=s[keep].astype(float), seg_end_s=e[keep].astype(float))
+
+
+def _fill_aht(aht: np.ndarray) -> np.ndarray:
+    """Intervals without a handle time (no contacts) take the queue's median, else 300 s."""
+    with warnings.catch_warnings():  # a queue with no contacts at all: all-NaN row
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(np.where(aht > 0, aht, np.nan), axis=1)
+    med = np.where(np.isfinite(med), med, 300.0)
+    return np.where(np.isfinite(aht) & (aht > 0), aht, med[:, None])

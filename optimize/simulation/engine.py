@@ -1,0 +1,316 @@
+"""One replication of a planned period, contact by contact, on SimPy's event scheduler.
+
+The desk works as the plan says (``routing="planned"``): during each work segment an
+agent takes contacts of that one queue only; a segment's end stops new contacts, the
+ones in progress are finished. Within a queue contacts wait first-in first-out; a new
+contact goes to the least-loaded agent with a free slot (as the chat model assumes).
+
+- **Arrivals**: Poisson with the forecast mean per interval, uniform within it
+  (a non-homogeneous Poisson process with a piecewise-constant rate).
+- **Handling**: exponential handle times with the interval's ``aht_s``. An agent with
+  ``j`` contacts in parallel works each at ``1 / (1 + slowdown (j - 1))`` of its solo
+  speed, the state-dependent model of :mod:`optimize.queueing.chat`; being memoryless,
+  the next completion is redrawn whenever ``j`` changes.
+- **Abandonment**: exponential patience (Erlang A channels); a waiting contact whose
+  patience runs out leaves at that moment. Erlang C and deferred channels never abandon.
+- **Shrinkage** (``"intervals"``, the default): each agent x interval of planned work is
+  lost with probability equal to the channel's shrinkage, independently (training, 1:1s,
+  short absences taken in whole intervals); ``"none"`` simulates the plan as written.
+- **Warm start**: the period is preceded by a copy of itself (warm-up, same plan) and
+  followed by a copy of its first response window (so late replies are seen); only
+  contacts arriving in the period itself are measured.
+
+Returns per-contact records (the Ciw pattern: every measure is an aggregation of them)
+and the busy and staffed slot-seconds per queue x interval for occupancy.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from optimize.simulation.desk import Desk
+
+__all__ = ["SHRINKAGE_MODES", "Replication", "simulate_once"]
+
+SHRINKAGE_MODES = ("intervals", "none")
+
+
+@dataclass(frozen=True)
+class Replication:
+    """What one replication produced.
+
+    ``records`` has one row per contact arriving in the period: ``queue`` (index into
+    ``Desk.queues``), ``interval`` (of arrival), ``arrival_s``, ``start_s`` (NaN when never
+    answered), ``abandoned``; ``backlog`` (Q, T) counts contacts waiting at each interval's
+    end; ``busy_s`` and ``staffed_s`` (Q, T) are contact-slot-seconds in service and agent
+    slot-seconds on the queue (``concurrency`` slots per agent, plus the slot of a contact
+    still in hand after its agent's segment ended).
+    """
+
+    records: pd.DataFrame
+    backlog: np.ndarray
+    busy_s: np.ndarray
+    staffed_s: np.ndarray
+
+
+def _copies(desk: Desk, warmup: bool) -> list[tuple[float, float]]:
+    """(offset, length) of each copy of the period: warm-up, the period, the cool-down."""
+    out = [(-desk.length_s, desk.length_s)] if warmup else []
+    cool = float(np.max(desk.target_s[desk.deferred], initial=0.0))
+    cool = min(np.ceil(cool / desk.interval_s) * desk.interval_s, desk.length_s)
+    return out + [(0.0, desk.length_s)] + ([(desk.length_s, cool)] if cool > 0 else [])
+
+
+def _arrivals(desk: Desk, rng: np.random.Generator, copies) -> dict[str, np.ndarray]:
+    step = desk.interval_s
+    parts = []
+    for offset, length in copies:
+        n_t = int(round(length / step))
+        counts = rng.poisson(desk.contacts[:, :n_t])
+        q, t = np.nonzero(counts)
+        reps = counts[q, t]
+        q, t = np.repeat(q, reps), np.repeat(t, reps)
+        arr = offset + (t + rng.random(len(t))) * step
+        parts.append((q, t, arr))
+    q = np.concatenate([p[0] for p in parts])
+    t = np.concatenate([p[1] for p in parts])
+    arr = np.concatenate([p[2] for p in parts])
+    order = np.argsort(arr, kind="stable")
+    q, t, arr = q[order], t[order], arr[order]
+    patience = desk.patience_s[q]
+    finite = np.isfinite(patience)
+    drawn = rng.exponential(1.0, len(q)) * np.where(finite, patience, 0.0)
+    return {"queue": q, "interval": t, "arrival_s": arr, "aht_s": desk.aht_s[q, t],
+            "deadline_s": np.where(finite, arr + drawn, np.inf)}
+
+
+def _segments(desk: Desk, rng: np.random.Generator, copies, shrinkage: str) -> np.ndarray:
+    """Work segments of every copy, thinned by shrinkage: rows (start, end, agent, queue)."""
+    step = float(desk.interval_s)
+    s, e = desk.seg_start_s, desk.seg_end_s
+    first = np.floor(s / step).astype(int)
+    last = np.ceil(e / step).astype(int)
+    n = np.maximum(last - first, 1)
+    idx = np.repeat(np.arange(len(s)), n)
+    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    ps = np.maximum(s[idx], (first[idx] + k) * step)
+    pe = np.minimum(e[idx], (first[idx] + k + 1) * step)
+    out = []
+    for offset, length in copies:
+        ok = ps < length
+        if shrinkage == "intervals":
+            ok &= rng.random(len(ps)) >= desk.shrinkage[desk.seg_queue[idx]]
+        out.append(np.column_stack([offset + ps[ok], offset + np.minimum(pe[ok], length),
+                                    desk.seg_agent[idx][ok], desk.seg_queue[idx][ok]]))
+    pieces = np.concatenate(out) if out else np.zeros((0, 4))
+    return _merge(pieces)
+
+
+def _merge(pieces: np.ndarray) -> np.ndarray:
+    """Join pieces of one agent on one queue that touch (fewer roster events)."""
+    if len(pieces) == 0:
+        return pieces
+    pieces = pieces[np.lexsort((pieces[:, 0], pieces[:, 2]))]
+    new = np.ones(len(pieces), dtype=bool)
+    new[1:] = ((pieces[1:, 2] != pieces[:-1, 2]) | (pieces[1:, 3] != pieces[:-1, 3])
+               | (pieces[1:, 0] > pieces[:-1, 1] + 1e-9))
+    group = np.cumsum(new) - 1
+    ends = np.full(group[-1] + 1, -np.inf)
+    np.maximum.at(ends, group, pieces[:, 1])
+    merged = pieces[new].copy()
+    merged[:, 1] = ends
+    return merged
+
+
+class _Run:
+    """The mutable state of one replication; SimPy schedules its events."""
+
+    def __init__(self, desk: Desk, c: dict[str, np.ndarray], segments: np.ndarray,
+                 rng: np.random.Generator):
+        self.env = simpy.Environment(initial_time=float(min(c["arrival_s"].min(initial=0.0),
+                                                            segments[:, 0].min(initial=0.0))))
+        self.desk, self.c, self.seg, self.rng = desk, c, segments, rng
+        n, n_a = len(c["queue"]), len(desk.agents)
+        self.start = np.full(n, np.nan)
+        self.end = np.full(n, np.nan)
+        self.until = np.full(n, np.nan)  # end of the segment a contact was taken in
+        self.waiting = [deque() for _ in desk.queues]
+        self.on_queue: list[set[int]] = [set() for _ in desk.queues]
+        self.agent_queue = np.full(n_a, -1)
+        self.segment_end = np.zeros(n_a)
+        self.active: list[list[int]] = [[] for _ in range(n_a)]
+        self.version = np.zeros(n_a, dtype=np.int64)
+        self.capacity = desk.concurrency.astype(int)
+
+    # ------------------------------------------------------------------ events
+    def arrivals(self):
+        env, arr, queue = self.env, self.c["arrival_s"], self.c["queue"]
+        for i in range(len(arr)):
+            wait = arr[i] - env.now
+            if wait > 0:
+                yield env.timeout(wait)
+            self.arrive(i, int(queue[i]))
+
+    def roster(self):
+        env, seg = self.env, self.seg
+        times = np.concatenate([seg[:, 1], seg[:, 0]])
+        kind = np.concatenate([np.zeros(len(seg), int), np.ones(len(seg), int)])  # ends first
+        rows = np.concatenate([np.arange(len(seg)), np.arange(len(seg))])
+        for j in np.lexsort((kind, times)):
+            wait = times[j] - env.now
+            if wait > 0:
+                yield env.timeout(wait)
+            a, q = int(seg[rows[j], 2]), int(seg[rows[j], 3])
+            if kind[j]:
+                self.agent_queue[a] = q
+                self.segment_end[a] = seg[rows[j], 1]
+                self.on_queue[q].add(a)
+                self.fill(a)
+            else:
+                self.on_queue[q].discard(a)
+                if self.agent_queue[a] == q:
+                    self.agent_queue[a] = -1
+
+    def arrive(self, i: int, q: int) -> None:
+        best, load = -1, self.capacity[q]
+        for a in self.on_queue[q]:
+            j = len(self.active[a])
+            if j < load:
+                best, load = a, j
+                if j == 0:
+                    break
+        if best < 0:
+            self.waiting[q].append(i)
+        else:
+            self.begin(i, best)
+
+    def fill(self, a: int) -> None:
+        q = self.agent_queue[a]
+        if q < 0:
+            return
+        waiting, deadline, now = self.waiting[q], self.c["deadline_s"], self.env.now
+        while waiting and len(self.active[a]) < self.capacity[q]:
+            i = waiting.popleft()
+            if deadline[i] < now:
+                continue  # left when its patience ran out
+            self.begin(i, a)
+
+    def begin(self, i: int, a: int) -> None:
+        self.start[i] = self.env.now
+        self.until[i] = self.segment_end[a]
+        self.active[a].append(i)
+        self.reschedule(a)
+
+    def reschedule(self, a: int) -> None:
+        self.version[a] += 1
+        active = self.active[a]
+        if not active:
+            return
+        q = int(self.c["queue"][active[0]])
+        stretch = 1.0 + self.desk.slowdown[q] * (len(active) - 1)
+        rates = 1.0 / (self.c["aht_s"][active] * stretch)
+        total = rates.sum()
+        ev = self.env.timeout(self.rng.exponential(1.0 / total))
+        ev.callbacks.append(_Completion(self, a, int(self.version[a]), rates / total))
+
+    def complete(self, a: int, version: int, p: np.ndarray) -> None:
+        if version != self.version[a]:
+            return
+        active = self.active[a]
+        k = int(self.rng.choice(len(active), p=p)) if len(active) > 1 else 0
+        self.end[active.pop(k)] = self.env.now
+        self.fill(a)
+        self.reschedule(a)
+
+
+class _Completion:
+    """A scheduled completion on agent ``a``; stale once the agent's state has changed."""
+
+    __slots__ = ("run", "a", "version", "p")
+
+    def __init__(self, run: _Run, a: int, version: int, p: np.ndarray):
+        self.run, self.a, self.version, self.p = run, a, version, p
+
+    def __call__(self, _event) -> None:
+        self.run.complete(self.a, self.version, self.p)
+
+
+def _integral(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray,
+              edges: np.ndarray) -> np.ndarray:
+    """Integral over each bin of ``edges`` of the sum of weighted intervals [start, end)."""
+    def cum(t_points, w):
+        order = np.argsort(t_points)
+        tp, cw = t_points[order], np.concatenate([[0.0], np.cumsum(w[order])])
+        ctw = np.concatenate([[0.0], np.cumsum((w * t_points)[order])])
+        k = np.searchsorted(tp, edges, side="right")
+        return cw[k] * edges - ctw[k]
+
+    total = cum(starts, weights) - cum(ends, weights)
+    return np.diff(total)
+
+
+def simulate_once(desk: Desk, seed: int | np.random.SeedSequence, *,
+                  shrinkage: str = "intervals", warmup: bool = True) -> Replication:
+    """Simulate the desk's period once.
+
+    Parameters
+    ----------
+    desk : Desk
+    seed : int or SeedSequence
+        Seeds ``numpy.random.default_rng``; the same seed gives the same replication.
+    shrinkage : {"intervals", "none"}
+        How scheduled time is lost (see the module docstring).
+    warmup : bool
+        Precede the period by a copy of itself, so it starts with the backlog and queues
+        its own plan leaves (default); False starts empty.
+
+    Returns
+    -------
+    Replication
+    """
+    if shrinkage not in SHRINKAGE_MODES:
+        raise ValueError(f"shrinkage must be one of {SHRINKAGE_MODES}, got {shrinkage!r}")
+    rng = np.random.default_rng(seed)
+    copies = _copies(desk, warmup)
+    c = _arrivals(desk, rng, copies)
+    seg = _segments(desk, rng, copies, shrinkage)
+    run = _Run(desk, c, seg, rng)
+    run.env.process(run.arrivals())
+    run.env.process(run.roster())
+    horizon = max(o + n for o, n in copies)
+    run.env.run(until=horizon)
+
+    q_all, arr = c["queue"], c["arrival_s"]
+    answered = np.isfinite(run.start)
+    leave = np.where(answered, run.start, np.minimum(c["deadline_s"], horizon))
+    abandoned = ~answered & (c["deadline_s"] < horizon)
+    measured = (arr >= 0) & (arr < desk.length_s)
+    records = pd.DataFrame({"queue": q_all[measured], "interval": c["interval"][measured],
+                            "arrival_s": arr[measured], "start_s": run.start[measured],
+                            "abandoned": abandoned[measured]})
+    n_q, step = len(desk.queues), desk.interval_s
+    edges = np.arange(desk.n_intervals + 1) * float(step)
+    backlog = np.zeros((n_q, desk.n_intervals))
+    busy = np.zeros((n_q, desk.n_intervals))
+    staffed = np.zeros((n_q, desk.n_intervals))
+    served_end = np.where(np.isfinite(run.end), run.end, horizon)
+    for q in range(n_q):
+        m = q_all == q
+        ends = edges[1:]
+        backlog[q] = (np.searchsorted(np.sort(arr[m]), ends, side="right")
+                      - np.searchsorted(np.sort(leave[m]), ends, side="right"))
+        ok = m & answered
+        busy[q] = _integral(run.start[ok], served_end[ok], np.ones(ok.sum()), edges)
+        sm = seg[:, 3] == q
+        # a contact still in hand when the agent's segment ends keeps its slot staffed
+        over = np.maximum(run.start, run.until)
+        spill = ok & (served_end > over)
+        staffed[q] = (_integral(seg[sm, 0], seg[sm, 1],
+                                np.full(sm.sum(), float(desk.concurrency[q])), edges)
+                      + _integral(over[spill], served_end[spill], np.ones(spill.sum()), edges))
+    return Replication(records=records, backlog=backlog, busy_s=busy, staffed_s=staffed)

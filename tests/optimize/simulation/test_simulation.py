@@ -1,0 +1,183 @@
+"""The simulator against the queueing formulas where the answer is known, and its contract.
+
+Stationary single queues (constant arrival rate and staffing all week, no shrinkage)
+must reproduce Erlang C, Erlang A and the chat concurrency chain within one point of
+service level; a deferred queue with constant staff must follow the fluid backlog model.
+Every case is seeded, so the numbers are fixed; the tolerances are what a week of
+contacts allows (about 0.5 point standard deviation per replication).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from optimize.queueing.backlog import simulate_backlog
+from optimize.queueing.chat import chat_erlang_a
+from optimize.queueing.erlang import erlang_a, service_level
+from optimize.scenario.config import ChannelConfig, ScenarioConfig, ShiftRules
+from optimize.simulation import Desk, desk_from_plan, simulate_desk, simulate_once
+from optimize.simulation.measures import interval_counts, promise_table, queue_table
+
+STEP = 1800
+START = pd.Timestamp("2026-11-30", tz="UTC")
+
+
+def stationary(n: int, per_interval: float, aht: float, *, k: int = 1, slowdown: float = 0.0,
+               patience: float = np.inf, target: float = 20.0, days: int = 7,
+               deferred: bool = False, hours: tuple[float, float] = (0.0, 24.0)) -> Desk:
+    """One queue, the same arrival rate every interval, ``n`` agents on it every day
+    between ``hours`` (all day by default)."""
+    n_t = days * 86400 // STEP
+    day = np.arange(days) * 86400.0
+    starts = np.repeat(day + hours[0] * 3600, n)
+    ends = np.repeat(day + hours[1] * 3600, n)
+    return Desk(queues=(("chat", "en"),), deferred=np.array([deferred]),
+                concurrency=np.array([k]), slowdown=np.array([slowdown]),
+                patience_s=np.array([patience]), target_s=np.array([target]),
+                shrinkage=np.array([0.0]), start=START, interval_s=STEP,
+                contacts=np.full((1, n_t), float(per_interval)),
+                aht_s=np.full((1, n_t), float(aht)), agents=tuple(f"A{i}" for i in range(n)),
+                seg_agent=np.tile(np.arange(n), days), seg_queue=np.zeros(n * days, int),
+                seg_start_s=starts, seg_end_s=ends)
+
+
+def week(desk: Desk, reps: int = 3, **kw) -> pd.Series:
+    counts = [interval_counts(desk, simulate_once(desk, np.random.SeedSequence([11, r]),
+                                                  shrinkage="none", **kw))
+              for r in range(reps)]
+    return queue_table(desk, counts).iloc[0]
+
+
+def test_erlang_c_textbook_case():
+    # 100 contacts per 30 min, 180 s handle time, 14 agents, 20 s target: the published
+    # 0.888 (tests/optimize/queueing/test_erlang_published.py)
+    sim = week(stationary(14, 100, 180), warmup=False)
+    assert sim["service_level"] == pytest.approx(service_level(14, 10, 180, 20), abs=0.01)
+    assert sim["abandon_rate"] == 0.0
+    assert sim["occupancy"] == pytest.approx(10 / 14, abs=0.01)
+
+
+def test_erlang_a_with_patience():
+    f = erlang_a(12, 10, 180, 120, 20)
+    sim = week(stationary(12, 100, 180, patience=120), warmup=False)
+    assert sim["service_level"] == pytest.approx(f.service_level, abs=0.01)
+    assert sim["abandon_rate"] == pytest.approx(f.p_abandon, abs=0.01)
+
+
+@pytest.mark.parametrize("agents", [3, 5])
+def test_chat_concurrency_chain(agents):
+    # the sample company's chat/en: 17.9 chats per 30 min of 485 s, 3 at once, 25% slower each
+    f = chat_erlang_a(agents, 17.9 * 485 / STEP, 485, 3, 0.25, 240, 60)
+    sim = week(stationary(agents, 17.9, 485, k=3, slowdown=0.25, patience=240, target=60),
+               warmup=False)
+    assert sim["service_level"] == pytest.approx(f.service_level, abs=0.01)
+    assert sim["abandon_rate"] == pytest.approx(f.p_abandon, abs=0.01)
+
+
+def test_deferred_fifo_follows_the_backlog_model():
+    # constant staff slightly short of the load: the backlog grows all week, and emails
+    # stop being answered within the 4 h window about 40 h in
+    desk = stationary(5, 5.5, 1800, deferred=True, target=4 * 3600)
+    fluid = simulate_backlog(desk.contacts, np.full_like(desk.contacts, 5.0), STEP, 4 * 3600)
+    within = fluid.within_window[0]
+    known = np.isfinite(within)  # the last 4 h of the week have no deadline inside it
+    share = float((within * desk.contacts[0])[known].sum() / desk.contacts[0][known].sum())
+    counts = [interval_counts(desk, simulate_once(desk, np.random.SeedSequence([11, r]),
+                                                  shrinkage="none", warmup=False))
+              for r in range(4)]
+    sim = sum(k["within"][0][known].sum() for k in counts) / sum(
+        k["offered"][0][known].sum() for k in counts)
+    assert 0.1 < share < 0.5  # a case where the window binds
+    assert sim == pytest.approx(share, abs=0.03)
+    end_backlog = np.mean([k["backlog"][0, -1] for k in counts])
+    assert end_backlog == pytest.approx(fluid.backlog[0, -1], rel=0.25)
+
+
+def test_same_seed_same_records_and_replications_differ():
+    desk = stationary(4, 20, 300, patience=200, days=1)
+    a = simulate_once(desk, 5).records
+    b = simulate_once(desk, 5).records
+    c = simulate_once(desk, 6).records
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_shrinkage_intervals_removes_the_channel_share_of_staffed_time():
+    desk = stationary(10, 50, 300, days=7)
+    desk = Desk(**{**desk.__dict__, "shrinkage": np.array([0.3])})
+    full = simulate_once(desk, 1, shrinkage="none", warmup=False)
+    thin = simulate_once(desk, 1, shrinkage="intervals", warmup=False)
+    ratio = thin.staffed_s.sum() / full.staffed_s.sum()
+    assert ratio == pytest.approx(0.7, abs=0.03)
+    with pytest.raises(ValueError, match="shrinkage must be one of"):
+        simulate_once(desk, 1, shrinkage="smooth")
+
+
+@settings(max_examples=6, deadline=None)
+@given(n=st.integers(2, 6), per=st.floats(5, 40), patience=st.sampled_from([np.inf, 150.0]))
+def test_more_agents_never_lower_the_service_level(n, per, patience):
+    def sl(agents):
+        desk = stationary(agents, per, 300, patience=patience, target=30, days=2)
+        return simulate_desk(desk, reps=3, seed=2, shrinkage="none",
+                             warmup=False).queues["service_level"].iloc[0]
+
+    assert sl(n + 1) >= sl(n) - 0.01
+
+
+def test_occupancy_and_backlog_stay_in_range():
+    desk = stationary(3, 30, 400, patience=180, target=60, hours=(6.0, 20.0))
+    res = simulate_desk(desk, reps=2, seed=0)
+    occ = res.intervals["occupancy"].dropna()
+    assert ((occ >= 0) & (occ <= 1 + 1e-6)).all()
+    assert (res.intervals["backlog"] >= 0).all()
+    assert {"service_level_lo", "service_level_hi"} <= set(res.intervals.columns)
+
+
+def _config() -> ScenarioConfig:
+    return ScenarioConfig(
+        channels={"chat": ChannelConfig(name="chat", model="erlang_a", concurrency=2,
+                                        patience_s=200, answer_time_s=30),
+                  "email": ChannelConfig(name="email", kind="deferred", response_window_h=8)},
+        shifts=ShiftRules(templates=()))
+
+
+def test_desk_from_plan_reads_queues_segments_and_drops_unknown_work(caplog):
+    fc = pd.DataFrame({"interval_start": np.repeat(START + pd.to_timedelta(
+        np.arange(336) * STEP, unit="s"), 2), "channel": ["chat", "email"] * 336,
+        "language": "en", "contacts": [10.0, 4.0] * 336, "aht_s": [300.0, np.nan] * 336})
+    acts = pd.DataFrame({
+        "agent_id": ["A1", "A1", "A2", "A2"],
+        "start_utc": pd.to_datetime(["2026-11-29T22:00Z", "2026-11-30T09:00Z",
+                                     "2026-11-30T08:00Z", "2026-11-30T12:00Z"]),
+        "end_utc": pd.to_datetime(["2026-11-30T02:00Z", "2026-11-30T10:00Z",
+                                   "2026-11-30T12:00Z", "2026-11-30T13:00Z"]),
+        "activity": ["work", "break", "work", "work"],
+        "channel": ["chat", "", "email", "social"], "language": ["en", "", "en", "en"]})
+    with caplog.at_level(logging.WARNING):
+        desk = desk_from_plan(acts, fc, _config(), start=START, weeks=1, interval_s=STEP)
+    assert desk.queues == (("chat", "en"), ("email", "en"))
+    assert desk.target_s.tolist() == [30.0, 8 * 3600.0]
+    assert np.isinf(desk.patience_s[1]) and desk.patience_s[0] == 200.0
+    assert desk.concurrency.tolist() == [2, 1]
+    np.testing.assert_allclose(desk.seg_start_s, [0.0, 8 * 3600.0])  # clipped to the plan
+    np.testing.assert_allclose(desk.seg_end_s, [2 * 3600.0, 12 * 3600.0])
+    assert desk.aht_s[1, 0] == 300.0  # no handle time on any email: the 300 s default
+    assert "1 work segment(s) (1.0 h) are on no forecast queue" in caplog.text
+
+
+def test_promise_table_flags_over_promises():
+    queues = pd.DataFrame({"channel": ["chat", "chat"], "language": ["en", "ko"],
+                           "service_level": [0.85, 0.80]})
+    keys = pd.DataFrame({"interval_start": [START, START + pd.Timedelta(minutes=30)] * 2,
+                         "channel": "chat", "language": ["en", "en", "ko", "ko"]})
+    cov = keys.assign(service_level=[0.9, 0.8, 0.81, 0.81])
+    fc = keys.assign(contacts=[30.0, 10.0, 5.0, 5.0])
+    out = promise_table(queues, cov, fc).set_index("language")
+    assert out.loc["en", "promised_service_level"] == pytest.approx(0.875)
+    assert bool(out.loc["en", "over_promise"]) and not bool(out.loc["ko", "over_promise"])
