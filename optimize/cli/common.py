@@ -21,7 +21,7 @@ from forecast.inputs.problems import InputError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BUSY", "WORK_LIMIT_HELP", "UsageError", "add_data_arg",
            "add_solver_args", "conflict_error", "data_end", "forecast_or_stored",
-           "load_scenario", "parse_date", "parse_shock", "parse_ts", "plan_weeks_of",
+           "load_scenario", "parse_date", "parse_shock", "parse_ts", "choose_plan_weeks",
            "progress_logger", "schedule_outputs", "to_csv"]
 
 log = logging.getLogger("staffcast")
@@ -119,7 +119,7 @@ def forecast_or_stored(scenario, *, asof: pd.Timestamp, horizon_days: int, scena
     return fc
 
 
-def plan_weeks_of(scenario, start: dt.date | None, weeks: int | None) -> tuple[dt.date, int]:
+def choose_plan_weeks(scenario, start: dt.date | None, weeks: int | None) -> tuple[dt.date, int]:
     """The plan's first day and number of weeks: the options, else scenario.toml, else the data."""
     from optimize.scenario.horizon import plan_window
 

@@ -19,6 +19,7 @@ from optimize.cli.forecasts import add_forecast_parsers
 from optimize.cli.plan import add_plan_parser, add_schedule_parser
 from optimize.cli.replan import add_replan_parser
 from optimize.cli.scenario import add_scenario_parsers
+from optimize.cli.simulate import add_simulate_parser
 
 __all__ = ["build_parser", "main"]
 
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_forecast_parsers(sub)
     add_schedule_parser(sub)
     add_replan_parser(sub)
+    add_simulate_parser(sub)
     add_scenario_parsers(sub)
     return p
 

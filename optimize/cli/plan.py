@@ -18,18 +18,19 @@ import pandas as pd
 from optimize.cli.common import (
     add_data_arg,
     add_solver_args,
+    choose_plan_weeks,
     conflict_error,
     data_end,
     forecast_or_stored,
     load_scenario,
     parse_date,
     parse_shock,
-    plan_weeks_of,
     progress_logger,
     schedule_outputs,
     to_csv,
 )
 from optimize.cli.readers import read_requirements
+from optimize.cli.simulate import add_simulation_args, simulate_plan_tables
 from optimize.outputs.export import write_outputs
 
 __all__ = ["add_plan_parser", "add_schedule_parser", "cmd_plan", "cmd_schedule"]
@@ -44,7 +45,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from optimize.scheduling import build_schedule
 
     scenario = load_scenario(args.data)
-    start, weeks = plan_weeks_of(scenario, parse_date(args.start) if args.start else None, args.weeks)
+    start, weeks = choose_plan_weeks(scenario, parse_date(args.start) if args.start else None, args.weeks)
     plan_start = pd.Timestamp(start, tz="UTC")
     plan_end = plan_start + pd.Timedelta(weeks=weeks)
     asof, horizon_days = forecast_window(plan_start, plan_end,
@@ -82,6 +83,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
                                         start, weeks)
     summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
                                requirements=req, result=result, coverage=coverage)
+    if args.simulate:
+        sim_files, section = simulate_plan_tables(
+            activities=result.activities, forecast=fc, coverage=coverage, scenario=scenario,
+            start=plan_start, weeks=weeks, args=args)
+        files = {**files, **sim_files}
+        summary = summary + "\n" + section
     files = {"forecast.csv": to_csv(fc), "requirements.csv": to_csv(req), **files,
              "summary.md": summary.encode("utf-8")}
     written = write_outputs(args.out, files)
@@ -105,7 +112,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.data)
     req = read_requirements(args.requirements)
-    start, weeks = plan_weeks_of(scenario, parse_date(args.start) if args.start else None, args.weeks)
+    start, weeks = choose_plan_weeks(scenario, parse_date(args.start) if args.start else None, args.weeks)
     result = build_schedule(req, scenario.agents, scenario.config, start=start, weeks=weeks,
                             time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
                             progress=progress_logger(), penalty=args.penalty,
@@ -136,7 +143,12 @@ def add_plan_parser(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--shock", help="market shock TIME@MOVE, e.g. 2026-12-03T14:00Z@-0.15")
     sp.add_argument("--quantile", help="staff to this forecast column, e.g. contacts_p90 "
                                        "(default: the mean)")
-    sp.add_argument("--jobs", type=int, default=2, help="forecast worker processes (default 2)")
+    sp.add_argument("--jobs", type=int, default=2, help="forecast and simulation worker "
+                                                         "processes (default 2)")
+    sp.add_argument("--simulate", action="store_true",
+                    help="simulate the plan (staffcast simulate, seeded with --seed): "
+                         "simulation.csv, simulation.md and a section in summary.md")
+    add_simulation_args(sp)
     sp.set_defaults(func=cmd_plan)
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from forecast.inputs.problems import InputError, Problem
 
-__all__ = ["read_plan_table", "read_previous_roster", "read_requirements"]
+__all__ = ["plan_weeks_from_coverage", "read_plan_table", "read_previous_roster", "read_requirements"]
 
 
 def read_requirements(path: Path) -> pd.DataFrame:
@@ -66,3 +66,14 @@ def read_previous_roster(path: Path, start: pd.Timestamp) -> pd.DataFrame:
                                              f"{start:%Y-%m-%d}", line=i + 2,
                                   column="shift_date", value=str(prev["shift_date"].iloc[i]))])
     return prev
+
+
+def plan_weeks_from_coverage(coverage: pd.DataFrame, path: Path) -> tuple[pd.Timestamp, int]:
+    """First instant and number of weeks of a plan, from its ``coverage.csv`` (whole weeks
+    from a UTC midnight, else an InputError naming ``path``)."""
+    t0, last = coverage["interval_start"].min(), coverage["interval_start"].max()
+    days = (last - t0) / pd.Timedelta(days=1)
+    if pd.isna(t0) or t0 != t0.normalize() or not 6 < days < 7 * 52:
+        raise InputError([Problem(path.name, "does not span whole plan weeks starting at a UTC "
+                                             f"midnight (first interval {t0}, last {last})")])
+    return t0, int(round(days / 7))

@@ -35,7 +35,7 @@ from optimize.cli.common import (
     schedule_outputs,
     to_csv,
 )
-from optimize.cli.readers import read_plan_table, read_previous_roster
+from optimize.cli.readers import plan_weeks_from_coverage, read_plan_table, read_previous_roster
 from optimize.outputs.export import write_outputs
 
 if TYPE_CHECKING:
@@ -54,17 +54,8 @@ COST_FLAGS = {"extended": ("extending a started shift", 3.0),
               "called_in": ("calling an agent in on a day off", 16.0)}
 
 
-def _plan_weeks(coverage: pd.DataFrame, path: Path) -> tuple[pd.Timestamp, int]:
-    t0, last = coverage["interval_start"].min(), coverage["interval_start"].max()
-    days = (last - t0) / pd.Timedelta(days=1)
-    if pd.isna(t0) or t0 != t0.normalize() or not 6 < days < 7 * 52:
-        raise InputError([Problem(path.name, "does not span whole plan weeks starting at a UTC "
-                                             f"midnight (first interval {t0}, last {last})")])
-    return t0, int(round(days / 7))
-
-
-def forecast_or_stored(path: Path, fallback: Path, t0: pd.Timestamp, t1: pd.Timestamp,
-              asof: pd.Timestamp, interval_s: int) -> pd.DataFrame:
+def _new_forecast(path: Path, fallback: Path, t0: pd.Timestamp, t1: pd.Timestamp,
+                  asof: pd.Timestamp, interval_s: int) -> pd.DataFrame:
     from optimize.scenario.horizon import LOCAL_PAD
 
     fc = read_plan_table(path, _KEYS + ["contacts", "aht_s"], "a forecast table (`staffcast forecast`)")
@@ -124,7 +115,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
                                                  "channel", "language"],
                  "the activities.csv written by `staffcast plan`")
     cov_path = roster_dir / "coverage.csv"
-    t0, weeks = _plan_weeks(read_plan_table(cov_path, _KEYS, "the coverage.csv written by `staffcast plan`"),
+    t0, weeks = plan_weeks_from_coverage(read_plan_table(cov_path, _KEYS, "the coverage.csv written by `staffcast plan`"),
                             cov_path)
     t1 = t0 + pd.Timedelta(weeks=weeks)
     if not t0 <= asof < t1:
@@ -132,7 +123,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
                          f"{t0:%Y-%m-%d} .. {t1:%Y-%m-%d} (UTC, from {cov_path})")
     prev = None if args.previous_roster is None else read_previous_roster(args.previous_roster, t0)
     scenario = load_scenario(args.data)
-    fc = forecast_or_stored(Path(args.forecast), roster_dir / "forecast.csv", t0, t1, asof,
+    fc = _new_forecast(Path(args.forecast), roster_dir / "forecast.csv", t0, t1, asof,
                    scenario.interval_s)
     req = compute_requirements(fc, scenario.config, interval_s=scenario.interval_s)
     req = req[(req["interval_start"] >= t0) & (req["interval_start"] < t1)].reset_index(drop=True)

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-__all__ = ["queue_outlook", "repeatability", "summary_markdown"]
+__all__ = ["queue_outlook", "repeatability", "simulation_markdown", "summary_markdown"]
 
 
 def _md_table(df: pd.DataFrame) -> str:
@@ -120,3 +120,53 @@ def repeatability(result) -> str:
     return (f"Not repeatable: the time limit ended the {stage} before its work budget, so a "
             "rerun may differ; a longer time limit (or, on the command line, a smaller "
             "--work-limit) makes it repeatable.")
+
+
+def simulation_markdown(comparison: pd.DataFrame, *, reps: int, seed: int,
+                        shrinkage: str) -> str:
+    """The "promised beside simulated" section: one row per queue, over-promises flagged.
+
+    ``comparison`` is :func:`optimize.simulation.promise_table` (per queue: contacts,
+    promised and simulated service level with its 95% interval, abandonment, difference,
+    ``over_promise``).
+    """
+    c = comparison.sort_values(["channel", "language"])
+
+    def pct(x: float) -> str:
+        return "" if not np.isfinite(x) else f"{100 * x:.1f}%"
+
+    def interval(lo: float, hi: float) -> str:
+        return "" if not (np.isfinite(lo) and np.isfinite(hi)) else \
+            f"{100 * max(lo, 0.0):.1f}-{100 * min(hi, 1.0):.1f}%"
+
+    table = pd.DataFrame({
+        "queue": c["channel"] + "/" + c["language"],
+        "contacts": c["contacts"].round().astype(int),
+        "promised": [pct(v) for v in c["promised_service_level"]],
+        "simulated": [pct(v) for v in c["service_level"]],
+        "95% interval": [interval(lo, hi) for lo, hi in zip(c["service_level_lo"],
+                                                          c["service_level_hi"], strict=True)],
+        "abandoned": [pct(v) if k == "realtime" else "" for v, k in zip(
+            c["abandon_rate"], c["kind"], strict=True)],
+        "over-promise": np.where(c["over_promise"], "**yes**", ""),
+    })
+    flagged = c[c["over_promise"]]
+    shrink = {"intervals": "each agent x interval of planned work lost with the channel's "
+                           "shrinkage probability",
+              "none": "no shrinkage: the plan as written"}[shrinkage]
+    return "\n".join([
+        "## Promised and simulated",
+        "",
+        f"The plan's queueing formulas (promised) beside a discrete-event simulation of the "
+        f"roster as planned ({reps} replication(s), seed {seed}; shrinkage: {shrink}; a "
+        "warm-up week first). Service level is the share of offered contacts answered within "
+        "the target (real-time) or the response window (email, social). Over-promise: the "
+        "promise exceeds the simulated mean by more than 2 points.",
+        "",
+        f"{len(flagged)} of {len(c)} queues over-promise"
+        + (": " + ", ".join(flagged["channel"] + "/" + flagged["language"]) + "." if len(flagged)
+           else "."),
+        "",
+        _md_table(table),
+        "",
+    ])

@@ -17,7 +17,7 @@ import pandas as pd
 
 from optimize.scenario.config import ScenarioConfig
 
-__all__ = ["Desk", "desk_from_plan"]
+__all__ = ["Desk", "desk_from_plan", "unskilled_work"]
 
 log = logging.getLogger(__name__)
 
@@ -145,3 +145,35 @@ def _fill_aht(aht: np.ndarray) -> np.ndarray:
         med = np.nanmedian(np.where(aht > 0, aht, np.nan), axis=1)
     med = np.where(np.isfinite(med), med, 300.0)
     return np.where(np.isfinite(aht) & (aht > 0), aht, med[:, None])
+
+
+def unskilled_work(activities: pd.DataFrame, agents: pd.DataFrame,
+                   config: ScenarioConfig) -> pd.DataFrame:
+    """Work rows of ``activities`` on a queue their agent may not take.
+
+    An agent may work a queue when its channel and language are among the agent's, and,
+    for a VIP channel, when the agent is VIP-certified. Unknown agents count as unskilled.
+
+    Returns
+    -------
+    DataFrame
+        The offending rows of ``activities`` (its index kept), with a ``reason`` column.
+    """
+    work = activities[activities["activity"] == "work"]
+    skills = agents.set_index("agent_id")
+    rows = []
+    for idx, agent, chan, lang in zip(work.index, work["agent_id"].astype(str),
+                                      work["channel"].fillna("").astype(str),
+                                      work["language"].fillna("").astype(str), strict=True):
+        if agent not in skills.index:
+            rows.append((idx, f"agent {agent} is not in agents.csv"))
+            continue
+        a = skills.loc[agent]
+        if chan not in a["channels"] or lang not in a["languages"]:
+            rows.append((idx, f"{agent} does not work {chan or '(no channel)'}/"
+                              f"{lang or '(no language)'}"))
+        elif chan in config.channels and config.channels[chan].vip and not a["vip"]:
+            rows.append((idx, f"{agent} is not VIP-certified for {chan}"))
+    found = work.loc[[i for i, _ in rows]].copy()
+    found["reason"] = [r for _, r in rows]
+    return found

@@ -55,7 +55,8 @@ def _measures(k: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {"contacts": k["offered"], "service_level": _ratio(k["within"], k["offered"]),
             "asa_s": _ratio(k["wait_s"], k["answered"]),
             "abandon_rate": _ratio(k["abandoned"], k["offered"]), "backlog": k["backlog"],
-            "occupancy": _ratio(k["busy_s"], k["staffed_s"])}
+            # occupancy only where at least one slot-second was staffed
+            "occupancy": _ratio(k["busy_s"], np.where(k["staffed_s"] >= 1.0, k["staffed_s"], 0.0))}
 
 
 def _summarise(per_rep: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -107,23 +108,30 @@ def queue_table(desk: Desk, counts: list[dict[str, np.ndarray]]) -> pd.DataFrame
     return table
 
 
-def promise_table(queues: pd.DataFrame, coverage: pd.DataFrame,
-                  forecast: pd.DataFrame, *, tolerance: float = 0.02) -> pd.DataFrame:
-    """Promised (the plan's coverage) beside simulated service level, per queue.
+def promise_table(queues: pd.DataFrame, promised: pd.DataFrame, *,
+                  tolerance: float = 0.02) -> pd.DataFrame:
+    """Promised beside simulated service level, per queue.
 
-    The promise of a queue is its coverage ``service_level`` weighted by the forecast
-    contacts of each interval, the same weighting the simulated figure has. ``over_promise``
-    is True where the promise exceeds the simulated mean by more than ``tolerance``.
+    Parameters
+    ----------
+    queues : DataFrame
+        :func:`queue_table` (simulated, per channel x language).
+    promised : DataFrame
+        The plan's own per-queue figures, ``channel, language, service_level`` (the
+        contact-weighted coverage, :func:`optimize.outputs.summary.queue_outlook`: the same
+        numbers ``summary.md`` shows).
+    tolerance : float
+        ``over_promise`` is True where the promise exceeds the simulated mean by more.
+
+    Returns
+    -------
+    DataFrame
+        ``queues`` with ``promised_service_level``, ``difference`` (promised - simulated)
+        and ``over_promise``.
     """
-    keys = ["interval_start", "channel", "language"]
-    cov = coverage[keys + ["service_level"]].merge(
-        forecast[keys + ["contacts"]], on=keys, how="left")
-    cov["contacts"] = cov["contacts"].fillna(0.0).astype(float)
-    cov["weighted"] = cov["service_level"].fillna(0.0) * cov["contacts"]
-    agg = cov.groupby(["channel", "language"], as_index=False)[["weighted", "contacts"]].sum()
-    agg["promised_service_level"] = _ratio(agg["weighted"].to_numpy(), agg["contacts"].to_numpy())
-    out = queues.merge(agg[["channel", "language", "promised_service_level"]],
-                       on=["channel", "language"], how="left")
+    p = promised[["channel", "language", "service_level"]].rename(
+        columns={"service_level": "promised_service_level"})
+    out = queues.merge(p, on=["channel", "language"], how="left")
     out["difference"] = out["promised_service_level"] - out["service_level"]
     out["over_promise"] = out["difference"] > tolerance
     return out

@@ -216,8 +216,10 @@ def activities_table(shifts: pd.DataFrame, breaks: pd.DataFrame, queue_of: dict,
 
     Each shift is cut at its ends, at the grid's interval starts and at its breaks' ends;
     a piece inside one of its breaks takes the break's name (the first such break in table
-    order), a working piece takes its interval's queue from ``queue_of`` (channel and
-    language empty when it has none); equal neighbours are merged.
+    order), a working piece takes its interval's queue from ``queue_of``; work outside the
+    grid (a shift that starts before the plan or ends after it) continues on the nearest
+    queue of its own shift, so every minute of work has a queue (channel and language stay
+    empty only for a shift with no queue at all); equal neighbours are merged.
     """
     step = grid.step_min
     s_min = _minute(shifts["start_utc"], grid)
@@ -235,7 +237,8 @@ def activities_table(shifts: pd.DataFrame, breaks: pd.DataFrame, queue_of: dict,
         for has, bs, be, nm in _by_rank(breaks, len(shifts), name_code):
             inside = ~done & has[sid] & (bs[sid] <= lo) & (be[sid] >= hi)
             act[inside], done = nm[sid[inside]], done | inside
-        q = np.where(act == 0, _lookup(queue_of, sid, lo // step), -1)
+        q = _queue_outside_grid(np.where(act == 0, _lookup(queue_of, sid, lo // step), -1),
+                                act, sid)
         new = np.ones(len(sid), dtype=bool)
         new[1:] = (sid[1:] != sid[:-1]) | (act[1:] != act[:-1]) | (q[1:] != q[:-1])
         start = np.flatnonzero(new)
@@ -251,6 +254,15 @@ def activities_table(shifts: pd.DataFrame, breaks: pd.DataFrame, queue_of: dict,
     for col in ("start", "end"):
         df[f"{col}_utc"] = grid.start + pd.to_timedelta(df[f"{col}_min"], unit="min")
     return df[["agent_id", "start_utc", "end_utc", "activity", "channel", "language"]]
+
+
+def _queue_outside_grid(q: np.ndarray, act: np.ndarray, sid: np.ndarray) -> np.ndarray:
+    """Work pieces without a queue (-1) take the next queue of their shift, else the last."""
+    s = pd.Series(np.where((act == 0) & (q < 0), np.nan, q.astype(float)))
+    s[act != 0] = np.nan  # breaks neither give nor take a queue
+    filled = s.groupby(sid).transform(lambda g: g.bfill().ffill())
+    out = np.where((act == 0) & (q < 0) & filled.notna(), filled.fillna(-1), q)
+    return out.astype(int)
 
 
 def _pieces(s_min: np.ndarray, e_min: np.ndarray, breaks: pd.DataFrame,

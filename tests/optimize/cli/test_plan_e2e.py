@@ -4,6 +4,7 @@ with each other and with the contract."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from optimize.cli import main
 from optimize.scenario.load import load_scenario_dir
 
 PLAN_START = pd.Timestamp("2026-11-30", tz="UTC")  # first Monday a day after the history
@@ -22,7 +24,7 @@ def plan(tmp_path_factory, sample_dir):
     # this interpreter's environment; STAMP= skips the install step `make test` just did
     bin_dir = Path(sys.executable).parent
     done = subprocess.run(["make", "--no-print-directory", "plan", f"OUT={root}",
-                           f"BIN={bin_dir}", "STAMP=", "PLAN_FLAGS=--time-limit 45"],
+                           f"BIN={bin_dir}", "STAMP=", "PLAN_FLAGS=--time-limit 45 --simulate --reps 2"],
                           cwd=sample_dir.parents[1], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     return root / "sample"
@@ -38,7 +40,7 @@ def read(out, name):
 
 def test_every_output_is_written(plan):
     for name in ("forecast.csv", "requirements.csv", "roster.csv", "activities.csv",
-                 "coverage.csv", "roster.ics", "summary.md"):
+                 "coverage.csv", "roster.ics", "summary.md", "simulation.csv", "simulation.md"):
         assert (plan / name).stat().st_size > 0, name
 
 
@@ -68,13 +70,13 @@ def test_roster_and_activities_agree(plan, sample_dir):
                                                   on="agent_id", suffixes=("", "_shift"))
     inside = (work["start_utc"] >= work["start_utc_shift"]) & (work["end_utc"] <= work["end_utc_shift"])
     assert inside.groupby([work["agent_id"], work["start_utc"]]).any().all()
-    # Inside the plan week every work segment has a queue the agent is skilled for; the
-    # few minutes of a local shift that spill past the UTC week have no planned queue.
+    # Every minute of work has a queue the agent is skilled for, also the minutes of a local
+    # shift that spill past the UTC week (they continue on the shift's nearest queue).
     work = acts[acts["activity"] == "work"]
     in_week = (work["start_utc"] >= PLAN_START) & (work["end_utc"] <= PLAN_START + pd.Timedelta(days=7))
-    skills = work[in_week].join(agents[["languages", "channels"]], on="agent_id")
+    assert (~in_week).any()
+    skills = work.join(agents[["languages", "channels"]], on="agent_id")
     assert all(r.language in r.languages and r.channel in r.channels for r in skills.itertuples())
-    assert work.loc[~in_week, "channel"].isna().all()
 
 
 def test_summary_reports_solver_and_outlook(plan):
@@ -84,3 +86,49 @@ def test_summary_reports_solver_and_outlook(plan):
     assert "Repeatable: the search ended on its work budget" in text \
         or "Not repeatable: the time limit ended the" in text
     assert "| chat | en |" in text
+
+
+def test_simulation_sits_beside_the_promise(plan, sample_dir):
+    sim = read(plan, "simulation.csv")
+    queues = load_scenario_dir(sample_dir).queues
+    assert len(sim) == 7 * 48 * len(queues)
+    for col in ("service_level", "abandon_rate", "occupancy"):
+        v = sim[col].dropna()
+        assert ((v >= 0) & (v <= 1 + 1e-6)).all(), col
+    assert (sim["service_level_lo"].dropna() <= sim["service_level_hi"].dropna()).all()
+    summary, md = (plan / "summary.md").read_text(), (plan / "simulation.md").read_text()
+    section = md.split("\n", 2)[2]
+    assert section in summary  # the same section in both files
+    assert "## Promised and simulated" in section and "| chat/en |" in section
+    assert "queues over-promise" in section
+
+
+def test_simulate_command_on_a_plan_directory(plan, sample_dir, tmp_path, capsys):
+    assert main(["simulate", "--plan", str(plan), "--data", str(sample_dir), "--reps", "2",
+                 "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "simulation.csv").stat().st_size > 0
+    assert "## Promised and simulated" in (tmp_path / "simulation.md").read_text()
+
+
+def test_simulate_refuses_bad_input(plan, sample_dir, tmp_path, capsys):
+    broken = tmp_path / "plan"
+    shutil.copytree(plan, broken)
+    acts = pd.read_csv(broken / "activities.csv", dtype=str, keep_default_na=False)
+    first = acts.index[acts["activity"] == "work"][0]
+    acts.loc[first, ["channel", "language"]] = ["chat", "xx"]
+    acts.to_csv(broken / "activities.csv", index=False)
+    before = (broken / "simulation.csv").read_bytes()
+    assert main(["simulate", "--plan", str(broken), "--data", str(sample_dir)]) == 2
+    err = capsys.readouterr().err
+    assert f"activities.csv:{first + 2}, column 'channel'" in err and "chat/xx" in err
+    assert (broken / "simulation.csv").read_bytes() == before  # the earlier output is kept
+
+    (broken / "coverage.csv").unlink()
+    assert main(["simulate", "--plan", str(broken), "--data", str(sample_dir)]) == 2
+    assert "coverage.csv: file not found" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", "--plan", str(plan), "--data", str(sample_dir), "--reps", "0"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", "--plan", str(plan), "--data", str(sample_dir), "--shrinkage", "x"])
+    assert exc.value.code == 2

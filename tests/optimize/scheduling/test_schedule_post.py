@@ -137,16 +137,20 @@ def ref_activities_table(shifts, breaks, queue_of, agent_ids, queues, grid):
         cuts = {s, e} | set(range((s // step + 1) * step, e, step))
         cuts |= {bs for _, bs, _ in mine} | {be for _, _, be in mine}
         cuts = sorted(c for c in cuts if s <= c <= e)
-        segs = []
+        pieces = []
         for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
-            act, ch, lang = "work", "", ""
             inside = [name for name, bs, be in mine if bs <= lo and be >= hi]
-            if inside:
-                act = inside[0]
-            if act == "work":
-                q = queue_of.get((i, lo // step))
-                if q is not None:
-                    ch, lang = queues.channel[q], queues.language[q]
+            act = inside[0] if inside else "work"
+            pieces.append([lo, hi, act, queue_of.get((i, lo // step)) if act == "work" else None])
+        # work outside the grid continues on the next queue of its shift, else the last
+        known = [k for k, pc in enumerate(pieces) if pc[3] is not None]
+        for k, pc in enumerate(pieces):
+            if pc[2] == "work" and pc[3] is None and known:
+                later = [j for j in known if j > k]
+                pc[3] = pieces[later[0] if later else known[-1]][3]
+        segs = []
+        for lo, hi, act, q in pieces:
+            ch, lang = ("", "") if q is None else (queues.channel[q], queues.language[q])
             if segs and segs[-1][2:] == [act, ch, lang] and segs[-1][1] == lo:
                 segs[-1][1] = hi
             else:

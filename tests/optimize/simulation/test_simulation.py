@@ -172,12 +172,10 @@ def test_desk_from_plan_reads_queues_segments_and_drops_unknown_work(caplog):
 
 
 def test_promise_table_flags_over_promises():
-    queues = pd.DataFrame({"channel": ["chat", "chat"], "language": ["en", "ko"],
-                           "service_level": [0.85, 0.80]})
-    keys = pd.DataFrame({"interval_start": [START, START + pd.Timedelta(minutes=30)] * 2,
-                         "channel": "chat", "language": ["en", "en", "ko", "ko"]})
-    cov = keys.assign(service_level=[0.9, 0.8, 0.81, 0.81])
-    fc = keys.assign(contacts=[30.0, 10.0, 5.0, 5.0])
-    out = promise_table(queues, cov, fc).set_index("language")
-    assert out.loc["en", "promised_service_level"] == pytest.approx(0.875)
+    sim = pd.DataFrame({"channel": ["chat", "chat"], "language": ["en", "ko"],
+                        "service_level": [0.85, 0.80]})
+    promised = pd.DataFrame({"channel": ["chat", "chat"], "language": ["en", "ko"],
+                             "service_level": [0.875, 0.81], "asa_s": [9.0, 12.0]})
+    out = promise_table(sim, promised).set_index("language")
+    assert out.loc["en", "difference"] == pytest.approx(0.025)
     assert bool(out.loc["en", "over_promise"]) and not bool(out.loc["ko", "over_promise"])

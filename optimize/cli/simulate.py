@@ -1,0 +1,122 @@
+"""``staffcast simulate``: does a published plan deliver what it promises?
+
+Reads a plan directory (``activities.csv``, ``forecast.csv``, ``coverage.csv``, as
+``staffcast plan`` writes them) and its scenario directory, simulates the planned weeks
+contact by contact (:mod:`optimize.simulation`) and writes ``simulation.csv`` (per
+interval x queue: service level, mean wait, abandonment, backlog, occupancy, each with a
+95% interval over replications) and ``simulation.md`` (promised beside simulated per
+queue, over-promises flagged) into ``--out`` (default: the plan directory).
+``staffcast plan --simulate`` does the same on the plan it has just built and adds the
+section to ``summary.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.inputs.problems import InputError, Problem
+from optimize.cli.common import UsageError, add_data_arg, load_scenario, to_csv
+from optimize.cli.readers import plan_weeks_from_coverage, read_plan_table
+from optimize.outputs.export import write_outputs
+
+__all__ = ["SimulationOutputs", "add_simulate_parser", "add_simulation_args", "cmd_simulate",
+           "simulate_plan_tables"]
+
+log = logging.getLogger("staffcast")
+
+_KEYS = ["interval_start", "channel", "language"]
+SimulationOutputs = tuple[dict[str, bytes], str]
+
+
+def simulate_plan_tables(*, activities: pd.DataFrame, forecast: pd.DataFrame,
+                         coverage: pd.DataFrame, scenario, start: pd.Timestamp, weeks: int,
+                         args: argparse.Namespace) -> SimulationOutputs:
+    """Simulate a plan's weeks; the files ``simulation.csv`` and ``simulation.md`` and the
+    markdown section (for ``summary.md``)."""
+    from optimize.outputs.summary import queue_outlook, simulation_markdown
+    from optimize.simulation import desk_from_plan, promise_table, simulate_desk
+    from optimize.simulation.desk import unskilled_work
+
+    bad = unskilled_work(activities, scenario.agents, scenario.config)
+    if len(bad):
+        raise InputError([Problem("activities.csv", reason, line=int(i) + 2, column="channel",
+                                  value=f"{row.channel}/{row.language}")
+                          for (i, row), reason in zip(bad.iterrows(), bad["reason"], strict=True)])
+    desk = desk_from_plan(activities, forecast, scenario.config, start=start, weeks=weeks,
+                          interval_s=scenario.interval_s)
+    res = simulate_desk(desk, reps=args.reps, seed=args.seed, jobs=args.jobs,
+                        shrinkage=args.shrinkage, warmup=not args.no_warmup)
+    end = start + pd.Timedelta(weeks=weeks)
+    promised = queue_outlook(forecast, coverage, start, end)
+    comparison = promise_table(res.queues, promised)
+    section = simulation_markdown(comparison, reps=res.reps, seed=res.seed,
+                                  shrinkage=res.shrinkage)
+    title = f"# staffcast simulation: {start:%Y-%m-%d} + {weeks} week(s)\n\n"
+    files = {"simulation.csv": to_csv(res.intervals),
+             "simulation.md": (title + section).encode("utf-8")}
+    n_over = int(comparison["over_promise"].sum())
+    log.info("simulation: %d of %d queues over-promise by more than 2 points", n_over,
+             len(comparison))
+    return files, section
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Run ``staffcast simulate`` (see the module docstring)."""
+    plan = Path(args.plan)
+    if not plan.is_dir():
+        raise UsageError(f"--plan {str(plan)!r} is not a directory")
+    cov_path = plan / "coverage.csv"
+    coverage = read_plan_table(cov_path, _KEYS + ["service_level"],
+                               "the coverage.csv written by `staffcast plan`")
+    start, weeks = plan_weeks_from_coverage(coverage, cov_path)
+    activities = read_plan_table(plan / "activities.csv",
+                                 ["agent_id", "start_utc", "end_utc", "activity", "channel",
+                                  "language"], "the activities.csv written by `staffcast plan`")
+    forecast = read_plan_table(plan / "forecast.csv", _KEYS + ["contacts", "aht_s"],
+                               "the forecast.csv written by `staffcast plan`")
+    scenario = load_scenario(args.data)
+    files, _ = simulate_plan_tables(activities=activities, forecast=forecast, coverage=coverage,
+                                    scenario=scenario, start=start, weeks=weeks, args=args)
+    for p in write_outputs(Path(args.out) if args.out else plan, files):
+        print(p)
+    return 0
+
+
+def add_simulation_args(sp: argparse.ArgumentParser) -> None:
+    """Replications, shrinkage and warm-up (the commands have their own --seed and --jobs)."""
+    sp.add_argument("--reps", type=_positive, default=10,
+                    help="replications (default 10; the 95%% intervals need 2 or more)")
+    sp.add_argument("--shrinkage", choices=("intervals", "none"), default="intervals",
+                    help="how scheduled time is lost: whole agent-intervals with the "
+                         "channel's shrinkage probability (default), or none")
+    sp.add_argument("--no-warmup", action="store_true",
+                    help="start the week empty instead of after a warm-up copy of itself")
+
+
+def add_simulate_parser(sub: argparse._SubParsersAction) -> None:
+    """Add ``simulate`` to the ``staffcast`` parser."""
+    sp = sub.add_parser("simulate", help="simulate a published plan contact by contact: "
+                                         "promised beside simulated service per queue")
+    sp.add_argument("--plan", type=Path, required=True,
+                    help="plan directory (activities.csv, forecast.csv, coverage.csv)")
+    add_data_arg(sp)
+    sp.add_argument("--out", type=Path, help="output directory (default: the plan directory)")
+    add_simulation_args(sp)
+    sp.add_argument("--seed", type=int, default=0,
+                    help="simulation seed (default 0); replication r draws from [seed, r]")
+    sp.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    sp.set_defaults(func=cmd_simulate)
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number >= 1")
+    return n
