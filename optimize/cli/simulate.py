@@ -38,7 +38,7 @@ def simulate_plan_tables(*, activities: pd.DataFrame, forecast: pd.DataFrame,
     """Simulate a plan's weeks; the files ``simulation.csv`` and ``simulation.md`` and the
     markdown section (for ``summary.md``)."""
     from optimize.outputs.summary import queue_outlook, simulation_markdown
-    from optimize.simulation import desk_from_plan, promise_table, simulate_desk
+    from optimize.simulation import simulate_plan
     from optimize.simulation.desk import unskilled_work
 
     bad = unskilled_work(activities, scenario.agents, scenario.config)
@@ -46,13 +46,12 @@ def simulate_plan_tables(*, activities: pd.DataFrame, forecast: pd.DataFrame,
         raise InputError([Problem("activities.csv", reason, line=int(i) + 2, column="channel",
                                   value=f"{row.channel}/{row.language}")
                           for (i, row), reason in zip(bad.iterrows(), bad["reason"], strict=True)])
-    desk = desk_from_plan(activities, forecast, scenario.config, start=start, weeks=weeks,
-                          interval_s=scenario.interval_s)
-    res = simulate_desk(desk, reps=args.reps, seed=args.seed, jobs=args.jobs,
-                        shrinkage=args.shrinkage, warmup=not args.no_warmup)
     end = start + pd.Timedelta(weeks=weeks)
-    promised = queue_outlook(forecast, coverage, start, end)
-    comparison = promise_table(res.queues, promised)
+    res, comparison = simulate_plan(
+        activities, forecast, scenario.config, start=start, weeks=weeks,
+        interval_s=scenario.interval_s, promised=queue_outlook(forecast, coverage, start, end),
+        reps=args.reps, seed=args.seed, jobs=args.jobs, shrinkage=args.shrinkage,
+        warmup=not args.no_warmup)
     section = simulation_markdown(comparison, reps=res.reps, seed=res.seed,
                                   shrinkage=res.shrinkage)
     title = f"# staffcast simulation: {start:%Y-%m-%d} + {weeks} week(s)\n\n"

@@ -7,7 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-__all__ = ["queue_outlook", "repeatability", "simulation_markdown", "summary_markdown"]
+__all__ = ["over_promise_line", "queue_outlook", "repeatability", "simulation_markdown",
+           "simulation_table", "summary_markdown"]
 
 
 def _md_table(df: pd.DataFrame) -> str:
@@ -122,13 +123,12 @@ def repeatability(result) -> str:
             "--work-limit) makes it repeatable.")
 
 
-def simulation_markdown(comparison: pd.DataFrame, *, reps: int, seed: int,
-                        shrinkage: str) -> str:
-    """The "promised beside simulated" section: one row per queue, over-promises flagged.
+def simulation_table(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Promised beside simulated per queue, as people read it (percent strings).
 
     ``comparison`` is :func:`optimize.simulation.promise_table` (per queue: contacts,
     promised and simulated service level with its 95% interval, abandonment, difference,
-    ``over_promise``).
+    ``over_promise``). ``summary.md``, ``simulation.md`` and the app show this table.
     """
     c = comparison.sort_values(["channel", "language"])
 
@@ -139,18 +139,32 @@ def simulation_markdown(comparison: pd.DataFrame, *, reps: int, seed: int,
         return "" if not (np.isfinite(lo) and np.isfinite(hi)) else \
             f"{100 * max(lo, 0.0):.1f}-{100 * min(hi, 1.0):.1f}%"
 
-    table = pd.DataFrame({
-        "queue": c["channel"] + "/" + c["language"],
-        "contacts": c["contacts"].round().astype(int),
+    return pd.DataFrame({
+        "queue": (c["channel"] + "/" + c["language"]).to_numpy(),
+        "contacts": c["contacts"].round().astype(int).to_numpy(),
         "promised": [pct(v) for v in c["promised_service_level"]],
         "simulated": [pct(v) for v in c["service_level"]],
         "95% interval": [interval(lo, hi) for lo, hi in zip(c["service_level_lo"],
                                                           c["service_level_hi"], strict=True)],
         "abandoned": [pct(v) if k == "realtime" else "" for v, k in zip(
             c["abandon_rate"], c["kind"], strict=True)],
-        "over-promise": np.where(c["over_promise"], "**yes**", ""),
+        "over-promise": np.where(c["over_promise"], "yes", ""),
     })
-    flagged = c[c["over_promise"]]
+
+
+def over_promise_line(comparison: pd.DataFrame) -> str:
+    """One sentence: how many queues over-promise, and which."""
+    flagged = comparison[comparison["over_promise"]].sort_values(["channel", "language"])
+    names = ", ".join(flagged["channel"] + "/" + flagged["language"])
+    return (f"{len(flagged)} of {len(comparison)} queues over-promise by more than 2 points"
+            + (f": {names}." if len(flagged) else "."))
+
+
+def simulation_markdown(comparison: pd.DataFrame, *, reps: int, seed: int,
+                        shrinkage: str) -> str:
+    """The "promised and simulated" section of ``summary.md`` and ``simulation.md``."""
+    table = simulation_table(comparison)
+    table["over-promise"] = table["over-promise"].map({"yes": "**yes**", "": ""})
     shrink = {"intervals": "each agent x interval of planned work lost with the channel's "
                            "shrinkage probability",
               "none": "no shrinkage: the plan as written"}[shrinkage]
@@ -163,9 +177,7 @@ def simulation_markdown(comparison: pd.DataFrame, *, reps: int, seed: int,
         "the target (real-time) or the response window (email, social). Over-promise: the "
         "promise exceeds the simulated mean by more than 2 points.",
         "",
-        f"{len(flagged)} of {len(c)} queues over-promise"
-        + (": " + ", ".join(flagged["channel"] + "/" + flagged["language"]) + "." if len(flagged)
-           else "."),
+        over_promise_line(comparison),
         "",
         _md_table(table),
         "",

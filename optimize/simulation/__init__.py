@@ -15,7 +15,7 @@ from optimize.simulation.desk import Desk, desk_from_plan
 from optimize.simulation.engine import Replication, simulate_once
 from optimize.simulation.measures import promise_table
 from optimize.simulation.priority_pool import ClassStats, PoolSimResult, simulate_pool
-from optimize.simulation.run import SimulationResult, simulate_desk
+from optimize.simulation.run import SimulationResult, simulate_desk, simulate_plan
 
 __all__ = [
     "ClassStats",
@@ -27,5 +27,6 @@ __all__ = [
     "promise_table",
     "simulate_desk",
     "simulate_once",
+    "simulate_plan",
     "simulate_pool",
 ]

@@ -16,11 +16,17 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from optimize.simulation.desk import Desk
+from optimize.scenario.config import ScenarioConfig
+from optimize.simulation.desk import Desk, desk_from_plan
 from optimize.simulation.engine import simulate_once
-from optimize.simulation.measures import interval_counts, interval_table, queue_table
+from optimize.simulation.measures import (
+    interval_counts,
+    interval_table,
+    promise_table,
+    queue_table,
+)
 
-__all__ = ["SimulationResult", "simulate_desk"]
+__all__ = ["SimulationResult", "simulate_desk", "simulate_plan"]
 
 log = logging.getLogger(__name__)
 
@@ -74,3 +80,20 @@ def simulate_desk(desk: Desk, *, reps: int = 10, seed: int = 0, jobs: int = 1,
     return SimulationResult(intervals=interval_table(desk, counts),
                             queues=queue_table(desk, counts), reps=reps, seed=int(seed),
                             shrinkage=shrinkage)
+
+
+def simulate_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: ScenarioConfig, *,
+                  start: pd.Timestamp, weeks: int, interval_s: int, promised: pd.DataFrame,
+                  reps: int = 10, seed: int = 0, jobs: int = 1, shrinkage: str = "intervals",
+                  warmup: bool = True) -> tuple[SimulationResult, pd.DataFrame]:
+    """Simulate a plan's weeks and set the result beside its promise.
+
+    ``promised`` is the plan's per-queue table (``channel, language, service_level``;
+    :func:`optimize.outputs.summary.queue_outlook`). Returns the :class:`SimulationResult`
+    and :func:`~optimize.simulation.measures.promise_table`.
+    """
+    desk = desk_from_plan(activities, forecast, config, start=start, weeks=weeks,
+                          interval_s=interval_s)
+    res = simulate_desk(desk, reps=reps, seed=seed, jobs=jobs, shrinkage=shrinkage,
+                        warmup=warmup)
+    return res, promise_table(res.queues, promised)

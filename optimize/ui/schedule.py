@@ -3,12 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from optimize.outputs.summary import repeatability
+from optimize.outputs.summary import over_promise_line, repeatability, simulation_table
 from optimize.ui import state
 from optimize.ui.charts import coverage_chart, roster_gantt
 from optimize.ui.insights import fairness, plan_window_rows
 from optimize.ui.runner import collect_build, run_schedule
 from optimize.ui.views import local, plan_caption, schedule_for, schedule_key, table_height
+from optimize.ui.whatif import apply_deflection
 
 MAX_GANTT = 40  # agents drawn in the roster chart at once
 COST_UNITS = ("Cost units: one head short for one interval on a priority-1 queue (email). "
@@ -67,8 +68,8 @@ if res.status not in ("optimal", "feasible"):
     st.stop()
 
 agents = p.scenario.agents
-tab_roster, tab_cov, tab_unmet, tab_fair = st.tabs(
-    ["Roster", "Coverage", "Unmet and bent rules", "Fairness"])
+tab_roster, tab_cov, tab_unmet, tab_fair, tab_sim = st.tabs(
+    ["Roster", "Coverage", "Unmet and bent rules", "Fairness", "Simulated"])
 
 with tab_roster:
     f1, f2, f3 = st.columns(3)
@@ -144,3 +145,25 @@ with tab_fair:
     st.caption(f"Night = a shift overlapping {config.labour.night_start}-{config.labour.night_end} "
                "local time; weekend = a shift starting on a local Saturday or Sunday.")
     st.dataframe(fair, hide_index=True, width="stretch", height=320)
+
+with tab_sim:
+    st.caption("The service levels above are promised by per-interval queueing formulas. A "
+               "discrete-event simulation plays the week contact by contact on this roster: "
+               "Poisson arrivals at the forecast, every work minute on its planned queue, "
+               "shrinkage as whole agent-intervals lost with the channel's probability, after "
+               "a warm-up week (as `staffcast simulate`).")
+    s1, s2 = st.columns([1, 3])
+    reps = s1.number_input("Replications", 2, 50, 5, key="sim_reps",
+                           help="More replications narrow the 95% intervals (about 1 s each).")
+    if s2.button("Simulate this schedule", key="simulate") or st.session_state.get(
+            "sim_done") == (sched["key"], int(reps)):
+        st.session_state["sim_done"] = (sched["key"], int(reps))
+        fc = apply_deflection(p.forecast, dict(sched["deflection"]))
+        comparison = state.simulation(res.activities, fc, sched["coverage"], sched["config"],
+                                      sched["key"], p.scenario.interval_s, (p.start, p.end),
+                                      int(reps), int(seed))
+        st.markdown(f"**{over_promise_line(comparison)}**")
+        st.dataframe(simulation_table(comparison), hide_index=True, width="stretch",
+                     height=table_height(len(comparison)))
+    else:
+        st.info("Click **Simulate this schedule** to check its promise.")

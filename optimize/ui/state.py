@@ -43,6 +43,7 @@ __all__ = [
     "forecast_key",
     "requirements",
     "coverage",
+    "simulation",
     "timezone_picker",
     "widget",
 ]
@@ -284,6 +285,25 @@ def coverage(_forecast: pd.DataFrame, _staffed: pd.DataFrame, _config: ScenarioC
     from optimize.queueing.requirements import evaluate_staffing
 
     return evaluate_staffing(_forecast, _staffed, _config, interval_s=interval_s, window=window)
+
+
+@st.cache_data(show_spinner="Simulating the week contact by contact...", max_entries=4)
+def simulation(_activities: pd.DataFrame, _forecast: pd.DataFrame, _coverage: pd.DataFrame,
+               _config: ScenarioConfig, key: tuple, interval_s: int,
+               window: tuple[pd.Timestamp, pd.Timestamp], reps: int, seed: int) -> pd.DataFrame:
+    """Promised beside simulated per queue for a built schedule (``key`` names the schedule
+    and its inputs); :func:`optimize.simulation.simulate_plan` with the promise of
+    ``summary.md`` (:func:`optimize.outputs.summary.queue_outlook`)."""
+    from optimize.outputs.summary import queue_outlook
+    from optimize.simulation import simulate_plan
+
+    start, end = window
+    weeks = int(round((end - start) / pd.Timedelta(days=7)))
+    _, comparison = simulate_plan(_activities, _forecast, _config, start=start, weeks=weeks,
+                                  interval_s=interval_s,
+                                  promised=queue_outlook(_forecast, _coverage, start, end),
+                                  reps=reps, seed=seed, jobs=2)
+    return comparison
 
 
 #: time zones offered in the sidebar (plus the scenario's and its agents' own)

@@ -115,6 +115,15 @@ def test_build_schedule_then_export(app):
     result = app.session_state["schedule"]["result"]
     assert len(result.roster) > 0
     assert not app.session_state["schedule"]["stopped"]
+    app.number_input(key="sim_reps").set_value(2)
+    app.button(key="simulate").click().run()  # the Simulated tab: promised beside simulated
+    assert not app.exception, [e.value for e in app.exception]
+    table = next(d.value for d in app.dataframe if "promised" in d.value.columns)
+    assert list(table.columns) == ["queue", "contacts", "promised", "simulated",
+                                   "95% interval", "abandoned", "over-promise"]
+    assert set(table["queue"]) == {f"{c}/{lang}" for c in ("chat", "vip_chat", "email", "social")
+                                   for lang in ("en", "ko")}
+    assert any("over-promise by more than 2 points" in m.value for m in app.markdown)
     go(app, "overview")  # the schedule survives page switches and feeds the overview
     assert number(metric(app, "Scheduled paid hours")) == pytest.approx(
         result.roster["paid_hours"].sum(), abs=0.5)
