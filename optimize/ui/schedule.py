@@ -68,8 +68,10 @@ if res.status not in ("optimal", "feasible"):
     st.stop()
 
 agents = p.scenario.agents
+# keyed: a click inside a tab (a queue picked, Simulate) reruns the page on the same tab
 tab_roster, tab_cov, tab_unmet, tab_fair, tab_sim = st.tabs(
-    ["Roster", "Coverage", "Unmet and bent rules", "Fairness", "Simulated"])
+    ["Roster", "Coverage", "Unmet and bent rules", "Fairness", "Simulated"],
+    key="schedule_tab", on_change="rerun")
 
 with tab_roster:
     f1, f2, f3 = st.columns(3)

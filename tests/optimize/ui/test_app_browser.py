@@ -254,6 +254,12 @@ def test_sample_company_pages_schedule_and_roster(page):
         pg.wait_for_timeout(1000)
         no_exception(pg)
         shoot(pg, name)
+    pg.get_by_role("tab", name="Simulated").click()
+    pg.get_by_role("button", name="Simulate this schedule").click()
+    pg.get_by_text("over-promise by more than 2 points").wait_for(timeout=120_000)
+    idle(pg)
+    no_exception(pg)
+    shoot(pg, "5_schedule_simulated")
 
     open_page(pg, "Export")
     no_exception(pg)
