@@ -51,9 +51,9 @@ def simulate_plan_tables(*, activities: pd.DataFrame, forecast: pd.DataFrame,
         activities, forecast, scenario.config, start=start, weeks=weeks,
         interval_s=scenario.interval_s, promised=queue_outlook(forecast, coverage, start, end),
         reps=args.reps, seed=args.seed, jobs=args.jobs, shrinkage=args.shrinkage,
-        warmup=not args.no_warmup)
+        warmup=not args.no_warmup, routing=args.routing, agents=scenario.agents)
     section = simulation_markdown(comparison, reps=res.reps, seed=res.seed,
-                                  shrinkage=res.shrinkage)
+                                  shrinkage=res.shrinkage, routing=res.routing)
     title = f"# staffcast simulation: {start:%Y-%m-%d} + {weeks} week(s)\n\n"
     files = {"simulation.csv": to_csv(res.intervals),
              "simulation.md": (title + section).encode("utf-8")}
@@ -86,12 +86,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def add_simulation_args(sp: argparse.ArgumentParser) -> None:
-    """Replications, shrinkage and warm-up (the commands have their own --seed and --jobs)."""
+    """Replications, shrinkage, routing and warm-up (the commands have their own --seed and
+    --jobs)."""
     sp.add_argument("--reps", type=_positive, default=10,
                     help="replications (default 10; the 95%% intervals need 2 or more)")
     sp.add_argument("--shrinkage", choices=("intervals", "none"), default="intervals",
                     help="how scheduled time is lost: whole agent-intervals with the "
                          "channel's shrinkage probability (default), or none")
+    sp.add_argument("--routing", choices=("planned", "skills"), default="planned",
+                    help="every agent on its planned queue (default), or idle agents also "
+                         "taking waiting work of other queues they are skilled for")
     sp.add_argument("--no-warmup", action="store_true",
                     help="start the week empty instead of after a warm-up copy of itself")
 

@@ -161,19 +161,21 @@ def over_promise_line(comparison: pd.DataFrame) -> str:
 
 
 def simulation_markdown(comparison: pd.DataFrame, *, reps: int, seed: int,
-                        shrinkage: str) -> str:
+                        shrinkage: str, routing: str = "planned") -> str:
     """The "promised and simulated" section of ``summary.md`` and ``simulation.md``."""
     table = simulation_table(comparison)
     table["over-promise"] = table["over-promise"].map({"yes": "**yes**", "": ""})
     shrink = {"intervals": "each agent x interval of planned work lost with the channel's "
                            "shrinkage probability",
               "none": "no shrinkage: the plan as written"}[shrinkage]
+    route = {"planned": "every agent on its planned queue",
+             "skills": "idle agents also take other queues they are skilled for"}[routing]
     return "\n".join([
         "## Promised and simulated",
         "",
         f"The plan's queueing formulas (promised) beside a discrete-event simulation of the "
-        f"roster as planned ({reps} replication(s), seed {seed}; shrinkage: {shrink}; a "
-        "warm-up week first). Service level is the share of offered contacts answered within "
+        f"roster ({reps} replication(s), seed {seed}; routing: {route}; shrinkage: {shrink}; "
+        "a warm-up week first). Service level is the share of offered contacts answered within "
         "the target (real-time) or the response window (email, social). Over-promise: the "
         "promise exceeds the simulated mean by more than 2 points.",
         "",

@@ -50,6 +50,20 @@ class Desk:
     seg_queue: np.ndarray  # (S,) index into queues
     seg_start_s: np.ndarray  # (S,)
     seg_end_s: np.ndarray  # (S,)
+    priority: np.ndarray | None = None  # (Q,) the channel's priority weight
+    skills: np.ndarray | None = None  # (A, Q) bool: queues each agent may take
+
+    def skill_order(self) -> list[list[int]]:
+        """Per agent, the queues it may take, highest channel priority first (skills
+        routing); an agent's own planned queues when no skills are known."""
+        if self.skills is None:
+            skills = np.zeros((len(self.agents), len(self.queues)), dtype=bool)
+            skills[self.seg_agent, self.seg_queue] = True
+        else:
+            skills = self.skills
+        prio = np.zeros(len(self.queues)) if self.priority is None else self.priority
+        order = np.lexsort((np.arange(len(self.queues)), -prio))
+        return [[int(q) for q in order if skills[a, q]] for a in range(len(self.agents))]
 
     @property
     def n_intervals(self) -> int:
@@ -75,11 +89,13 @@ def _queue_parameters(queues: list[tuple[str, str]], config: ScenarioConfig) -> 
         "target_s": np.array([ch.response_window_h * 3600.0 if ch.kind == "deferred"
                               else ch.answer_time_s for ch in chans], dtype=float),
         "shrinkage": np.array([config.shrinkage_for(c) for c, _ in queues], dtype=float),
+        "priority": np.array([ch.priority for ch in chans], dtype=float),
     }
 
 
 def desk_from_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: ScenarioConfig, *,
-                   start: pd.Timestamp, weeks: int, interval_s: int) -> Desk:
+                   start: pd.Timestamp, weeks: int, interval_s: int,
+                   agents: pd.DataFrame | None = None) -> Desk:
     """Build the :class:`Desk` of the plan weeks from ``start``.
 
     Parameters
@@ -93,6 +109,10 @@ def desk_from_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: Sce
     start : Timestamp
         First instant of the plan (UTC midnight).
     weeks, interval_s : int
+    agents : DataFrame, optional
+        ``agents.csv`` as loaded (``languages``, ``channels``, ``vip``): the queues each
+        agent may take, for skills routing. Without it an agent takes only its planned
+        queues.
 
     Returns
     -------
@@ -124,18 +144,41 @@ def desk_from_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: Sce
         log.warning("%d work segment(s) (%.1f h) are on no forecast queue and are not simulated",
                     int((~known).sum()), hours)
     work = work[known]
-    agents = tuple(sorted(work["agent_id"].astype(str).unique()))
-    ai = {a: i for i, a in enumerate(agents)}
+    agent_ids = _agents_tuple(work)
+    ai = {a: i for i, a in enumerate(agent_ids)}
     s = ((pd.to_datetime(work["start_utc"], utc=True) - t0).dt.total_seconds()).to_numpy()
     e = ((pd.to_datetime(work["end_utc"], utc=True) - t0).dt.total_seconds()).to_numpy()
     s, e = np.clip(s, 0, n_t * interval_s), np.clip(e, 0, n_t * interval_s)
     keep = e > s
-    return Desk(queues=tuple(queues), **_queue_parameters(queues, config), start=t0,
-                interval_s=int(interval_s), contacts=contacts, aht_s=aht, agents=agents,
+    skills = None if agents is None else _skills(agents, agents_order=agent_ids,
+                                                 queues=queues, config=config)
+    return Desk(skills=skills, queues=tuple(queues), **_queue_parameters(queues, config), start=t0,
+                interval_s=int(interval_s), contacts=contacts, aht_s=aht, agents=agent_ids,
                 seg_agent=np.array([ai[a] for a in work["agent_id"].astype(str)], dtype=int)[keep],
                 seg_queue=np.array([qi[k] for k, ok in zip(keys, known, strict=True) if ok],
                                    dtype=int)[keep],
                 seg_start_s=s[keep].astype(float), seg_end_s=e[keep].astype(float))
+
+
+def _agents_tuple(work: pd.DataFrame) -> tuple[str, ...]:
+    """The simulated agents: those with work on a queue, in id order."""
+    return tuple(sorted(work["agent_id"].astype(str).unique()))
+
+
+def _skills(agents: pd.DataFrame, *, agents_order: tuple[str, ...],
+            queues: list[tuple[str, str]], config: ScenarioConfig) -> np.ndarray:
+    """(A, Q) bool: agent ``a`` may take queue ``q`` (its channel and language, and the
+    VIP certificate for a VIP channel)."""
+    table = agents.set_index(agents["agent_id"].astype(str))
+    out = np.zeros((len(agents_order), len(queues)), dtype=bool)
+    for i, a in enumerate(agents_order):
+        if a not in table.index:
+            continue
+        row = table.loc[a]
+        for j, (chan, lang) in enumerate(queues):
+            vip_ok = not config.channels[chan].vip or bool(row["vip"])
+            out[i, j] = chan in row["channels"] and lang in row["languages"] and vip_ok
+    return out
 
 
 def _fill_aht(aht: np.ndarray) -> np.ndarray:

@@ -4,6 +4,10 @@ The desk works as the plan says (``routing="planned"``): during each work segmen
 agent takes contacts of that one queue only; a segment's end stops new contacts, the
 ones in progress are finished. Within a queue contacts wait first-in first-out; a new
 contact goes to the least-loaded agent with a free slot (as the chat model assumes).
+With ``routing="skills"`` an agent on duty who has nothing in hand also takes waiting
+work of any other queue it is skilled for, the highest channel priority first (a new
+contact of a queue with no free slot goes to such an idle agent); its planned queue still
+comes first.
 
 - **Arrivals**: Poisson with the forecast mean per interval, uniform within it
   (a non-homogeneous Poisson process with a piecewise-constant rate).
@@ -35,9 +39,10 @@ import simpy
 
 from optimize.simulation.desk import Desk
 
-__all__ = ["SHRINKAGE_MODES", "Replication", "simulate_once"]
+__all__ = ["ROUTING_MODES", "SHRINKAGE_MODES", "Replication", "simulate_once"]
 
 SHRINKAGE_MODES = ("intervals", "none")
+ROUTING_MODES = ("planned", "skills")
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,7 @@ class _Run:
     """The mutable state of one replication; SimPy schedules its events."""
 
     def __init__(self, desk: Desk, c: dict[str, np.ndarray], segments: np.ndarray,
-                 rng: np.random.Generator):
+                 rng: np.random.Generator, routing: str):
         self.env = simpy.Environment(initial_time=float(min(c["arrival_s"].min(initial=0.0),
                                                             segments[:, 0].min(initial=0.0))))
         self.desk, self.c, self.seg, self.rng = desk, c, segments, rng
@@ -146,6 +151,9 @@ class _Run:
         self.active: list[list[int]] = [[] for _ in range(n_a)]
         self.version = np.zeros(n_a, dtype=np.int64)
         self.capacity = desk.concurrency.astype(int)
+        self.skills = desk.skill_order() if routing == "skills" else None
+        # skills routing: the agents on duty (any queue) who may take each queue
+        self.skilled_on: list[set[int]] = [set() for _ in desk.queues]
 
     # ------------------------------------------------------------------ events
     def arrivals(self):
@@ -170,11 +178,17 @@ class _Run:
                 self.agent_queue[a] = q
                 self.segment_end[a] = seg[rows[j], 1]
                 self.on_queue[q].add(a)
+                if self.skills is not None:
+                    for q2 in self.skills[a]:
+                        self.skilled_on[q2].add(a)
                 self.fill(a)
             else:
                 self.on_queue[q].discard(a)
                 if self.agent_queue[a] == q:
                     self.agent_queue[a] = -1
+                    if self.skills is not None:
+                        for q2 in self.skills[a]:
+                            self.skilled_on[q2].discard(a)
 
     def arrive(self, i: int, q: int) -> None:
         best, load = -1, self.capacity[q]
@@ -184,6 +198,8 @@ class _Run:
                 best, load = a, j
                 if j == 0:
                     break
+        if best < 0 and self.skills is not None:
+            best = next((a for a in self.skilled_on[q] if not self.active[a]), -1)
         if best < 0:
             self.waiting[q].append(i)
         else:
@@ -193,12 +209,23 @@ class _Run:
         q = self.agent_queue[a]
         if q < 0:
             return
+        self.take(a, q)
+        if self.skills is not None and not self.active[a]:
+            for q2 in self.skills[a]:  # idle: other skilled queues, by priority
+                if q2 != q and self.take(a, q2):
+                    break
+
+    def take(self, a: int, q: int) -> bool:
+        """Agent ``a`` takes waiting contacts of queue ``q`` while it has free slots."""
         waiting, deadline, now = self.waiting[q], self.c["deadline_s"], self.env.now
+        took = False
         while waiting and len(self.active[a]) < self.capacity[q]:
             i = waiting.popleft()
             if deadline[i] < now:
                 continue  # left when its patience ran out
             self.begin(i, a)
+            took = True
+        return took
 
     def begin(self, i: int, a: int) -> None:
         self.start[i] = self.env.now
@@ -256,7 +283,8 @@ def _integral(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray,
 
 
 def simulate_once(desk: Desk, seed: int | np.random.SeedSequence, *,
-                  shrinkage: str = "intervals", warmup: bool = True) -> Replication:
+                  shrinkage: str = "intervals", warmup: bool = True,
+                  routing: str = "planned") -> Replication:
     """Simulate the desk's period once.
 
     Parameters
@@ -269,6 +297,9 @@ def simulate_once(desk: Desk, seed: int | np.random.SeedSequence, *,
     warmup : bool
         Precede the period by a copy of itself, so it starts with the backlog and queues
         its own plan leaves (default); False starts empty.
+    routing : {"planned", "skills"}
+        Each agent on its planned queue only (default), or idle agents also taking other
+        queues they are skilled for (see the module docstring).
 
     Returns
     -------
@@ -276,11 +307,13 @@ def simulate_once(desk: Desk, seed: int | np.random.SeedSequence, *,
     """
     if shrinkage not in SHRINKAGE_MODES:
         raise ValueError(f"shrinkage must be one of {SHRINKAGE_MODES}, got {shrinkage!r}")
+    if routing not in ROUTING_MODES:
+        raise ValueError(f"routing must be one of {ROUTING_MODES}, got {routing!r}")
     rng = np.random.default_rng(seed)
     copies = _copies(desk, warmup)
     c = _arrivals(desk, rng, copies)
     seg = _segments(desk, rng, copies, shrinkage)
-    run = _Run(desk, c, seg, rng)
+    run = _Run(desk, c, seg, rng, routing)
     run.env.process(run.arrivals())
     run.env.process(run.roster())
     horizon = max(o + n for o, n in copies)

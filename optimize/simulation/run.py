@@ -40,15 +40,19 @@ class SimulationResult:
     reps: int
     seed: int
     shrinkage: str
+    routing: str = "planned"
 
 
-def _one(desk: Desk, seed: int, shrinkage: str, warmup: bool, rep: int) -> dict[str, np.ndarray]:
+def _one(desk: Desk, seed: int, shrinkage: str, warmup: bool, routing: str,
+         rep: int) -> dict[str, np.ndarray]:
     return interval_counts(desk, simulate_once(desk, np.random.SeedSequence([seed, rep]),
-                                               shrinkage=shrinkage, warmup=warmup))
+                                               shrinkage=shrinkage, warmup=warmup,
+                                               routing=routing))
 
 
 def simulate_desk(desk: Desk, *, reps: int = 10, seed: int = 0, jobs: int = 1,
-                  shrinkage: str = "intervals", warmup: bool = True) -> SimulationResult:
+                  shrinkage: str = "intervals", warmup: bool = True,
+                  routing: str = "planned") -> SimulationResult:
     """Simulate ``reps`` replications of the desk's period and summarise them.
 
     Parameters
@@ -61,6 +65,8 @@ def simulate_desk(desk: Desk, *, reps: int = 10, seed: int = 0, jobs: int = 1,
         Worker processes (1: in this process).
     shrinkage : {"intervals", "none"}
     warmup : bool
+    routing : {"planned", "skills"}
+        See :func:`optimize.simulation.engine.simulate_once`.
 
     Returns
     -------
@@ -69,7 +75,7 @@ def simulate_desk(desk: Desk, *, reps: int = 10, seed: int = 0, jobs: int = 1,
     if reps < 1:
         raise ValueError(f"reps must be >= 1, got {reps!r}")
     t0 = time.perf_counter()
-    one = partial(_one, desk, int(seed), shrinkage, warmup)
+    one = partial(_one, desk, int(seed), shrinkage, warmup, routing)
     if jobs > 1 and reps > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, reps)) as pool:
             counts = list(pool.map(one, range(reps)))
@@ -79,21 +85,25 @@ def simulate_desk(desk: Desk, *, reps: int = 10, seed: int = 0, jobs: int = 1,
              len(desk.queues), desk.n_intervals, time.perf_counter() - t0)
     return SimulationResult(intervals=interval_table(desk, counts),
                             queues=queue_table(desk, counts), reps=reps, seed=int(seed),
-                            shrinkage=shrinkage)
+                            shrinkage=shrinkage, routing=routing)
 
 
 def simulate_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: ScenarioConfig, *,
                   start: pd.Timestamp, weeks: int, interval_s: int, promised: pd.DataFrame,
                   reps: int = 10, seed: int = 0, jobs: int = 1, shrinkage: str = "intervals",
-                  warmup: bool = True) -> tuple[SimulationResult, pd.DataFrame]:
+                  warmup: bool = True, routing: str = "planned",
+                  agents: pd.DataFrame | None = None) -> tuple[SimulationResult, pd.DataFrame]:
     """Simulate a plan's weeks and set the result beside its promise.
 
     ``promised`` is the plan's per-queue table (``channel, language, service_level``;
-    :func:`optimize.outputs.summary.queue_outlook`). Returns the :class:`SimulationResult`
-    and :func:`~optimize.simulation.measures.promise_table`.
+    :func:`optimize.outputs.summary.queue_outlook`); ``agents`` (``agents.csv`` as loaded)
+    gives the skills for ``routing="skills"``. Returns the :class:`SimulationResult` and
+    :func:`~optimize.simulation.measures.promise_table`.
     """
+    if routing == "skills" and agents is None:
+        raise ValueError("routing='skills' needs the agents' skills (agents=...)")
     desk = desk_from_plan(activities, forecast, config, start=start, weeks=weeks,
-                          interval_s=interval_s)
+                          interval_s=interval_s, agents=agents)
     res = simulate_desk(desk, reps=reps, seed=seed, jobs=jobs, shrinkage=shrinkage,
-                        warmup=warmup)
+                        warmup=warmup, routing=routing)
     return res, promise_table(res.queues, promised)

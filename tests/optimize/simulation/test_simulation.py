@@ -169,6 +169,12 @@ def test_desk_from_plan_reads_queues_segments_and_drops_unknown_work(caplog):
     np.testing.assert_allclose(desk.seg_end_s, [2 * 3600.0, 12 * 3600.0])
     assert desk.aht_s[1, 0] == 300.0  # no handle time on any email: the 300 s default
     assert "1 work segment(s) (1.0 h) are on no forecast queue" in caplog.text
+    agents = pd.DataFrame({"agent_id": ["A1", "A2"], "languages": [("en",), ("en", "ko")],
+                           "channels": [("chat", "email"), ("email",)], "vip": [False, False]})
+    skilled = desk_from_plan(acts, fc, _config(), start=START, weeks=1, interval_s=STEP,
+                             agents=agents)
+    assert skilled.skills.tolist() == [[True, True], [False, True]]
+    assert desk.skill_order() == [[0], [1]]  # without agents.csv: the planned queues only
 
 
 def test_promise_table_flags_over_promises():
@@ -179,3 +185,35 @@ def test_promise_table_flags_over_promises():
     out = promise_table(sim, promised).set_index("language")
     assert out.loc["en", "difference"] == pytest.approx(0.025)
     assert bool(out.loc["en", "over_promise"]) and not bool(out.loc["ko", "over_promise"])
+
+
+def two_queues(skilled: bool) -> Desk:
+    """English chat overloaded on one agent; Korean chat quiet on two agents who, when
+    ``skilled``, may also take English."""
+    n_t = 7 * 86400 // STEP
+    week_s = n_t * STEP * 1.0
+    skills = np.array([[True, False], [skilled, True], [skilled, True]])
+    return Desk(queues=(("chat", "en"), ("chat", "ko")), deferred=np.array([False, False]),
+                concurrency=np.array([1, 1]), slowdown=np.zeros(2),
+                patience_s=np.array([120.0, 120.0]), target_s=np.array([20.0, 20.0]),
+                shrinkage=np.zeros(2), start=START, interval_s=STEP,
+                contacts=np.array([np.full(n_t, 12.0), np.full(n_t, 3.0)]),
+                aht_s=np.full((2, n_t), 300.0), agents=("A0", "A1", "A2"),
+                seg_agent=np.array([0, 1, 2]), seg_queue=np.array([0, 1, 1]),
+                seg_start_s=np.zeros(3), seg_end_s=np.full(3, week_s),
+                priority=np.array([1.0, 1.0]), skills=skills)
+
+
+def test_skills_routing_lets_idle_agents_take_another_queue():
+    def sl(desk, routing):
+        res = simulate_desk(desk, reps=2, seed=4, shrinkage="none", warmup=False,
+                            routing=routing)
+        return res.queues.set_index("language")["service_level"]
+
+    planned, skilled = sl(two_queues(True), "planned"), sl(two_queues(True), "skills")
+    assert skilled["en"] > planned["en"] + 0.2  # Korean agents answer English when idle
+    assert skilled["ko"] < planned["ko"]  # ... and are sometimes busy when Korean arrives
+    unskilled = sl(two_queues(False), "skills")  # nobody else may take English
+    pd.testing.assert_series_equal(unskilled, sl(two_queues(False), "planned"))
+    with pytest.raises(ValueError, match="routing must be one of"):
+        simulate_once(two_queues(True), 0, routing="any")
