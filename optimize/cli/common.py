@@ -21,7 +21,7 @@ from forecast.inputs.problems import InputError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BUSY", "WORK_LIMIT_HELP", "UsageError", "add_data_arg",
            "add_solver_args", "conflict_error", "data_end", "forecast_or_stored",
-           "load_scenario", "parse_date", "parse_shock", "parse_ts", "choose_plan_weeks",
+           "load_history", "load_scenario", "parse_date", "parse_shock", "parse_ts", "choose_plan_weeks",
            "progress_logger", "schedule_outputs", "to_csv"]
 
 log = logging.getLogger("staffcast")
@@ -82,6 +82,18 @@ def load_scenario(data: Path):
     return scenario
 
 
+def load_history(data: Path):
+    """The checked history of ``data`` (contacts, market when present): all that
+    forecasting needs; InputError lists every problem."""
+    from forecast.inputs.directory import load_history_dir
+
+    t0 = time.perf_counter()
+    history = load_history_dir(data)
+    log.info("loaded %s: %d contact rows, %d queues (%.1f s)", data, len(history.contacts),
+             len(history.queues), time.perf_counter() - t0)
+    return history
+
+
 def data_end(contacts: pd.DataFrame, interval_s: int) -> pd.Timestamp:
     """The end of the last interval of history."""
     return contacts["interval_start"].max() + pd.Timedelta(seconds=interval_s)
@@ -94,9 +106,12 @@ def to_csv(df: pd.DataFrame) -> bytes:
     return table_to_csv(df)
 
 
-def forecast_or_stored(scenario, *, asof: pd.Timestamp, horizon_days: int, scenario_name: str,
-              shock, jobs: int, store: Path | None) -> pd.DataFrame:
-    """Forecast from the latest stored run when it covers the window, else fit now."""
+def forecast_or_stored(data, *, asof: pd.Timestamp, horizon_days: int, scenario_name: str,
+                       shock, jobs: int, store: Path | None) -> pd.DataFrame:
+    """Forecast from the latest stored run when it covers the window, else fit now.
+
+    ``data`` is a :class:`~forecast.inputs.directory.History` or a scenario (anything with
+    ``contacts``, ``market``, ``interval_s`` and ``queues``)."""
     if store is not None and store.exists():
         from forecast.store.runs import latest_run, load_forecast
 
@@ -105,16 +120,16 @@ def forecast_or_stored(scenario, *, asof: pd.Timestamp, horizon_days: int, scena
             fc = load_forecast(store, run.run_id)
             end = asof + pd.Timedelta(days=horizon_days)
             if fc["interval_start"].min() <= asof and fc["interval_start"].max() >= end - pd.Timedelta(
-                    seconds=scenario.interval_s):
+                    seconds=data.interval_s):
                 log.info("using forecast run %s from %s (created %s)", run.run_id, store, run.created_at)
                 return fc
             log.info("latest run %s does not cover %s..%s; forecasting now", run.run_id, asof, end)
     from forecast import forecast_panel
 
     t0 = time.perf_counter()
-    fc = forecast_panel(scenario.contacts, scenario.market, asof=asof, horizon_days=horizon_days,
+    fc = forecast_panel(data.contacts, data.market, asof=asof, horizon_days=horizon_days,
                         scenario=scenario_name, shock=shock, jobs=jobs)
-    log.info("forecast %d queues x %d days from %s in %.1f s", len(scenario.queues), horizon_days,
+    log.info("forecast %d queues x %d days from %s in %.1f s", len(data.queues), horizon_days,
              asof, time.perf_counter() - t0)
     return fc
 

@@ -13,9 +13,8 @@ from pathlib import Path
 
 from optimize.cli.common import (
     UsageError,
-    add_data_arg,
     forecast_or_stored,
-    load_scenario,
+    load_history,
     parse_shock,
     parse_ts,
     to_csv,
@@ -29,12 +28,11 @@ log = logging.getLogger("staffcast")
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     """``staffcast forecast``: one forecast table from --asof."""
-
-    scenario = load_scenario(args.data)
+    history = load_history(args.data)
     asof = parse_ts(args.asof, "--asof")
     shock = parse_shock(args.shock) if args.shock else None
-    fc = forecast_or_stored(scenario, asof=asof, horizon_days=args.horizon_days, scenario_name=args.scenario,
-                   shock=shock, jobs=args.jobs, store=None)
+    fc = forecast_or_stored(history, asof=asof, horizon_days=args.horizon_days,
+                            scenario_name=args.scenario, shock=shock, jobs=args.jobs, store=None)
     out = Path(args.out)
     write_outputs(out.parent if str(out.parent) else Path("."), {out.name: to_csv(fc)})
     print(f"wrote {out} ({len(fc)} rows)")
@@ -45,13 +43,13 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     """``staffcast backtest``: rolling-origin metrics of every model and baseline."""
     from forecast import backtest
 
-    scenario = load_scenario(args.data)
+    history = load_history(args.data)
     t0 = time.perf_counter()
-    res = backtest(scenario.contacts, scenario.market, origins=args.origins,
+    res = backtest(history.contacts, history.market, origins=args.origins,
                    horizon_days=args.horizon_days, jobs=args.jobs)
     log.info("backtest done in %.1f s", time.perf_counter() - t0)
-    write_outputs(args.out, {"metrics.csv": to_csv(res.metrics), "summary.csv": to_csv(res.summary),
-                             "choice.csv": to_csv(res.choice)})
+    write_outputs(args.out, {"metrics.csv": to_csv(res.metrics),
+                             "summary.csv": to_csv(res.summary), "choice.csv": to_csv(res.choice)})
     print(res.summary.to_string(max_rows=40))
     return 0
 
@@ -60,9 +58,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     """``staffcast refresh``: the scheduled job, one run published to the store."""
     from forecast.refresh import refresh
 
-    scenario = load_scenario(args.data)
+    history = load_history(args.data)
     asof = parse_ts(args.asof, "--asof") if args.asof else None
-    res = refresh(scenario.contacts, scenario.market, args.store, horizon_days=args.horizon_days,
+    res = refresh(history.contacts, history.market, args.store, horizon_days=args.horizon_days,
                   asof=asof, scenario=args.scenario, jobs=args.jobs,
                   backtest_origins=args.backtest_origins,
                   backtest_horizon_days=args.backtest_horizon_days)
@@ -89,10 +87,17 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _history_arg(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--data", type=Path, required=True,
+                    help="data directory with contacts.csv[.gz] and, optionally, market.csv "
+                         "(a scenario directory will do; agents.csv and scenario.toml are "
+                         "not needed to forecast)")
+
+
 def add_forecast_parsers(sub: argparse._SubParsersAction) -> None:
     """Add ``forecast``, ``backtest``, ``refresh`` and ``runs`` to the ``staffcast`` parser."""
     sp = sub.add_parser("forecast", help="forecast every queue from --asof")
-    add_data_arg(sp)
+    _history_arg(sp)
     sp.add_argument("--asof", required=True, help="forecast origin (ISO 8601 with offset); only "
                                                    "data strictly before it is used")
     sp.add_argument("--horizon-days", type=int, required=True, help="days to forecast (1-42)")
@@ -103,7 +108,7 @@ def add_forecast_parsers(sub: argparse._SubParsersAction) -> None:
     sp.set_defaults(func=cmd_forecast)
 
     sp = sub.add_parser("backtest", help="rolling-origin evaluation of every model and baseline")
-    add_data_arg(sp)
+    _history_arg(sp)
     sp.add_argument("--origins", type=int, default=8, help="forecast origins (default 8)")
     sp.add_argument("--horizon-days", type=int, default=7, help="horizon per origin (default 7)")
     sp.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
@@ -111,7 +116,7 @@ def add_forecast_parsers(sub: argparse._SubParsersAction) -> None:
     sp.set_defaults(func=cmd_backtest)
 
     sp = sub.add_parser("refresh", help="scheduled job: fit every queue and publish a run to the store")
-    add_data_arg(sp)
+    _history_arg(sp)
     sp.add_argument("--store", type=Path, required=True, help="SQLite run store (created if missing)")
     sp.add_argument("--asof", help="forecast origin (default: the end of the data)")
     sp.add_argument("--horizon-days", type=int, default=42, help="days to forecast (default 42)")

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.inputs.history import ContactsChecked, check_contacts, check_market
+from forecast.inputs.directory import read_history_files
 from forecast.inputs.problems import InputError, Problem, raise_if_any
 from optimize.scenario.agents import check_agents
 from optimize.scenario.config import ScenarioConfig, load_config
 
-__all__ = ["Scenario", "load_scenario_dir", "contacts_path"]
+__all__ = ["Scenario", "load_scenario_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -79,17 +79,6 @@ class Scenario:
         return self.contacts["interval_start"].max() + pd.Timedelta(seconds=self.interval_s)
 
 
-def contacts_path(directory: str | Path) -> Path | Problem:
-    """``contacts.csv`` or ``contacts.csv.gz`` in ``directory``, or the problem finding it."""
-    directory = Path(directory)
-    plain, gz = directory / "contacts.csv", directory / "contacts.csv.gz"
-    if plain.is_file() and gz.is_file():
-        return Problem("contacts.csv", "both contacts.csv and contacts.csv.gz exist; keep one")
-    if plain.is_file() or gz.is_file():
-        return plain if plain.is_file() else gz
-    return Problem("contacts.csv", f"file not found in {directory} (nor contacts.csv.gz)")
-
-
 def load_scenario_dir(directory: str | Path) -> Scenario:
     """Read and check a scenario directory.
 
@@ -122,19 +111,8 @@ def load_scenario_dir(directory: str | Path) -> Scenario:
     vip_channels = () if config is None else tuple(
         name for name, ch in config.channels.items() if ch.vip)
 
-    where = contacts_path(directory)
-    if isinstance(where, Problem):
-        contacts = ContactsChecked(None, (where,))
-    else:
-        contacts = check_contacts(where, channels=channel_names)
-    problems += contacts.problems
-
-    market = None
-    if (directory / "market.csv").is_file():
-        market = check_market(directory / "market.csv")
-        problems += market.problems
-    else:
-        log.info("%s: no market.csv; forecasting without market data", directory)
+    contacts, market, found = read_history_files(directory, channels=channel_names)
+    problems += found
 
     agents = check_agents(directory / "agents.csv", channels=channel_names,
                           languages=contacts.languages or None, vip_channels=vip_channels)

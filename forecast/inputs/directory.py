@@ -1,0 +1,90 @@
+"""A history directory: what forecasting needs, and nothing more.
+
+Forecasting, backtests and the refresh job need the contacts history (``contacts.csv`` or
+``contacts.csv.gz``) and, when present, ``market.csv``. :func:`load_history_dir` reads
+just those, so a directory holding only ``contacts.csv`` can be forecast; agents and the
+scenario's targets are checked by the commands that schedule
+(:func:`optimize.scenario.load_scenario_dir`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.inputs.history import ContactsChecked, check_contacts, check_market
+from forecast.inputs.problems import InputError, Problem, raise_if_any
+
+__all__ = ["History", "contacts_path", "load_history_dir", "read_history_files"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class History:
+    """The contacts history (``interval_start, channel, language, contacts, aht_s``), the
+    market (``timestamp, price[, volume]``, or None), the interval length in seconds and
+    the directory they were read from."""
+
+    contacts: pd.DataFrame
+    market: pd.DataFrame | None
+    interval_s: int
+    directory: Path
+
+    @property
+    def queues(self) -> pd.DataFrame:
+        """Distinct ``channel, language`` pairs of the contacts history, sorted."""
+        return (self.contacts[["channel", "language"]].drop_duplicates()
+                .sort_values(["channel", "language"]).reset_index(drop=True))
+
+
+def contacts_path(directory: str | Path) -> Path | Problem:
+    """``contacts.csv`` or ``contacts.csv.gz`` in ``directory``, or the problem finding it."""
+    directory = Path(directory)
+    plain, gz = directory / "contacts.csv", directory / "contacts.csv.gz"
+    if plain.is_file() and gz.is_file():
+        return Problem("contacts.csv", "both contacts.csv and contacts.csv.gz exist; keep one")
+    if plain.is_file() or gz.is_file():
+        return plain if plain.is_file() else gz
+    return Problem("contacts.csv", f"file not found in {directory} (nor contacts.csv.gz)")
+
+
+def read_history_files(directory: Path, *, channels: Collection[str] | None = None
+                       ) -> tuple[ContactsChecked, object | None, list[Problem]]:
+    """Check the contacts file and, when present, ``market.csv`` of ``directory``.
+
+    Returns the checked contacts, the checked market (None without ``market.csv``) and
+    every problem found; raises nothing, so a caller can add the problems of other files.
+    """
+    where = contacts_path(directory)
+    contacts = (ContactsChecked(None, (where,)) if isinstance(where, Problem)
+                else check_contacts(where, channels=channels))
+    problems = list(contacts.problems)
+    market = None
+    if (directory / "market.csv").is_file():
+        market = check_market(directory / "market.csv")
+        problems += market.problems
+    else:
+        log.info("%s: no market.csv; forecasting without market data", directory)
+    return contacts, market, problems
+
+
+def load_history_dir(directory: str | Path) -> History:
+    """Read and check the history of ``directory`` (contacts, and market when present).
+
+    Raises
+    ------
+    InputError
+        Every problem of both files, one per line; also when the directory is missing.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError([Problem(str(directory), "data directory not found")])
+    contacts, market, problems = read_history_files(directory)
+    raise_if_any(problems)
+    return History(contacts=contacts.frame, market=None if market is None else market.frame,
+                   interval_s=contacts.interval_s, directory=directory)
