@@ -39,13 +39,15 @@ log = logging.getLogger("staffcast")
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from optimize.outputs.summary import summary_markdown
-    from optimize.queueing.requirements import compute_requirements
+    """Run ``staffcast plan``: forecast, requirements, schedule, exports (and, with
+    ``--simulate`` or ``--calibrate``, the simulation; see the README)."""
+    from optimize.outputs.summary import calibration_markdown, summary_markdown
+    from optimize.queueing.calibration import effective_shrinkage, with_shrinkage
     from optimize.scenario.horizon import LOCAL_PAD, forecast_window
-    from optimize.scheduling import build_schedule
 
     scenario = load_scenario(args.data)
-    start, weeks = choose_plan_weeks(scenario, parse_date(args.start) if args.start else None, args.weeks)
+    start, weeks = choose_plan_weeks(scenario, parse_date(args.start) if args.start else None,
+                                     args.weeks)
     plan_start = pd.Timestamp(start, tz="UTC")
     plan_end = plan_start + pd.Timedelta(weeks=weeks)
     asof, horizon_days = forecast_window(plan_start, plan_end,
@@ -53,22 +55,69 @@ def cmd_plan(args: argparse.Namespace) -> int:
     pad = LOCAL_PAD
     shock = parse_shock(args.shock) if args.shock else None
     log.info("planning %s for %d week(s)", start, weeks)
-    fc = forecast_or_stored(scenario, asof=asof, horizon_days=horizon_days, scenario_name=args.scenario,
-                   shock=shock, jobs=args.jobs, store=args.store)
+    fc = forecast_or_stored(scenario, asof=asof, horizon_days=horizon_days,
+                            scenario_name=args.scenario, shock=shock, jobs=args.jobs,
+                            store=args.store)
     fc = fc[(fc["interval_start"] >= plan_start - pad) & (fc["interval_start"] < plan_end + pad)]
     fc = fc.reset_index(drop=True)
 
+    req, result = _requirements_and_schedule(fc, scenario, args, start, weeks)
+    files, coverage = schedule_outputs(result, fc, scenario.config, scenario.interval_s,
+                                       start, weeks)
+    sections = []
+    if args.simulate or args.calibrate:
+        sim_files, section, comparison = simulate_plan_tables(
+            activities=result.activities, forecast=fc, coverage=coverage, scenario=scenario,
+            start=plan_start, weeks=weeks, args=args)
+        if args.calibrate:
+            t0 = time.perf_counter()
+            fit = effective_shrinkage(fc, result.staffed, scenario.config,
+                                      comparison[["channel", "language", "service_level"]],
+                                      interval_s=scenario.interval_s,
+                                      window=(plan_start, plan_end))
+            log.info("calibrated shrinkage per queue in %.1f s; planning again",
+                     time.perf_counter() - t0)
+            fc = with_shrinkage(fc, fit, scenario.config)
+            req, result = _requirements_and_schedule(fc, scenario, args, start, weeks)
+            files, coverage = schedule_outputs(result, fc, scenario.config, scenario.interval_s,
+                                               start, weeks)
+            sim_files, section, comparison = simulate_plan_tables(
+                activities=result.activities, forecast=fc, coverage=coverage,
+                scenario=scenario, start=plan_start, weeks=weeks, args=args)
+            sim_files["calibration.csv"] = to_csv(fit)
+            sections.append(calibration_markdown(fit))
+        files = {**files, **sim_files}
+        sections.insert(0, section)
+    summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
+                               requirements=req, result=result, coverage=coverage)
+    summary = "\n".join([summary, *sections])
+    files = {"forecast.csv": to_csv(fc), "requirements.csv": to_csv(req), **files,
+             "summary.md": summary.encode("utf-8")}
+    written = write_outputs(args.out, files)
+    for p in written:
+        print(p)
+    return 0
+
+
+def _requirements_and_schedule(fc: pd.DataFrame, scenario, args: argparse.Namespace,
+                               start: dt.date, weeks: int):
+    """Requirements of the plan weeks from ``fc``, and the schedule built on them."""
+    from optimize.queueing.requirements import compute_requirements
+    from optimize.scheduling import build_schedule
+
+    plan_start = pd.Timestamp(start, tz="UTC")
+    plan_end = plan_start + pd.Timedelta(weeks=weeks)
     t0 = time.perf_counter()
     req = compute_requirements(fc, scenario.config, interval_s=scenario.interval_s,
                                quantile=args.quantile)
-    log.info("requirements for %d interval x queue rows in %.2f s", len(req), time.perf_counter() - t0)
+    log.info("requirements for %d interval x queue rows in %.2f s", len(req),
+             time.perf_counter() - t0)
     # Requirements are computed over the padded window (the email backlog needs the day
     # before), but the schedule answers only for the plan weeks: shortfall on the padding,
     # which belongs to unplanned neighbouring weeks, would inflate the objective and hide
     # the real gap.
     req = req[(req["interval_start"] >= plan_start) & (req["interval_start"] < plan_end)]
     req = req.reset_index(drop=True)
-
     t0 = time.perf_counter()
     result = build_schedule(req, scenario.agents, scenario.config, start=start, weeks=weeks,
                             time_limit_s=args.time_limit, seed=args.seed, workers=args.workers,
@@ -79,22 +128,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
              time.perf_counter() - t0, result.objective, result.best_bound, 100 * result.gap)
     if result.status not in ("optimal", "feasible"):
         raise conflict_error(result)
-    files, coverage = schedule_outputs(result, fc, scenario.config, scenario.interval_s,
-                                        start, weeks)
-    summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
-                               requirements=req, result=result, coverage=coverage)
-    if args.simulate:
-        sim_files, section = simulate_plan_tables(
-            activities=result.activities, forecast=fc, coverage=coverage, scenario=scenario,
-            start=plan_start, weeks=weeks, args=args)
-        files = {**files, **sim_files}
-        summary = summary + "\n" + section
-    files = {"forecast.csv": to_csv(fc), "requirements.csv": to_csv(req), **files,
-             "summary.md": summary.encode("utf-8")}
-    written = write_outputs(args.out, files)
-    for p in written:
-        print(p)
-    return 0
+    return req, result
 
 
 def _previous(args: argparse.Namespace, start: dt.date) -> pd.DataFrame | None:
@@ -148,6 +182,10 @@ def add_plan_parser(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--simulate", action="store_true",
                     help="simulate the plan (staffcast simulate, seeded with --seed): "
                          "simulation.csv, simulation.md and a section in summary.md")
+    sp.add_argument("--calibrate", action="store_true",
+                    help="simulate the plan, fit each queue's effective shrinkage to what the "
+                         "simulation delivers, and plan again on it (calibration.csv; about "
+                         "twice the time)")
     add_simulation_args(sp)
     sp.set_defaults(func=cmd_plan)
 

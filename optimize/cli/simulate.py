@@ -29,14 +29,15 @@ __all__ = ["SimulationOutputs", "add_simulate_parser", "add_simulation_args", "c
 log = logging.getLogger("staffcast")
 
 _KEYS = ["interval_start", "channel", "language"]
-SimulationOutputs = tuple[dict[str, bytes], str]
+SimulationOutputs = tuple[dict[str, bytes], str, pd.DataFrame]
 
 
 def simulate_plan_tables(*, activities: pd.DataFrame, forecast: pd.DataFrame,
                          coverage: pd.DataFrame, scenario, start: pd.Timestamp, weeks: int,
                          args: argparse.Namespace) -> SimulationOutputs:
-    """Simulate a plan's weeks; the files ``simulation.csv`` and ``simulation.md`` and the
-    markdown section (for ``summary.md``)."""
+    """Simulate a plan's weeks: the files ``simulation.csv`` and ``simulation.md``, the
+    markdown section (for ``summary.md``) and the per-queue comparison
+    (:func:`optimize.simulation.promise_table`)."""
     from optimize.outputs.summary import queue_outlook, simulation_markdown
     from optimize.simulation import simulate_plan
     from optimize.simulation.desk import unskilled_work
@@ -60,7 +61,7 @@ def simulate_plan_tables(*, activities: pd.DataFrame, forecast: pd.DataFrame,
     n_over = int(comparison["over_promise"].sum())
     log.info("simulation: %d of %d queues over-promise by more than 2 points", n_over,
              len(comparison))
-    return files, section
+    return files, section, comparison
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -78,7 +79,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     forecast = read_plan_table(plan / "forecast.csv", _KEYS + ["contacts", "aht_s"],
                                "the forecast.csv written by `staffcast plan`")
     scenario = load_scenario(args.data)
-    files, _ = simulate_plan_tables(activities=activities, forecast=forecast, coverage=coverage,
+    files, _, _ = simulate_plan_tables(activities=activities, forecast=forecast, coverage=coverage,
                                     scenario=scenario, start=start, weeks=weeks, args=args)
     for p in write_outputs(Path(args.out) if args.out else plan, files):
         print(p)

@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-__all__ = ["over_promise_line", "queue_outlook", "repeatability", "simulation_markdown",
-           "simulation_table", "summary_markdown"]
+__all__ = ["calibration_markdown", "over_promise_line", "queue_outlook", "repeatability",
+           "simulation_markdown", "simulation_table", "summary_markdown"]
 
 
 def _md_table(df: pd.DataFrame) -> str:
@@ -182,5 +182,34 @@ def simulation_markdown(comparison: pd.DataFrame, *, reps: int, seed: int,
         over_promise_line(comparison),
         "",
         _md_table(table),
+        "",
+    ])
+
+
+def calibration_markdown(fit: pd.DataFrame) -> str:
+    """The "calibrated shrinkage" section: what the first plan promised and delivered per
+    queue, and the shrinkage the plan was built on again (:func:`optimize.queueing.
+    calibration.effective_shrinkage`); only the queues whose shrinkage changed."""
+    changed = fit[(fit["shrinkage"] - fit["configured_shrinkage"]).abs() > 1e-9]
+    changed = changed.sort_values(["channel", "language"])
+    table = pd.DataFrame({
+        "queue": (changed["channel"] + "/" + changed["language"]).to_numpy(),
+        "first plan promised": [f"{100 * v:.1f}%" for v in changed["promised"]],
+        "simulated": [f"{100 * v:.1f}%" for v in changed["delivered"]],
+        "shrinkage": [f"{100 * a:.0f}% -> {100 * b:.1f}%" for a, b in zip(
+            changed["configured_shrinkage"], changed["shrinkage"], strict=True)],
+    })
+    return "\n".join([
+        "## Calibrated shrinkage",
+        "",
+        "The first plan was simulated; where its promise and the simulation differed by more "
+        "than half a point, the queue's shrinkage was set to the value at which the queueing "
+        "formulas give the simulated service level on that roster, and the plan was built "
+        "again on it (requirements, schedule and the promise above all use it; "
+        "`calibration.csv`). The simulation itself still loses the configured shrinkage.",
+        "",
+        f"{len(changed)} of {len(fit)} queues changed.",
+        "",
+        _md_table(table) if len(changed) else "",
         "",
     ])
