@@ -34,7 +34,8 @@ SimulationOutputs = tuple[dict[str, bytes], str, pd.DataFrame]
 
 def simulate_plan_tables(*, activities: pd.DataFrame, forecast: pd.DataFrame,
                          coverage: pd.DataFrame, scenario, start: pd.Timestamp, weeks: int,
-                         args: argparse.Namespace) -> SimulationOutputs:
+                         args: argparse.Namespace,
+                         arrivals: pd.DataFrame | None = None) -> SimulationOutputs:
     """Simulate a plan's weeks: the files ``simulation.csv`` and ``simulation.md``, the
     markdown section (for ``summary.md``) and the per-queue comparison
     (:func:`optimize.simulation.promise_table`)."""
@@ -52,7 +53,8 @@ def simulate_plan_tables(*, activities: pd.DataFrame, forecast: pd.DataFrame,
         activities, forecast, scenario.config, start=start, weeks=weeks,
         interval_s=scenario.interval_s, promised=queue_outlook(forecast, coverage, start, end),
         reps=args.reps, seed=args.seed, jobs=args.jobs, shrinkage=args.shrinkage,
-        warmup=not args.no_warmup, routing=args.routing, agents=scenario.agents)
+        warmup=not args.no_warmup, routing=args.routing, agents=scenario.agents,
+        arrivals=arrivals)
     section = simulation_markdown(comparison, reps=res.reps, seed=res.seed,
                                   shrinkage=res.shrinkage, routing=res.routing)
     title = f"# staffcast simulation: {start:%Y-%m-%d} + {weeks} week(s)\n\n"
@@ -79,11 +81,31 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     forecast = read_plan_table(plan / "forecast.csv", _KEYS + ["contacts", "aht_s"],
                                "the forecast.csv written by `staffcast plan`")
     scenario = load_scenario(args.data)
-    files, _, _ = simulate_plan_tables(activities=activities, forecast=forecast, coverage=coverage,
-                                    scenario=scenario, start=start, weeks=weeks, args=args)
+    arrivals = None
+    if args.arrivals is not None:
+        arrivals = _read_arrivals(Path(args.arrivals), scenario, start, weeks)
+    files, _, _ = simulate_plan_tables(activities=activities, forecast=forecast,
+                                       coverage=coverage, scenario=scenario, start=start,
+                                       weeks=weeks, args=args, arrivals=arrivals)
     for p in write_outputs(Path(args.out) if args.out else plan, files):
         print(p)
     return 0
+
+
+def _read_arrivals(path: Path, scenario, start: pd.Timestamp, weeks: int) -> pd.DataFrame:
+    """The ``--arrivals`` file (the ``contacts.csv`` format), checked, covering the plan."""
+    from forecast.inputs.history import load_contacts
+
+    if not path.is_file():
+        raise InputError([Problem(path.name, f"file not found in {path.parent}")])
+    actual = load_contacts(path, channels=tuple(scenario.config.channels))
+    end = start + pd.Timedelta(weeks=weeks)
+    last = end - pd.Timedelta(seconds=scenario.interval_s)
+    first_seen, last_seen = actual["interval_start"].min(), actual["interval_start"].max()
+    if not (first_seen <= start and last_seen >= last):
+        raise InputError([Problem(path.name, f"covers {first_seen} .. {last_seen}, not the "
+                                             f"plan weeks {start:%Y-%m-%d} .. {end:%Y-%m-%d}")])
+    return actual[(actual["interval_start"] >= start) & (actual["interval_start"] < end)]
 
 
 def add_simulation_args(sp: argparse.ArgumentParser) -> None:
@@ -109,6 +131,9 @@ def add_simulate_parser(sub: argparse._SubParsersAction) -> None:
                     help="plan directory (activities.csv, forecast.csv, coverage.csv)")
     add_data_arg(sp)
     sp.add_argument("--out", type=Path, help="output directory (default: the plan directory)")
+    sp.add_argument("--arrivals", type=Path, metavar="FILE",
+                    help="replay these contacts (the contacts.csv format, covering the plan "
+                         "weeks) instead of Poisson arrivals at the forecast")
     add_simulation_args(sp)
     sp.add_argument("--seed", type=int, default=0,
                     help="simulation seed (default 0); replication r draws from [seed, r]")

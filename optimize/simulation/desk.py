@@ -50,6 +50,7 @@ class Desk:
     seg_queue: np.ndarray  # (S,) index into queues
     seg_start_s: np.ndarray  # (S,)
     seg_end_s: np.ndarray  # (S,)
+    replay: bool = False  # contacts are actual counts to replay, not Poisson means
     priority: np.ndarray | None = None  # (Q,) the channel's priority weight
     skills: np.ndarray | None = None  # (A, Q) bool: queues each agent may take
 
@@ -95,7 +96,7 @@ def _queue_parameters(queues: list[tuple[str, str]], config: ScenarioConfig) -> 
 
 def desk_from_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: ScenarioConfig, *,
                    start: pd.Timestamp, weeks: int, interval_s: int,
-                   agents: pd.DataFrame | None = None) -> Desk:
+                   agents: pd.DataFrame | None = None, replay: bool = False) -> Desk:
     """Build the :class:`Desk` of the plan weeks from ``start``.
 
     Parameters
@@ -113,6 +114,9 @@ def desk_from_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: Sce
         ``agents.csv`` as loaded (``languages``, ``channels``, ``vip``): the queues each
         agent may take, for skills routing. Without it an agent takes only its planned
         queues.
+    replay : bool
+        ``forecast`` holds actual contacts (``contacts.csv`` of the plan weeks), replayed
+        as counted instead of drawn (missing intervals: none).
 
     Returns
     -------
@@ -152,7 +156,7 @@ def desk_from_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: Sce
     keep = e > s
     skills = None if agents is None else _skills(agents, agents_order=agent_ids,
                                                  queues=queues, config=config)
-    return Desk(skills=skills, queues=tuple(queues), **_queue_parameters(queues, config), start=t0,
+    return Desk(skills=skills, replay=replay, queues=tuple(queues), **_queue_parameters(queues, config), start=t0,
                 interval_s=int(interval_s), contacts=contacts, aht_s=aht, agents=agent_ids,
                 seg_agent=np.array([ai[a] for a in work["agent_id"].astype(str)], dtype=int)[keep],
                 seg_queue=np.array([qi[k] for k, ok in zip(keys, known, strict=True) if ok],

@@ -10,7 +10,8 @@ contact of a queue with no free slot goes to such an idle agent); its planned qu
 comes first.
 
 - **Arrivals**: Poisson with the forecast mean per interval, uniform within it
-  (a non-homogeneous Poisson process with a piecewise-constant rate).
+  (a non-homogeneous Poisson process with a piecewise-constant rate); or, with
+  ``Desk.replay``, the actual counts of a week, uniform within their intervals.
 - **Handling**: exponential handle times with the interval's ``aht_s``. An agent with
   ``j`` contacts in parallel works each at ``1 / (1 + slowdown (j - 1))`` of its solo
   speed, the state-dependent model of :mod:`optimize.queueing.chat`; being memoryless,
@@ -76,7 +77,8 @@ def _arrivals(desk: Desk, rng: np.random.Generator, copies) -> dict[str, np.ndar
     parts = []
     for offset, length in copies:
         n_t = int(round(length / step))
-        counts = rng.poisson(desk.contacts[:, :n_t])
+        counts = (np.rint(desk.contacts[:, :n_t]).astype(int) if desk.replay
+                  else rng.poisson(desk.contacts[:, :n_t]))
         q, t = np.nonzero(counts)
         reps = counts[q, t]
         q, t = np.repeat(q, reps), np.repeat(t, reps)

@@ -92,18 +92,21 @@ def simulate_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: Scen
                   start: pd.Timestamp, weeks: int, interval_s: int, promised: pd.DataFrame,
                   reps: int = 10, seed: int = 0, jobs: int = 1, shrinkage: str = "intervals",
                   warmup: bool = True, routing: str = "planned",
-                  agents: pd.DataFrame | None = None) -> tuple[SimulationResult, pd.DataFrame]:
+                  agents: pd.DataFrame | None = None,
+                  arrivals: pd.DataFrame | None = None) -> tuple[SimulationResult, pd.DataFrame]:
     """Simulate a plan's weeks and set the result beside its promise.
 
     ``promised`` is the plan's per-queue table (``channel, language, service_level``;
     :func:`optimize.outputs.summary.queue_outlook`); ``agents`` (``agents.csv`` as loaded)
-    gives the skills for ``routing="skills"``. Returns the :class:`SimulationResult` and
-    :func:`~optimize.simulation.measures.promise_table`.
+    gives the skills for ``routing="skills"``; ``arrivals`` (a contacts table covering the
+    plan weeks) replaces the forecast's Poisson arrivals by the actual ones. Returns the
+    :class:`SimulationResult` and :func:`~optimize.simulation.measures.promise_table`.
     """
     if routing == "skills" and agents is None:
         raise ValueError("routing='skills' needs the agents' skills (agents=...)")
-    desk = desk_from_plan(activities, forecast, config, start=start, weeks=weeks,
-                          interval_s=interval_s, agents=agents)
+    desk = desk_from_plan(activities, forecast if arrivals is None else arrivals, config,
+                          start=start, weeks=weeks, interval_s=interval_s, agents=agents,
+                          replay=arrivals is not None)
     res = simulate_desk(desk, reps=reps, seed=seed, jobs=jobs, shrinkage=shrinkage,
                         warmup=warmup, routing=routing)
     return res, promise_table(res.queues, promised)

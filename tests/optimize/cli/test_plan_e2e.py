@@ -132,3 +132,25 @@ def test_simulate_refuses_bad_input(plan, sample_dir, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["simulate", "--plan", str(plan), "--data", str(sample_dir), "--shrinkage", "x"])
     assert exc.value.code == 2
+
+
+def test_simulate_replays_actual_arrivals(plan, sample_dir, tmp_path):
+    fc = read(plan, "forecast.csv")
+    week = fc[(fc["interval_start"] >= PLAN_START)
+              & (fc["interval_start"] < PLAN_START + pd.Timedelta(days=7))]
+    actual = week.assign(contacts=week["contacts"].round().astype(int))
+    actual["aht_s"] = actual["aht_s"].where(actual["contacts"] > 0)
+    actual["interval_start"] = actual["interval_start"].map(lambda t: t.isoformat())
+    path = tmp_path / "actual.csv"
+    actual[["interval_start", "channel", "language", "contacts", "aht_s"]].to_csv(path,
+                                                                                 index=False)
+    assert main(["simulate", "--plan", str(plan), "--data", str(sample_dir), "--reps", "2",
+                 "--arrivals", str(path), "--out", str(tmp_path / "out")]) == 0
+    sim = read(tmp_path / "out", "simulation.csv")
+    got = sim.groupby(["channel", "language"])["contacts"].sum()
+    want = actual.groupby(["channel", "language"])["contacts"].sum().astype(float)
+    pd.testing.assert_series_equal(got, want.reindex(got.index), check_names=False)
+    short = actual[actual["interval_start"] < "2026-12-03"]
+    short.to_csv(path, index=False)
+    assert main(["simulate", "--plan", str(plan), "--data", str(sample_dir),
+                 "--arrivals", str(path), "--out", str(tmp_path / "out")]) == 2

@@ -217,3 +217,13 @@ def test_skills_routing_lets_idle_agents_take_another_queue():
     pd.testing.assert_series_equal(unskilled, sl(two_queues(False), "planned"))
     with pytest.raises(ValueError, match="routing must be one of"):
         simulate_once(two_queues(True), 0, routing="any")
+
+
+def test_replay_arrives_exactly_the_counted_contacts():
+    desk = stationary(3, 0.0, 300, patience=200, days=1)
+    counts = np.random.default_rng(0).integers(0, 6, size=desk.contacts.shape).astype(float)
+    desk = Desk(**{**desk.__dict__, "contacts": counts, "replay": True})
+    rep = simulate_once(desk, 1, shrinkage="none")
+    got = np.zeros_like(counts)
+    np.add.at(got, (rep.records["queue"], rep.records["interval"]), 1.0)
+    np.testing.assert_array_equal(got, counts)
