@@ -54,9 +54,10 @@ def simulate_plan_tables(*, activities: pd.DataFrame, forecast: pd.DataFrame,
         interval_s=scenario.interval_s, promised=queue_outlook(forecast, coverage, start, end),
         reps=args.reps, seed=args.seed, jobs=args.jobs, shrinkage=args.shrinkage,
         warmup=not args.no_warmup, routing=args.routing, agents=scenario.agents,
-        arrivals=arrivals)
+        arrivals=arrivals, day_levels=args.day_levels)
     section = simulation_markdown(comparison, reps=res.reps, seed=res.seed,
-                                  shrinkage=res.shrinkage, routing=res.routing)
+                                  shrinkage=res.shrinkage, routing=res.routing,
+                                  day_levels=res.day_levels, replay=arrivals is not None)
     title = f"# staffcast simulation: {start:%Y-%m-%d} + {weeks} week(s)\n\n"
     files = {"simulation.csv": to_csv(res.intervals),
              "simulation.md": (title + section).encode("utf-8")}
@@ -119,6 +120,9 @@ def add_simulation_args(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--routing", choices=("planned", "skills"), default="planned",
                     help="every agent on its planned queue (default), or idle agents also "
                          "taking waiting work of other queues they are skilled for")
+    sp.add_argument("--day-levels", action="store_true",
+                    help="doubly stochastic arrivals: draw each queue's daily level from the "
+                         "forecast's P10-P90 band before the Poisson draws")
     sp.add_argument("--no-warmup", action="store_true",
                     help="start the week empty instead of after a warm-up copy of itself")
 

@@ -161,7 +161,8 @@ def over_promise_line(comparison: pd.DataFrame) -> str:
 
 
 def simulation_markdown(comparison: pd.DataFrame, *, reps: int, seed: int,
-                        shrinkage: str, routing: str = "planned") -> str:
+                        shrinkage: str, routing: str = "planned", day_levels: bool = False,
+                        replay: bool = False) -> str:
     """The "promised and simulated" section of ``summary.md`` and ``simulation.md``."""
     table = simulation_table(comparison)
     table["over-promise"] = table["over-promise"].map({"yes": "**yes**", "": ""})
@@ -170,12 +171,15 @@ def simulation_markdown(comparison: pd.DataFrame, *, reps: int, seed: int,
               "none": "no shrinkage: the plan as written"}[shrinkage]
     route = {"planned": "every agent on its planned queue",
              "skills": "idle agents also take other queues they are skilled for"}[routing]
+    arrivals = ("the actual contacts of the file given, replayed" if replay else
+                "Poisson at the forecast, each day's level drawn from its P10-P90 band"
+                if day_levels else "Poisson at the forecast")
     return "\n".join([
         "## Promised and simulated",
         "",
         f"The plan's queueing formulas (promised) beside a discrete-event simulation of the "
-        f"roster ({reps} replication(s), seed {seed}; routing: {route}; shrinkage: {shrink}; "
-        "a warm-up week first). Service level is the share of offered contacts answered within "
+        f"roster ({reps} replication(s), seed {seed}; arrivals: {arrivals}; routing: {route}; "
+        f"shrinkage: {shrink}; a warm-up week first). Service level is the share of offered contacts answered within "
         "the target (real-time) or the response window (email, social). Over-promise: the "
         "promise exceeds the simulated mean by more than 2 points.",
         "",

@@ -22,6 +22,7 @@ __all__ = ["Desk", "desk_from_plan", "unskilled_work"]
 log = logging.getLogger(__name__)
 
 _KEYS = ["interval_start", "channel", "language"]
+Z_BAND = 2.5631031310892007  # P90 - P10 of a standard normal
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Desk:
     seg_start_s: np.ndarray  # (S,)
     seg_end_s: np.ndarray  # (S,)
     replay: bool = False  # contacts are actual counts to replay, not Poisson means
+    level_sd: np.ndarray | None = None  # (Q, T) sd of the interval mean's level (day levels)
     priority: np.ndarray | None = None  # (Q,) the channel's priority weight
     skills: np.ndarray | None = None  # (A, Q) bool: queues each agent may take
 
@@ -138,6 +140,13 @@ def desk_from_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: Sce
     aht = np.full((len(queues), n_t), np.nan)
     aht[rows, fc["slot"].to_numpy()] = fc["aht_s"].astype(float).to_numpy()
     aht = _fill_aht(aht)
+    level_sd = None
+    if {"contacts_p10", "contacts_p90"} <= set(fc.columns):
+        sigma = (fc["contacts_p90"].astype(float) - fc["contacts_p10"].astype(float)) / Z_BAND
+        excess = np.sqrt(np.maximum(sigma.to_numpy() ** 2 - fc["contacts"].astype(float)
+                                    .to_numpy(), 0.0))
+        level_sd = np.zeros((len(queues), n_t))
+        level_sd[rows, fc["slot"].to_numpy()] = np.nan_to_num(excess)
 
     work = activities[activities["activity"] == "work"]
     keys = list(zip(work["channel"].fillna("").astype(str),
@@ -156,7 +165,7 @@ def desk_from_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: Sce
     keep = e > s
     skills = None if agents is None else _skills(agents, agents_order=agent_ids,
                                                  queues=queues, config=config)
-    return Desk(skills=skills, replay=replay, queues=tuple(queues), **_queue_parameters(queues, config), start=t0,
+    return Desk(skills=skills, replay=replay, level_sd=None if replay else level_sd, queues=tuple(queues), **_queue_parameters(queues, config), start=t0,
                 interval_s=int(interval_s), contacts=contacts, aht_s=aht, agents=agent_ids,
                 seg_agent=np.array([ai[a] for a in work["agent_id"].astype(str)], dtype=int)[keep],
                 seg_queue=np.array([qi[k] for k, ok in zip(keys, known, strict=True) if ok],

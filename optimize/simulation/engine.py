@@ -10,8 +10,10 @@ contact of a queue with no free slot goes to such an idle agent); its planned qu
 comes first.
 
 - **Arrivals**: Poisson with the forecast mean per interval, uniform within it
-  (a non-homogeneous Poisson process with a piecewise-constant rate); or, with
-  ``Desk.replay``, the actual counts of a week, uniform within their intervals.
+  (a non-homogeneous Poisson process with a piecewise-constant rate); with
+  ``day_levels``, doubly stochastic: each queue's level of each day is drawn from the
+  forecast's band (one standard normal per queue and day times ``Desk.level_sd``); or,
+  with ``Desk.replay``, the actual counts of a week, uniform within their intervals.
 - **Handling**: exponential handle times with the interval's ``aht_s``. An agent with
   ``j`` contacts in parallel works each at ``1 / (1 + slowdown (j - 1))`` of its solo
   speed, the state-dependent model of :mod:`optimize.queueing.chat`; being memoryless,
@@ -72,13 +74,19 @@ def _copies(desk: Desk, warmup: bool) -> list[tuple[float, float]]:
     return out + [(0.0, desk.length_s)] + ([(desk.length_s, cool)] if cool > 0 else [])
 
 
-def _arrivals(desk: Desk, rng: np.random.Generator, copies) -> dict[str, np.ndarray]:
+def _arrivals(desk: Desk, rng: np.random.Generator, copies,
+              day_levels: bool) -> dict[str, np.ndarray]:
     step = desk.interval_s
+    per_day = 86400 // step
     parts = []
     for offset, length in copies:
         n_t = int(round(length / step))
-        counts = (np.rint(desk.contacts[:, :n_t]).astype(int) if desk.replay
-                  else rng.poisson(desk.contacts[:, :n_t]))
+        mean = desk.contacts[:, :n_t]
+        if day_levels and desk.level_sd is not None:
+            z = rng.standard_normal((mean.shape[0], -(-n_t // per_day)))
+            day = np.arange(n_t) // per_day
+            mean = np.maximum(mean + z[:, day] * desk.level_sd[:, :n_t], 0.0)
+        counts = (np.rint(mean).astype(int) if desk.replay else rng.poisson(mean))
         q, t = np.nonzero(counts)
         reps = counts[q, t]
         q, t = np.repeat(q, reps), np.repeat(t, reps)
@@ -286,7 +294,7 @@ def _integral(starts: np.ndarray, ends: np.ndarray, weights: np.ndarray,
 
 def simulate_once(desk: Desk, seed: int | np.random.SeedSequence, *,
                   shrinkage: str = "intervals", warmup: bool = True,
-                  routing: str = "planned") -> Replication:
+                  routing: str = "planned", day_levels: bool = False) -> Replication:
     """Simulate the desk's period once.
 
     Parameters
@@ -302,6 +310,9 @@ def simulate_once(desk: Desk, seed: int | np.random.SeedSequence, *,
     routing : {"planned", "skills"}
         Each agent on its planned queue only (default), or idle agents also taking other
         queues they are skilled for (see the module docstring).
+    day_levels : bool
+        Draw each queue's daily level from the forecast's band before the Poisson draws
+        (needs ``Desk.level_sd``, i.e. a forecast with P10 and P90).
 
     Returns
     -------
@@ -313,7 +324,7 @@ def simulate_once(desk: Desk, seed: int | np.random.SeedSequence, *,
         raise ValueError(f"routing must be one of {ROUTING_MODES}, got {routing!r}")
     rng = np.random.default_rng(seed)
     copies = _copies(desk, warmup)
-    c = _arrivals(desk, rng, copies)
+    c = _arrivals(desk, rng, copies, day_levels)
     seg = _segments(desk, rng, copies, shrinkage)
     run = _Run(desk, c, seg, rng, routing)
     run.env.process(run.arrivals())

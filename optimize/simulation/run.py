@@ -41,18 +41,19 @@ class SimulationResult:
     seed: int
     shrinkage: str
     routing: str = "planned"
+    day_levels: bool = False
 
 
 def _one(desk: Desk, seed: int, shrinkage: str, warmup: bool, routing: str,
-         rep: int) -> dict[str, np.ndarray]:
+         day_levels: bool, rep: int) -> dict[str, np.ndarray]:
     return interval_counts(desk, simulate_once(desk, np.random.SeedSequence([seed, rep]),
                                                shrinkage=shrinkage, warmup=warmup,
-                                               routing=routing))
+                                               routing=routing, day_levels=day_levels))
 
 
 def simulate_desk(desk: Desk, *, reps: int = 10, seed: int = 0, jobs: int = 1,
                   shrinkage: str = "intervals", warmup: bool = True,
-                  routing: str = "planned") -> SimulationResult:
+                  routing: str = "planned", day_levels: bool = False) -> SimulationResult:
     """Simulate ``reps`` replications of the desk's period and summarise them.
 
     Parameters
@@ -66,6 +67,7 @@ def simulate_desk(desk: Desk, *, reps: int = 10, seed: int = 0, jobs: int = 1,
     shrinkage : {"intervals", "none"}
     warmup : bool
     routing : {"planned", "skills"}
+    day_levels : bool
         See :func:`optimize.simulation.engine.simulate_once`.
 
     Returns
@@ -75,7 +77,7 @@ def simulate_desk(desk: Desk, *, reps: int = 10, seed: int = 0, jobs: int = 1,
     if reps < 1:
         raise ValueError(f"reps must be >= 1, got {reps!r}")
     t0 = time.perf_counter()
-    one = partial(_one, desk, int(seed), shrinkage, warmup, routing)
+    one = partial(_one, desk, int(seed), shrinkage, warmup, routing, day_levels)
     if jobs > 1 and reps > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, reps)) as pool:
             counts = list(pool.map(one, range(reps)))
@@ -85,21 +87,22 @@ def simulate_desk(desk: Desk, *, reps: int = 10, seed: int = 0, jobs: int = 1,
              len(desk.queues), desk.n_intervals, time.perf_counter() - t0)
     return SimulationResult(intervals=interval_table(desk, counts),
                             queues=queue_table(desk, counts), reps=reps, seed=int(seed),
-                            shrinkage=shrinkage, routing=routing)
+                            shrinkage=shrinkage, routing=routing, day_levels=day_levels)
 
 
 def simulate_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: ScenarioConfig, *,
                   start: pd.Timestamp, weeks: int, interval_s: int, promised: pd.DataFrame,
                   reps: int = 10, seed: int = 0, jobs: int = 1, shrinkage: str = "intervals",
                   warmup: bool = True, routing: str = "planned",
-                  agents: pd.DataFrame | None = None,
-                  arrivals: pd.DataFrame | None = None) -> tuple[SimulationResult, pd.DataFrame]:
+                  agents: pd.DataFrame | None = None, arrivals: pd.DataFrame | None = None,
+                  day_levels: bool = False) -> tuple[SimulationResult, pd.DataFrame]:
     """Simulate a plan's weeks and set the result beside its promise.
 
     ``promised`` is the plan's per-queue table (``channel, language, service_level``;
     :func:`optimize.outputs.summary.queue_outlook`); ``agents`` (``agents.csv`` as loaded)
     gives the skills for ``routing="skills"``; ``arrivals`` (a contacts table covering the
-    plan weeks) replaces the forecast's Poisson arrivals by the actual ones. Returns the
+    plan weeks) replaces the forecast's Poisson arrivals by the actual ones; ``day_levels``
+    draws each day's level from the forecast's band. Returns the
     :class:`SimulationResult` and :func:`~optimize.simulation.measures.promise_table`.
     """
     if routing == "skills" and agents is None:
@@ -108,5 +111,5 @@ def simulate_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: Scen
                           start=start, weeks=weeks, interval_s=interval_s, agents=agents,
                           replay=arrivals is not None)
     res = simulate_desk(desk, reps=reps, seed=seed, jobs=jobs, shrinkage=shrinkage,
-                        warmup=warmup, routing=routing)
+                        warmup=warmup, routing=routing, day_levels=day_levels)
     return res, promise_table(res.queues, promised)

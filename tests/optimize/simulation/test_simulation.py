@@ -227,3 +227,34 @@ def test_replay_arrives_exactly_the_counted_contacts():
     got = np.zeros_like(counts)
     np.add.at(got, (rep.records["queue"], rep.records["interval"]), 1.0)
     np.testing.assert_array_equal(got, counts)
+
+
+def test_day_levels_widen_the_daily_totals_around_the_same_mean():
+    desk = stationary(4, 20.0, 300, days=7)
+    desk = Desk(**{**desk.__dict__, "level_sd": np.full(desk.contacts.shape, 6.0)})
+
+    def daily(levels):
+        totals = []
+        for seed in range(6):
+            r = simulate_once(desk, seed, shrinkage="none", warmup=False, day_levels=levels)
+            totals += np.bincount(r.records["interval"] // 48, minlength=7).tolist()
+        return np.array(totals)
+
+    plain, drawn = daily(False), daily(True)
+    assert plain.std() < 40 < drawn.std()  # Poisson: sd 31 a day; levels: sd ~290 a day
+    assert drawn.mean() == pytest.approx(960, rel=0.1) and plain.mean() == pytest.approx(
+        960, rel=0.02)
+
+
+def test_level_sd_is_the_band_beyond_poisson():
+    fc = pd.DataFrame({"interval_start": START + pd.to_timedelta([0, STEP], unit="s"),
+                       "channel": "chat", "language": "en", "contacts": [16.0, 16.0],
+                       "aht_s": 300.0, "contacts_p10": [10.0, 0.0],
+                       "contacts_p90": [20.0, 41.0]})
+    acts = pd.DataFrame({"agent_id": ["A1"], "start_utc": [START],
+                         "end_utc": [START + pd.Timedelta(hours=1)], "activity": ["work"],
+                         "channel": ["chat"], "language": ["en"]})
+    desk = desk_from_plan(acts, fc, _config(), start=START, weeks=1, interval_s=STEP)
+    # sigma 3.9 is below Poisson's 4: no level uncertainty; sigma 16.0: sqrt(256 - 16)
+    np.testing.assert_allclose(desk.level_sd[0, :2], [0.0, np.sqrt((41 / 2.5631) ** 2 - 16)],
+                               rtol=1e-4)
