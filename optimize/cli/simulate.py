@@ -114,9 +114,10 @@ def add_simulation_args(sp: argparse.ArgumentParser) -> None:
     --jobs)."""
     sp.add_argument("--reps", type=_positive, default=10,
                     help="replications (default 10; the 95%% intervals need 2 or more)")
-    sp.add_argument("--shrinkage", choices=("intervals", "none"), default="intervals",
-                    help="how scheduled time is lost: whole agent-intervals with the "
-                         "channel's shrinkage probability (default), or none")
+    sp.add_argument("--shrinkage", choices=("intervals", "shifts", "none"),
+                    help="how scheduled time is lost: whole agent-intervals or whole shifts "
+                         "with the channel's shrinkage probability, or none (default: "
+                         "scenario.toml [staffing] shrinkage_mode, itself 'intervals')")
     sp.add_argument("--routing", choices=("planned", "skills"), default="planned",
                     help="every agent on its planned queue (default), or idle agents also "
                          "taking waiting work of other queues they are skilled for")

@@ -168,6 +168,7 @@ def simulation_markdown(comparison: pd.DataFrame, *, reps: int, seed: int,
     table["over-promise"] = table["over-promise"].map({"yes": "**yes**", "": ""})
     shrink = {"intervals": "each agent x interval of planned work lost with the channel's "
                            "shrinkage probability",
+              "shifts": "whole shifts lost with the channel's shrinkage probability",
               "none": "no shrinkage: the plan as written"}[shrinkage]
     route = {"planned": "every agent on its planned queue",
              "skills": "idle agents also take other queues they are skilled for"}[routing]

@@ -113,6 +113,7 @@ class StaffingConfig:
 
     shrinkage: float = 0.30  # share of paid time not available for contacts
     max_occupancy: float = 0.85  # realtime channels: busy share cap
+    shrinkage_mode: str = "intervals"  # how the simulator loses it: intervals | shifts | none
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "window_start_min": (0, 16 * 60),
     "window_end_min": (0, 16 * 60),
 }
-_CHOICES = {"kind": ("realtime", "deferred"), "model": ("erlang_c", "erlang_a")}
+_CHOICES = {"kind": ("realtime", "deferred"), "model": ("erlang_c", "erlang_a"),
+            "shrinkage_mode": ("intervals", "shifts", "none")}
 
 
 class _Reader:

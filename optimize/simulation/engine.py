@@ -20,9 +20,12 @@ comes first.
   the next completion is redrawn whenever ``j`` changes.
 - **Abandonment**: exponential patience (Erlang A channels); a waiting contact whose
   patience runs out leaves at that moment. Erlang C and deferred channels never abandon.
-- **Shrinkage** (``"intervals"``, the default): each agent x interval of planned work is
-  lost with probability equal to the channel's shrinkage, independently (training, 1:1s,
-  short absences taken in whole intervals); ``"none"`` simulates the plan as written.
+- **Shrinkage** (``scenario.toml`` ``[staffing] shrinkage_mode``): ``"intervals"`` (the
+  default) loses each agent x interval of planned work with probability equal to the
+  channel's shrinkage, independently (training, 1:1s, short absences taken in whole
+  intervals); ``"shifts"`` loses whole shifts with that probability (an agent who does
+  not come in; the channel of the shift's first work); ``"none"`` simulates the plan as
+  written.
 - **Warm start**: the period is preceded by a copy of itself (warm-up, same plan) and
   followed by a copy of its first response window (so late replies are seen); only
   contacts arriving in the period itself are measured.
@@ -42,9 +45,10 @@ import simpy
 
 from optimize.simulation.desk import Desk
 
-__all__ = ["ROUTING_MODES", "SHRINKAGE_MODES", "Replication", "simulate_once"]
+__all__ = ["ROUTING_MODES", "SHIFT_GAP_S", "SHRINKAGE_MODES", "Replication", "simulate_once"]
 
-SHRINKAGE_MODES = ("intervals", "none")
+SHRINKAGE_MODES = ("intervals", "shifts", "none")
+SHIFT_GAP_S = 3 * 3600.0  # work segments of an agent closer than this belong to one shift
 ROUTING_MODES = ("planned", "skills")
 
 
@@ -115,15 +119,31 @@ def _segments(desk: Desk, rng: np.random.Generator, copies, shrinkage: str) -> n
     k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     ps = np.maximum(s[idx], (first[idx] + k) * step)
     pe = np.minimum(e[idx], (first[idx] + k + 1) * step)
+    shift, first = _shifts(desk)
     out = []
     for offset, length in copies:
         ok = ps < length
         if shrinkage == "intervals":
             ok &= rng.random(len(ps)) >= desk.shrinkage[desk.seg_queue[idx]]
+        elif shrinkage == "shifts":
+            present = rng.random(len(first)) >= desk.shrinkage[desk.seg_queue[first]]
+            ok &= present[shift[idx]]
         out.append(np.column_stack([offset + ps[ok], offset + np.minimum(pe[ok], length),
                                     desk.seg_agent[idx][ok], desk.seg_queue[idx][ok]]))
     pieces = np.concatenate(out) if out else np.zeros((0, 4))
     return _merge(pieces)
+
+
+def _shifts(desk: Desk) -> tuple[np.ndarray, np.ndarray]:
+    """Shift number of every work segment (an agent's segments less than SHIFT_GAP_S apart
+    are one shift) and the first segment of each shift."""
+    order = np.lexsort((desk.seg_start_s, desk.seg_agent))
+    a, s, e = desk.seg_agent[order], desk.seg_start_s[order], desk.seg_end_s[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (a[1:] != a[:-1]) | (s[1:] - e[:-1] > SHIFT_GAP_S)
+    shift = np.empty(len(order), dtype=int)
+    shift[order] = np.cumsum(new) - 1
+    return shift, order[new]
 
 
 def _merge(pieces: np.ndarray) -> np.ndarray:
@@ -302,7 +322,7 @@ def simulate_once(desk: Desk, seed: int | np.random.SeedSequence, *,
     desk : Desk
     seed : int or SeedSequence
         Seeds ``numpy.random.default_rng``; the same seed gives the same replication.
-    shrinkage : {"intervals", "none"}
+    shrinkage : {"intervals", "shifts", "none"}
         How scheduled time is lost (see the module docstring).
     warmup : bool
         Precede the period by a copy of itself, so it starts with the backlog and queues

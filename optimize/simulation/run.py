@@ -64,7 +64,7 @@ def simulate_desk(desk: Desk, *, reps: int = 10, seed: int = 0, jobs: int = 1,
     seed : int
     jobs : int
         Worker processes (1: in this process).
-    shrinkage : {"intervals", "none"}
+    shrinkage : {"intervals", "shifts", "none"}
     warmup : bool
     routing : {"planned", "skills"}
     day_levels : bool
@@ -92,7 +92,7 @@ def simulate_desk(desk: Desk, *, reps: int = 10, seed: int = 0, jobs: int = 1,
 
 def simulate_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: ScenarioConfig, *,
                   start: pd.Timestamp, weeks: int, interval_s: int, promised: pd.DataFrame,
-                  reps: int = 10, seed: int = 0, jobs: int = 1, shrinkage: str = "intervals",
+                  reps: int = 10, seed: int = 0, jobs: int = 1, shrinkage: str | None = None,
                   warmup: bool = True, routing: str = "planned",
                   agents: pd.DataFrame | None = None, arrivals: pd.DataFrame | None = None,
                   day_levels: bool = False) -> tuple[SimulationResult, pd.DataFrame]:
@@ -102,7 +102,8 @@ def simulate_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: Scen
     :func:`optimize.outputs.summary.queue_outlook`); ``agents`` (``agents.csv`` as loaded)
     gives the skills for ``routing="skills"``; ``arrivals`` (a contacts table covering the
     plan weeks) replaces the forecast's Poisson arrivals by the actual ones; ``day_levels``
-    draws each day's level from the forecast's band. Returns the
+    draws each day's level from the forecast's band; ``shrinkage`` None takes the
+    scenario's ``staffing.shrinkage_mode``. Returns the
     :class:`SimulationResult` and :func:`~optimize.simulation.measures.promise_table`.
     """
     if routing == "skills" and agents is None:
@@ -110,6 +111,7 @@ def simulate_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: Scen
     desk = desk_from_plan(activities, forecast if arrivals is None else arrivals, config,
                           start=start, weeks=weeks, interval_s=interval_s, agents=agents,
                           replay=arrivals is not None)
-    res = simulate_desk(desk, reps=reps, seed=seed, jobs=jobs, shrinkage=shrinkage,
-                        warmup=warmup, routing=routing, day_levels=day_levels)
+    res = simulate_desk(desk, reps=reps, seed=seed, jobs=jobs,
+                        shrinkage=shrinkage or config.staffing.shrinkage_mode, warmup=warmup,
+                        routing=routing, day_levels=day_levels)
     return res, promise_table(res.queues, promised)

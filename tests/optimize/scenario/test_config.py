@@ -30,6 +30,7 @@ def test_minimal_config_takes_documented_defaults():
     chat = cfg.channels["chat"]
     assert (chat.kind, chat.model, chat.service_level, chat.answer_time_s) == ("realtime", "erlang_c", 0.8, 60.0)
     assert (cfg.staffing.shrinkage, cfg.staffing.max_occupancy) == (0.30, 0.85)
+    assert cfg.staffing.shrinkage_mode == "intervals"
     assert (cfg.labour.min_rest_h, cfg.labour.max_consecutive_days) == (11.0, 5)
 
 
@@ -37,7 +38,7 @@ def test_every_bad_key_is_reported_at_once():
     doc = {"channels": {"chat": {"kind": "phone", "service_level": 1.5, "colour": "red",
                                  "concurrency": 2.5}},
            "shifts": {"templates": [{"name": "day"}]},
-           "labour": {"night_start": "late"},
+           "labour": {"night_start": "late"}, "staffing": {"shrinkage_mode": "absent"},
            "horizon": {"start": "2026-12-02", "display_timezone": "Mars/Olympus"}}
     got = messages(doc)
     expected = [
@@ -48,6 +49,8 @@ def test_every_bad_key_is_reported_at_once():
         "scenario.toml, key 'labour.night_start', value 'late': expected a time such as 22:00",
         "scenario.toml, key 'horizon.display_timezone', value 'Mars/Olympus': expected an IANA time zone name such as Europe/Berlin",
         "scenario.toml, key 'horizon.start', value '2026-12-02': expected a Monday",
+        "scenario.toml, key 'staffing.shrinkage_mode', value 'absent': expected one of "
+        "['intervals', 'shifts', 'none']",
     ]
     for line in expected:
         assert line in got

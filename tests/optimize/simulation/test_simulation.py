@@ -258,3 +258,21 @@ def test_level_sd_is_the_band_beyond_poisson():
     # sigma 3.9 is below Poisson's 4: no level uncertainty; sigma 16.0: sqrt(256 - 16)
     np.testing.assert_allclose(desk.level_sd[0, :2], [0.0, np.sqrt((41 / 2.5631) ** 2 - 16)],
                                rtol=1e-4)
+
+
+def test_shifts_mode_loses_whole_shifts():
+    # one agent, 7 days of two 4 h blocks around a 1 h meal: a day is kept or lost whole
+    day = np.arange(7) * 86400.0
+    base = stationary(1, 5.0, 300, days=7)
+    desk = Desk(**{**base.__dict__, "shrinkage": np.array([0.3]),
+                   "seg_agent": np.zeros(14, int), "seg_queue": np.zeros(14, int),
+                   "seg_start_s": np.sort(np.concatenate([day + 8 * 3600, day + 13 * 3600])),
+                   "seg_end_s": np.sort(np.concatenate([day + 12 * 3600, day + 17 * 3600]))})
+    kept = []
+    for seed in range(40):
+        staffed = simulate_once(desk, seed, shrinkage="shifts", warmup=False).staffed_s[0]
+        per_day = staffed.reshape(7, 48)
+        morning, afternoon = per_day[:, 16:24].sum(axis=1), per_day[:, 26:34].sum(axis=1)
+        assert ((morning > 0) == (afternoon > 0)).all()  # both blocks or neither
+        kept += (morning > 0).tolist()
+    assert np.mean(kept) == pytest.approx(0.7, abs=0.07)
