@@ -41,8 +41,9 @@ log = logging.getLogger("staffcast")
 def cmd_plan(args: argparse.Namespace) -> int:
     """Run ``staffcast plan``: forecast, requirements, schedule, exports (and, with
     ``--simulate`` or ``--calibrate``, the simulation; see the README)."""
-    from optimize.outputs.summary import calibration_markdown, summary_markdown
+    from optimize.outputs.summary import calibration_markdown, hours_markdown, summary_markdown
     from optimize.queueing.calibration import effective_shrinkage, with_shrinkage
+    from optimize.queueing.routing import route_hours
     from optimize.scenario.horizon import LOCAL_PAD, forecast_window
 
     scenario = load_scenario(args.data)
@@ -59,12 +60,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
                             scenario_name=args.scenario, shock=shock, jobs=args.jobs,
                             store=args.store)
     fc = fc[(fc["interval_start"] >= plan_start - pad) & (fc["interval_start"] < plan_end + pad)]
-    fc = fc.reset_index(drop=True)
+    fc, moved = route_hours(fc.reset_index(drop=True), scenario.config.hours)
+    sections = [hours_markdown(moved, scenario.config.hours)] if len(moved) else []
 
     req, result = _requirements_and_schedule(fc, scenario, args, start, weeks)
     files, coverage = schedule_outputs(result, fc, scenario.config, scenario.interval_s,
                                        start, weeks)
-    sections = []
     if args.simulate or args.calibrate:
         sim_files, section, comparison = simulate_plan_tables(
             activities=result.activities, forecast=fc, coverage=coverage, scenario=scenario,
@@ -87,7 +88,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             sim_files["calibration.csv"] = to_csv(fit)
             sections.append(calibration_markdown(fit))
         files = {**files, **sim_files}
-        sections.insert(0, section)
+        sections.insert(len(sections) - (1 if args.calibrate else 0), section)
     summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
                                requirements=req, result=result, coverage=coverage)
     summary = "\n".join([summary, *sections])

@@ -101,6 +101,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
     """Run ``staffcast replan`` (see the module docstring)."""
     from optimize.outputs.summary import summary_markdown
     from optimize.queueing.requirements import compute_requirements
+    from optimize.queueing.routing import route_hours
     from optimize.scheduling.replan.rest_of_week import replan
 
     costs = _costs(args, UsageError)
@@ -124,7 +125,9 @@ def cmd_replan(args: argparse.Namespace) -> int:
     prev = None if args.previous_roster is None else read_previous_roster(args.previous_roster, t0)
     scenario = load_scenario(args.data)
     fc = _new_forecast(Path(args.forecast), roster_dir / "forecast.csv", t0, t1, asof,
-                   scenario.interval_s)
+                       scenario.interval_s)
+    # hours of operation; idempotent on the plan's forecast.csv rows, routed already
+    fc, _ = route_hours(fc, scenario.config.hours)
     req = compute_requirements(fc, scenario.config, interval_s=scenario.interval_s)
     req = req[(req["interval_start"] >= t0) & (req["interval_start"] < t1)].reset_index(drop=True)
     start = t0.date()

@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-__all__ = ["calibration_markdown", "over_promise_line", "queue_outlook", "repeatability",
-           "simulation_markdown", "simulation_table", "summary_markdown"]
+__all__ = ["calibration_markdown", "hours_markdown", "over_promise_line", "queue_outlook",
+           "repeatability", "simulation_markdown", "simulation_table", "summary_markdown"]
 
 
 def _md_table(df: pd.DataFrame) -> str:
@@ -218,3 +218,28 @@ def calibration_markdown(fit: pd.DataFrame) -> str:
         _md_table(table) if len(changed) else "",
         "",
     ])
+
+
+def hours_markdown(moved: pd.DataFrame, hours) -> str:
+    """The "hours of operation" section: each queue's hours and the forecast contacts that
+    fall outside them, with where they went (:func:`optimize.queueing.routing.route_hours`;
+    the padding days around the plan included)."""
+    by_queue = {h.name: h for h in hours}
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+    def clock(m: int) -> str:
+        return f"{m // 60:02d}:{m % 60:02d}"
+
+    rows = []
+    for r in moved.sort_values(["channel", "language"]).itertuples(index=False):
+        h = by_queue[f"{r.channel}/{r.language}"]
+        rows.append({"queue": h.name,
+                     "open (local)": f"{clock(h.open_min)}-{clock(h.close_min)} {h.timezone}",
+                     "days": "every day" if len(h.days) == 7 else ", ".join(days[d] for d in h.days),
+                     "outside hours": r.closed_to or "not offered",
+                     "contacts moved": f"{r.contacts:,.0f}"})
+    return "\n".join([
+        "## Hours of operation", "",
+        "Outside its hours a queue's forecast contacts go to the queue named (or are not "
+        "offered) before requirements are computed: nothing is required of a closed queue.",
+        "", _md_table(pd.DataFrame(rows)), ""])

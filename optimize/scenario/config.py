@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from forecast.inputs.problems import InputError, Problem, raise_if_any
+from optimize.scenario.hours import QueueHours, parse_hours
 
 __all__ = [
     "ChannelConfig",
@@ -134,6 +135,7 @@ class ScenarioConfig:
     labour: LabourRules = field(default_factory=LabourRules)
     staffing: StaffingConfig = field(default_factory=StaffingConfig)
     horizon: HorizonConfig = field(default_factory=HorizonConfig)
+    hours: tuple[QueueHours, ...] = ()  # hours of operation per queue (optimize.scenario.hours)
 
     def shrinkage_for(self, channel: str) -> float:
         """Shrinkage of ``channel`` (its own, else the global one)."""
@@ -253,7 +255,7 @@ def parse_config(doc: dict[str, Any], file: str = FILE) -> ScenarioConfig:
         With one :class:`Problem` per bad key.
     """
     r = _Reader(file)
-    top_known = {"channels", "shifts", "labour", "staffing", "horizon"}
+    top_known = {"channels", "shifts", "labour", "staffing", "horizon", "hours"}
     for key in doc:
         if key not in top_known:
             r.problem(key, None, f"unknown section; expected one of {sorted(top_known)}")
@@ -326,9 +328,11 @@ def parse_config(doc: dict[str, Any], file: str = FILE) -> ScenarioConfig:
         if horizon.start is not None and horizon.start.weekday() != 0:
             r.problem("horizon.start", horizon.start.isoformat(), "expected a Monday")
 
+    hours, hour_problems = parse_hours(doc.get("hours"), channels, file)
+    r.problems += hour_problems
     raise_if_any(r.problems)
     return ScenarioConfig(channels=channels, shifts=shifts, labour=labour, staffing=staffing,
-                          horizon=horizon)
+                          horizon=horizon, hours=hours)
 
 
 def _check_pools(r: _Reader, channels: dict[str, ChannelConfig]) -> None:

@@ -117,6 +117,8 @@ def load_scenario_dir(directory: str | Path) -> Scenario:
     agents = check_agents(directory / "agents.csv", channels=channel_names,
                           languages=contacts.languages or None, vip_channels=vip_channels)
     problems += agents.problems
+    if config is not None and agents.frame is not None:
+        problems += _unserved_targets(config, agents.frame)
     raise_if_any(problems)
 
     scenario = Scenario(contacts=contacts.frame, market=None if market is None else market.frame,
@@ -124,6 +126,23 @@ def load_scenario_dir(directory: str | Path) -> Scenario:
                         directory=directory)
     _log_coverage(scenario)
     return scenario
+
+
+def _unserved_targets(config: ScenarioConfig, agents: pd.DataFrame) -> list[Problem]:
+    """Hours that send contacts to a queue no agent may take."""
+    out = []
+    for h in config.hours:
+        if h.closed_to is None:
+            continue
+        chan, lang = h.closed_to
+        vip = config.channels[chan].vip
+        ok = agents["channels"].map(lambda c, chan=chan: chan in c) & agents["languages"].map(
+            lambda x, lang=lang: lang in x) & (agents["vip"] | (not vip))
+        if not ok.any():
+            out.append(Problem("scenario.toml", f"no agent in agents.csv may take {chan}/{lang}, "
+                                                "where this queue's closed hours go",
+                               column=f"hours.{h.name}.closed_to", value=f"{chan}/{lang}"))
+    return out
 
 
 def _log_coverage(scenario: Scenario) -> None:

@@ -204,6 +204,9 @@ def plan() -> Plan:
         st.error(f"No forecast can be made for the {scenario_key()}: {exc}. Upload a scenario "
                  "with a longer history on the Data page.")
         st.stop()
+    from optimize.queueing.routing import route_hours
+
+    fc, _ = route_hours(fc, scenario.config.hours)  # closed queues' contacts go where routed
     tz = st.session_state["tz"] or scenario.config.horizon.display_timezone
     return Plan(scenario, key, start, end, data_end, fc, source, tz)
 
