@@ -17,6 +17,7 @@ from typing import Any
 
 from forecast.inputs.problems import InputError, Problem, raise_if_any
 from optimize.scenario.hours import QueueHours, parse_hours
+from optimize.scenario.overflow import Overflow, parse_overflow
 
 __all__ = [
     "ChannelConfig",
@@ -136,6 +137,7 @@ class ScenarioConfig:
     staffing: StaffingConfig = field(default_factory=StaffingConfig)
     horizon: HorizonConfig = field(default_factory=HorizonConfig)
     hours: tuple[QueueHours, ...] = ()  # hours of operation per queue (optimize.scenario.hours)
+    overflow: tuple[Overflow, ...] = ()  # overflow after a wait (optimize.scenario.overflow)
 
     def shrinkage_for(self, channel: str) -> float:
         """Shrinkage of ``channel`` (its own, else the global one)."""
@@ -255,7 +257,7 @@ def parse_config(doc: dict[str, Any], file: str = FILE) -> ScenarioConfig:
         With one :class:`Problem` per bad key.
     """
     r = _Reader(file)
-    top_known = {"channels", "shifts", "labour", "staffing", "horizon", "hours"}
+    top_known = {"channels", "shifts", "labour", "staffing", "horizon", "hours", "overflow"}
     for key in doc:
         if key not in top_known:
             r.problem(key, None, f"unknown section; expected one of {sorted(top_known)}")
@@ -330,9 +332,11 @@ def parse_config(doc: dict[str, Any], file: str = FILE) -> ScenarioConfig:
 
     hours, hour_problems = parse_hours(doc.get("hours"), channels, file)
     r.problems += hour_problems
+    overflow, overflow_problems = parse_overflow(doc.get("overflow"), channels, file)
+    r.problems += overflow_problems
     raise_if_any(r.problems)
     return ScenarioConfig(channels=channels, shifts=shifts, labour=labour, staffing=staffing,
-                          horizon=horizon, hours=hours)
+                          horizon=horizon, hours=hours, overflow=overflow)
 
 
 def _check_pools(r: _Reader, channels: dict[str, ChannelConfig]) -> None:

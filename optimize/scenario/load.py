@@ -129,19 +129,21 @@ def load_scenario_dir(directory: str | Path) -> Scenario:
 
 
 def _unserved_targets(config: ScenarioConfig, agents: pd.DataFrame) -> list[Problem]:
-    """Hours that send contacts to a queue no agent may take."""
+    """Hours or overflow rules that send contacts to a queue no agent may take."""
     out = []
-    for h in config.hours:
-        if h.closed_to is None:
+    rules = [(h.name, "hours", "closed_to", h.closed_to) for h in config.hours]
+    rules += [(o.name, "overflow", "to", o.to) for o in config.overflow]
+    for name, section, key, target in rules:
+        if target is None:
             continue
-        chan, lang = h.closed_to
+        chan, lang = target
         vip = config.channels[chan].vip
         ok = agents["channels"].map(lambda c, chan=chan: chan in c) & agents["languages"].map(
             lambda x, lang=lang: lang in x) & (agents["vip"] | (not vip))
         if not ok.any():
             out.append(Problem("scenario.toml", f"no agent in agents.csv may take {chan}/{lang}, "
-                                                "where this queue's closed hours go",
-                               column=f"hours.{h.name}.closed_to", value=f"{chan}/{lang}"))
+                                                f"where {name} sends contacts",
+                               column=f"{section}.{name}.{key}", value=f"{chan}/{lang}"))
     return out
 
 

@@ -53,6 +53,9 @@ class Desk:
     seg_end_s: np.ndarray  # (S,)
     replay: bool = False  # contacts are actual counts to replay, not Poisson means
     level_sd: np.ndarray | None = None  # (Q, T) sd of the interval mean's level (day levels)
+    overflow_to: np.ndarray | None = None  # (Q,) queue a waiting contact moves to, or -1
+    overflow_after_s: np.ndarray | None = None  # (Q,) after this wait
+    overflow_factor: np.ndarray | None = None  # (Q,) handle-time factor in the new queue
     priority: np.ndarray | None = None  # (Q,) the channel's priority weight
     skills: np.ndarray | None = None  # (A, Q) bool: queues each agent may take
 
@@ -165,12 +168,28 @@ def desk_from_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: Sce
     keep = e > s
     skills = None if agents is None else _skills(agents, agents_order=agent_ids,
                                                  queues=queues, config=config)
-    return Desk(skills=skills, replay=replay, level_sd=None if replay else level_sd, queues=tuple(queues), **_queue_parameters(queues, config), start=t0,
+    return Desk(**_overflow(queues, config), skills=skills, replay=replay, level_sd=None if replay else level_sd, queues=tuple(queues), **_queue_parameters(queues, config), start=t0,
                 interval_s=int(interval_s), contacts=contacts, aht_s=aht, agents=agent_ids,
                 seg_agent=np.array([ai[a] for a in work["agent_id"].astype(str)], dtype=int)[keep],
                 seg_queue=np.array([qi[k] for k, ok in zip(keys, known, strict=True) if ok],
                                    dtype=int)[keep],
                 seg_start_s=s[keep].astype(float), seg_end_s=e[keep].astype(float))
+
+
+def _overflow(queues: list[tuple[str, str]], config: ScenarioConfig) -> dict[str, np.ndarray]:
+    """The overflow rules of ``scenario.toml`` between simulated queues, as arrays."""
+    qi = {q: i for i, q in enumerate(queues)}
+    to = np.full(len(queues), -1)
+    after = np.full(len(queues), np.inf)
+    factor = np.ones(len(queues))
+    for o in config.overflow:
+        src = qi.get((o.channel, o.language))
+        if src is None or o.to not in qi:
+            log.warning("overflow %s -> %s: a queue without forecast rows; not simulated",
+                        o.name, "/".join(o.to))
+            continue
+        to[src], after[src], factor[src] = qi[o.to], o.after_s, o.aht_factor
+    return {"overflow_to": to, "overflow_after_s": after, "overflow_factor": factor}
 
 
 def _agents_tuple(work: pd.DataFrame) -> tuple[str, ...]:

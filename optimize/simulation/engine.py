@@ -20,6 +20,10 @@ comes first.
   the next completion is redrawn whenever ``j`` changes.
 - **Abandonment**: exponential patience (Erlang A channels); a waiting contact whose
   patience runs out leaves at that moment. Erlang C and deferred channels never abandon.
+- **Overflow** (``[overflow]`` in ``scenario.toml``): a contact still waiting after the
+  queue's ``after_s`` moves to the queue's overflow target (handle time times
+  ``aht_factor``), and on from there if that queue overflows too; it keeps its patience
+  and is measured in the queue it arrived in.
 - **Shrinkage** (``scenario.toml`` ``[staffing] shrinkage_mode``): ``"intervals"`` (the
   default) loses each agent x interval of planned work with probability equal to the
   channel's shrinkage, independently (training, 1:1s, short absences taken in whole
@@ -119,14 +123,15 @@ def _segments(desk: Desk, rng: np.random.Generator, copies, shrinkage: str) -> n
     k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     ps = np.maximum(s[idx], (first[idx] + k) * step)
     pe = np.minimum(e[idx], (first[idx] + k + 1) * step)
-    shift, first = _shifts(desk)
+    shift, shift_first = _shifts(desk)
     out = []
     for offset, length in copies:
         ok = ps < length
         if shrinkage == "intervals":
             ok &= rng.random(len(ps)) >= desk.shrinkage[desk.seg_queue[idx]]
         elif shrinkage == "shifts":
-            present = rng.random(len(first)) >= desk.shrinkage[desk.seg_queue[first]]
+            present = (rng.random(len(shift_first))
+                       >= desk.shrinkage[desk.seg_queue[shift_first]])
             ok &= present[shift[idx]]
         out.append(np.column_stack([offset + ps[ok], offset + np.minimum(pe[ok], length),
                                     desk.seg_agent[idx][ok], desk.seg_queue[idx][ok]]))
@@ -174,6 +179,8 @@ class _Run:
         self.start = np.full(n, np.nan)
         self.end = np.full(n, np.nan)
         self.until = np.full(n, np.nan)  # end of the segment a contact was taken in
+        self.waits_in = c["queue"].copy()  # the queue a contact waits in (overflow moves it)
+        self.served_in = np.full(n, -1)  # the planned queue of the agent who took it
         self.waiting = [deque() for _ in desk.queues]
         self.on_queue: list[set[int]] = [set() for _ in desk.queues]
         self.agent_queue = np.full(n_a, -1)
@@ -232,8 +239,22 @@ class _Run:
             best = next((a for a in self.skilled_on[q] if not self.active[a]), -1)
         if best < 0:
             self.waiting[q].append(i)
+            self.waits_in[i] = q
+            to = -1 if self.desk.overflow_to is None else int(self.desk.overflow_to[q])
+            if to >= 0:
+                ev = self.env.timeout(float(self.desk.overflow_after_s[q]))
+                ev.callbacks.append(_Overflow(self, i, q, to))
         else:
             self.begin(i, best)
+
+    def overflow(self, i: int, q: int, to: int) -> None:
+        """Contact ``i`` has waited its queue's overflow time: move it unless it has gone."""
+        if (self.waits_in[i] != q or not np.isnan(self.start[i])
+                or self.c["deadline_s"][i] < self.env.now):
+            return
+        self.c["aht_s"][i] *= float(self.desk.overflow_factor[q])
+        self.waits_in[i] = -1  # its place in q's line is stale from now on
+        self.arrive(i, to)
 
     def fill(self, a: int) -> None:
         q = self.agent_queue[a]
@@ -251,8 +272,8 @@ class _Run:
         took = False
         while waiting and len(self.active[a]) < self.capacity[q]:
             i = waiting.popleft()
-            if deadline[i] < now:
-                continue  # left when its patience ran out
+            if deadline[i] < now or self.waits_in[i] != q:
+                continue  # left when its patience ran out, or moved on by overflow
             self.begin(i, a)
             took = True
         return took
@@ -260,6 +281,8 @@ class _Run:
     def begin(self, i: int, a: int) -> None:
         self.start[i] = self.env.now
         self.until[i] = self.segment_end[a]
+        self.served_in[i] = self.agent_queue[a]
+        self.waits_in[i] = -1
         self.active[a].append(i)
         self.reschedule(a)
 
@@ -283,6 +306,18 @@ class _Run:
         self.end[active.pop(k)] = self.env.now
         self.fill(a)
         self.reschedule(a)
+
+
+class _Overflow:
+    """A waiting contact's overflow time; void once it was answered, left or moved."""
+
+    __slots__ = ("run", "i", "q", "to")
+
+    def __init__(self, run: _Run, i: int, q: int, to: int):
+        self.run, self.i, self.q, self.to = run, i, q, to
+
+    def __call__(self, _event) -> None:
+        self.run.overflow(self.i, self.q, self.to)
 
 
 class _Completion:
@@ -371,7 +406,7 @@ def simulate_once(desk: Desk, seed: int | np.random.SeedSequence, *,
         ends = edges[1:]
         backlog[q] = (np.searchsorted(np.sort(arr[m]), ends, side="right")
                       - np.searchsorted(np.sort(leave[m]), ends, side="right"))
-        ok = m & answered
+        ok = answered & (run.served_in == q)  # busy where the agent was planned
         busy[q] = _integral(run.start[ok], served_end[ok], np.ones(ok.sum()), edges)
         sm = seg[:, 3] == q
         # a contact still in hand when the agent's segment ends keeps its slot staffed

@@ -17,10 +17,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from forecast.inputs.problems import InputError
 from optimize.queueing.backlog import simulate_backlog
 from optimize.queueing.chat import chat_erlang_a
 from optimize.queueing.erlang import erlang_a, service_level
-from optimize.scenario.config import ChannelConfig, ScenarioConfig, ShiftRules
+from optimize.scenario.config import ChannelConfig, ScenarioConfig, ShiftRules, parse_config
 from optimize.simulation import Desk, desk_from_plan, simulate_desk, simulate_once
 from optimize.simulation.measures import interval_counts, promise_table, queue_table
 
@@ -276,3 +277,58 @@ def test_shifts_mode_loses_whole_shifts():
         assert ((morning > 0) == (afternoon > 0)).all()  # both blocks or neither
         kept += (morning > 0).tolist()
     assert np.mean(kept) == pytest.approx(0.7, abs=0.07)
+
+
+def test_overflow_after_a_wait_moves_contacts_to_the_other_queue():
+    # Korean VIP chat has nobody; after 30 s its chats go to two idle English agents
+    n_t = 7 * 86400 // STEP
+    week_s = n_t * STEP * 1.0
+
+    def desk(after: float) -> Desk:
+        return Desk(queues=(("vip_chat", "en"), ("vip_chat", "ko")),
+                    deferred=np.array([False, False]), concurrency=np.array([1, 1]),
+                    slowdown=np.zeros(2), patience_s=np.array([300.0, 300.0]),
+                    target_s=np.array([60.0, 60.0]), shrinkage=np.zeros(2), start=START,
+                    interval_s=STEP, contacts=np.array([np.full(n_t, 1.0), np.full(n_t, 1.0)]),
+                    aht_s=np.full((2, n_t), 400.0), agents=("A0", "A1"),
+                    seg_agent=np.array([0, 1]), seg_queue=np.array([0, 0]),
+                    seg_start_s=np.zeros(2), seg_end_s=np.full(2, week_s),
+                    overflow_to=np.array([-1, 0]), overflow_after_s=np.array([np.inf, after]),
+                    overflow_factor=np.array([1.0, 1.5]))
+
+    def measures(d):
+        return simulate_desk(d, reps=2, seed=3, shrinkage="none",
+                             warmup=False).queues.set_index("language")
+
+    never, after_30 = measures(desk(np.inf)), measures(desk(30.0))
+    assert never.loc["ko", "service_level"] == 0.0 and never.loc["ko", "abandon_rate"] == 1.0
+    assert after_30.loc["ko", "service_level"] > 0.8  # answered by English after 30-60 s
+    assert after_30.loc["ko", "asa_s"] >= 30.0
+    assert after_30.loc["en", "service_level"] < never.loc["en", "service_level"]
+    occ = simulate_desk(desk(30.0), reps=1, seed=3, shrinkage="none", warmup=False).intervals
+    assert (occ["occupancy"].dropna() <= 1 + 1e-6).all()
+
+
+def test_overflow_rules_from_the_scenario():
+    cfg = parse_config({"channels": {"vip_chat": {"vip": True}, "chat": {}},
+                        "shifts": {"templates": [{"name": "day", "length_h": 8}]},
+                        "overflow": {"vip_chat/ko": {"to": "vip_chat/en", "after_s": 30,
+                                                     "aht_factor": 1.2}}})
+    o = cfg.overflow[0]
+    assert (o.name, o.to, o.after_s, o.aht_factor) == ("vip_chat/ko", ("vip_chat", "en"), 30.0,
+                                                       1.2)
+    with pytest.raises(InputError) as exc:
+        parse_config({"channels": {"chat": {}},
+                      "shifts": {"templates": [{"name": "day", "length_h": 8}]},
+                      "overflow": {"chat/ko": {"to": "chat/en", "after_s": 60},
+                                   "chat/en": {"to": "chat/ko", "after_s": -1},
+                                   "chat/vi": {"to": "chat/vi", "after_s": 5}}})
+    got = [str(p) for p in exc.value.problems]
+    assert any("key 'overflow.chat/en.after_s', value -1: expected seconds >= 0" in g for g in got)
+    assert any("key 'overflow.chat/vi.to', value 'chat/vi': a queue cannot overflow to itself"
+               in g for g in got)
+    with pytest.raises(InputError, match="overflow routes in a circle: chat/ko -> chat/en"):
+        parse_config({"channels": {"chat": {}},
+                      "shifts": {"templates": [{"name": "day", "length_h": 8}]},
+                      "overflow": {"chat/ko": {"to": "chat/en", "after_s": 60},
+                                   "chat/en": {"to": "chat/ko", "after_s": 60}}})
