@@ -21,8 +21,9 @@ from forecast.inputs.problems import InputError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BUSY", "WORK_LIMIT_HELP", "UsageError", "add_data_arg",
            "add_solver_args", "conflict_error", "data_end", "forecast_or_stored",
-           "load_history", "load_scenario", "parse_date", "parse_shock", "parse_ts", "choose_plan_weeks",
-           "progress_logger", "schedule_outputs", "to_csv"]
+           "load_history", "load_scenario", "parse_date", "parse_shock", "parse_ts",
+           "choose_plan_weeks", "progress_logger", "remedies_section", "schedule_outputs",
+           "to_csv"]
 
 log = logging.getLogger("staffcast")
 
@@ -163,6 +164,17 @@ def schedule_outputs(result, forecast: pd.DataFrame, config, interval_s: int,
         "coverage.csv": coverage_to_csv(coverage),
         "roster.ics": roster_to_ics(result.roster),
     }, coverage
+
+
+def remedies_section(requirements: pd.DataFrame, result, scenario, weeks: int) -> str:
+    """``summary.md``'s section on why queues are short and what would fix it."""
+    from optimize.outputs.summary import remedies_markdown
+    from optimize.scheduling.remedy import language_totals, shortfall_reasons
+
+    args = (requirements, result.staffed, result.roster, scenario.agents)
+    return remedies_markdown(
+        shortfall_reasons(*args, scenario.config, weeks=weeks, interval_s=scenario.interval_s),
+        language_totals(*args, weeks=weeks, interval_s=scenario.interval_s))
 
 
 def progress_logger() -> Callable:

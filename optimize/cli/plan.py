@@ -26,6 +26,7 @@ from optimize.cli.common import (
     parse_date,
     parse_shock,
     progress_logger,
+    remedies_section,
     schedule_outputs,
     to_csv,
 )
@@ -91,7 +92,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         sections.insert(len(sections) - (1 if args.calibrate else 0), section)
     summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
                                requirements=req, result=result, coverage=coverage)
-    summary = "\n".join([summary, *sections])
+    summary = "\n".join([summary, remedies_section(req, result, scenario, weeks), *sections])
     files = {"forecast.csv": to_csv(fc), "requirements.csv": to_csv(req), **files,
              "summary.md": summary.encode("utf-8")}
     written = write_outputs(args.out, files)
@@ -160,6 +161,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
                                         start, weeks)
     summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
                                requirements=req, result=result, coverage=coverage)
+    summary += "\n" + remedies_section(req, result, scenario, weeks)
     for p in write_outputs(args.out, {**files, "summary.md": summary.encode("utf-8")}):
         print(p)
     return 0

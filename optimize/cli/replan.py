@@ -32,6 +32,7 @@ from optimize.cli.common import (
     load_scenario,
     parse_ts,
     progress_logger,
+    remedies_section,
     schedule_outputs,
     to_csv,
 )
@@ -141,6 +142,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
                                         start, weeks)
     summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
                                requirements=req, result=res.schedule, coverage=coverage)
+    summary += "\n" + remedies_section(req, res.schedule, scenario, weeks)
     files = {"requirements.csv": to_csv(req), **files, "changes.csv": to_csv(res.changes),
              "summary.md": (summary + f"\n{res.summary}\n").encode("utf-8")}
     for p in write_outputs(args.out, files):

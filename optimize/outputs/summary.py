@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["calibration_markdown", "hours_markdown", "over_promise_line", "queue_outlook",
-           "repeatability", "simulation_markdown", "simulation_table", "summary_markdown"]
+           "remedies_markdown", "repeatability", "simulation_markdown", "simulation_table",
+           "summary_markdown"]
 
 
 def _md_table(df: pd.DataFrame) -> str:
@@ -243,3 +244,28 @@ def hours_markdown(moved: pd.DataFrame, hours) -> str:
         "Outside its hours a queue's forecast contacts go to the queue named (or are not "
         "offered) before requirements are computed: nothing is required of a closed queue.",
         "", _md_table(pd.DataFrame(rows)), ""])
+
+
+def remedies_markdown(reasons: pd.DataFrame, languages: pd.DataFrame) -> str:
+    """The "why short, and what would fix it" section of ``summary.md``
+    (:func:`optimize.scheduling.remedy.shortfall_reasons` and ``language_totals``)."""
+    if reasons.empty:
+        return "## Why queues are short\n\nNo queue is short of its requirement.\n"
+    q = pd.DataFrame({
+        "queue": (reasons["channel"] + "/" + reasons["language"]).to_numpy(),
+        "head-hours short": reasons["short_h"].map(lambda v: f"{v:,.1f}").to_numpy(),
+        "why": reasons["reason"].to_numpy(), "what would fix it": reasons["remedy"].to_numpy()})
+    lang = pd.DataFrame({
+        "language": languages["language"].to_numpy(),
+        "head-hours short": languages["short_h"].map(lambda v: f"{v:,.1f}").to_numpy(),
+        "agents speaking it": languages["agents"].to_numpy(),
+        "their unused contract hours": languages["unused_contract_h"].map(
+            lambda v: f"{v:,.0f}").to_numpy(),
+        "agents to add": languages["add_agents"].to_numpy()})
+    return "\n".join([
+        "## Why queues are short, and what would fix it", "",
+        "Head-hours short of the requirement over the plan, per queue, with the reason read "
+        "from its skilled agents' contracts (a first cut: totals over the plan, not the hours "
+        "of the day that are short). The queues of one language share its agents, so the "
+        "second table adds them up: the number to hire by.", "",
+        _md_table(q), "", _md_table(lang), ""])

@@ -86,6 +86,8 @@ def test_summary_reports_solver_and_outlook(plan):
     assert "Repeatable: the search ended on its work budget" in text \
         or "Not repeatable: the time limit ended the" in text
     assert "| chat | en |" in text
+    assert "## Why queues are short, and what would fix it" in text
+    assert "agents to add" in text
 
 
 def test_simulation_sits_beside_the_promise(plan, sample_dir):

@@ -1,0 +1,132 @@
+"""Why a queue misses its target, and what would fix it, in numbers (issue 16, part 4).
+
+For every queue whose plan falls short of its requirement, :func:`shortfall_reasons`
+compares the head-hours it is short with what its skilled agents could still give:
+
+- nobody may take the queue (no agent with its channel and language, or no VIP
+  certificate for a VIP channel): certify or hire;
+- its skilled agents are at their contract maximum (their unused contract hours are
+  fewer than the hours short): add agents speaking the language with the channel, or
+  overtime;
+- its skilled agents have hours to spare but the schedule spent them elsewhere (higher
+  priority queues, labour rules, or the hours of day they may work): the queue's
+  priority, or agents who can work those hours.
+
+A first cut: it reads totals over the plan, not which hours of the day are short, and the
+queues of one language share its agents, so :func:`language_totals` adds them up per
+language (the figure to hire by).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from optimize.scenario.config import ScenarioConfig
+
+__all__ = ["language_totals", "shortfall_reasons"]
+
+
+def _skilled(agents: pd.DataFrame, channel: str, language: str, vip: bool) -> pd.Series:
+    ok = agents["channels"].map(lambda c: channel in c) & agents["languages"].map(
+        lambda x: language in x)
+    return ok & (agents["vip"] | (not vip))
+
+
+def shortfall_reasons(requirements: pd.DataFrame, staffed: pd.DataFrame,
+                      roster: pd.DataFrame, agents: pd.DataFrame, config: ScenarioConfig,
+                      *, weeks: int, interval_s: int) -> pd.DataFrame:
+    """Per short queue: head-hours short, skilled agents, their unused contract hours,
+    the reason and the remedy.
+
+    Parameters
+    ----------
+    requirements : DataFrame
+        ``interval_start, channel, language, required_scheduled`` over the plan weeks.
+    staffed : DataFrame
+        ``interval_start, channel, language, scheduled_agents`` (the schedule's heads).
+    roster : DataFrame
+        ``agent_id, paid_hours`` per shift.
+    agents : DataFrame
+        ``agents.csv`` as loaded.
+    config : ScenarioConfig
+    weeks, interval_s : int
+
+    Returns
+    -------
+    DataFrame
+        ``channel, language, short_h, skilled_agents, unused_contract_h, reason, remedy``,
+        largest shortfall first; empty when no queue is short.
+    """
+    keys = ["interval_start", "channel", "language"]
+    df = requirements[keys + ["required_scheduled"]].merge(
+        staffed[keys + ["scheduled_agents"]], on=keys, how="left")
+    df["short"] = np.maximum(df["required_scheduled"] - df["scheduled_agents"].fillna(0.0), 0.0)
+    short = (df.groupby(["channel", "language"])["short"].sum() * interval_s / 3600.0)
+    short = short[short > 0.5]
+    paid = roster.groupby("agent_id")["paid_hours"].sum() if len(roster) else pd.Series(
+        dtype=float)
+    rows = []
+    for (channel, language), hours in short.sort_values(ascending=False).items():
+        vip = config.channels[channel].vip
+        mask = _skilled(agents, channel, language, vip)
+        skilled = agents[mask]
+        cap = skilled["max_hours_week"].astype(float) * weeks
+        unused = float(np.maximum(cap - paid.reindex(skilled["agent_id"]).fillna(0.0)
+                                  .to_numpy(), 0.0).sum())
+        full_time = float(skilled["max_hours_week"].mean()) if len(skilled) else 40.0
+        who = f"agents speaking {language} with {channel}" + (" (VIP-certified)" if vip else "")
+        if len(skilled) == 0:
+            reason = "no agent may take this queue"
+            remedy = (f"certify or hire {who}: about {math.ceil(hours / (full_time * weeks))} "
+                      f"at {full_time:.0f} h a week")
+        elif unused < hours:
+            gap = hours - unused
+            n = math.ceil(gap / (full_time * weeks))
+            reason = (f"not enough skilled contracted hours: its {len(skilled)} agents have "
+                      f"{unused:,.0f} h unused for {hours:,.0f} h short")
+            remedy = f"add {n} {who.replace('agents', 'agent' if n == 1 else 'agents', 1)}, " \
+                     f"or {gap:,.0f} h of overtime"
+        else:
+            reason = (f"its {len(skilled)} skilled agents have {unused:,.0f} h unused, spent on "
+                      "other queues or outside the short hours")
+            remedy = (f"raise the priority of {channel} (now {config.channels[channel].priority:g})"
+                      f" or add {who} who work the short hours")
+        rows.append({"channel": channel, "language": language, "short_h": round(hours, 1),
+                     "skilled_agents": int(len(skilled)), "unused_contract_h": round(unused, 1),
+                     "reason": reason, "remedy": remedy})
+    return pd.DataFrame(rows, columns=["channel", "language", "short_h", "skilled_agents",
+                                       "unused_contract_h", "reason", "remedy"])
+
+
+def language_totals(requirements: pd.DataFrame, staffed: pd.DataFrame, roster: pd.DataFrame,
+                    agents: pd.DataFrame, *, weeks: int, interval_s: int) -> pd.DataFrame:
+    """Per language: head-hours short over all its queues, the agents speaking it, their
+    unused contract hours, and the agents to add (none when the unused hours cover it).
+
+    Returns
+    -------
+    DataFrame
+        ``language, short_h, agents, unused_contract_h, add_agents``, most short first.
+    """
+    keys = ["interval_start", "channel", "language"]
+    df = requirements[keys + ["required_scheduled"]].merge(
+        staffed[keys + ["scheduled_agents"]], on=keys, how="left")
+    df["short"] = np.maximum(df["required_scheduled"] - df["scheduled_agents"].fillna(0.0), 0.0)
+    short = df.groupby("language")["short"].sum() * interval_s / 3600.0
+    paid = roster.groupby("agent_id")["paid_hours"].sum() if len(roster) else pd.Series(
+        dtype=float)
+    rows = []
+    for language, hours in short[short > 0.5].sort_values(ascending=False).items():
+        speak = agents[agents["languages"].map(lambda x, lang=language: lang in x)]
+        cap = speak["max_hours_week"].astype(float).to_numpy() * weeks
+        unused = float(np.maximum(cap - paid.reindex(speak["agent_id"]).fillna(0.0)
+                                  .to_numpy(), 0.0).sum())
+        full_time = float(speak["max_hours_week"].mean()) if len(speak) else 40.0
+        add = max(0, math.ceil((hours - unused) / (full_time * weeks)))
+        rows.append({"language": language, "short_h": round(hours, 1), "agents": len(speak),
+                     "unused_contract_h": round(unused, 1), "add_agents": add})
+    return pd.DataFrame(rows, columns=["language", "short_h", "agents", "unused_contract_h",
+                                       "add_agents"])

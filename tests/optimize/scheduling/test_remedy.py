@@ -1,0 +1,55 @@
+"""Why a queue is short and what would fix it: the three reasons, in numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from optimize.scenario.config import ChannelConfig, ScenarioConfig, ShiftRules
+from optimize.scheduling.remedy import language_totals, shortfall_reasons
+
+START = pd.Timestamp("2026-11-30", tz="UTC")
+CONFIG = ScenarioConfig(channels={"chat": ChannelConfig(name="chat", priority=4),
+                                  "vip_chat": ChannelConfig(name="vip_chat", vip=True)},
+                        shifts=ShiftRules(templates=()))
+
+
+def _tables():
+    t = START + pd.to_timedelta(range(20), unit="h")  # 20 one-hour intervals
+    req = pd.concat([pd.DataFrame({"interval_start": t, "channel": c, "language": lang,
+                                   "required_scheduled": need})
+                     for c, lang, need in (("chat", "ko", 2.0), ("chat", "en", 1.0),
+                                           ("vip_chat", "ko", 1.0))])
+    staffed = req.assign(scheduled_agents=req["channel"].map({"chat": 1.0, "vip_chat": 0.0}))
+    staffed.loc[staffed["language"] == "en", "scheduled_agents"] = 0.75
+    agents = pd.DataFrame({"agent_id": ["K1", "E1"], "languages": [("ko",), ("en",)],
+                           "channels": [("chat",), ("chat",)], "vip": [False, False],
+                           "max_hours_week": [40.0, 40.0]})
+    roster = pd.DataFrame({"agent_id": ["K1", "E1"], "paid_hours": [40.0, 20.0]})
+    return req, staffed, roster, agents
+
+
+def test_each_reason_with_its_remedy():
+    req, staffed, roster, agents = _tables()
+    out = shortfall_reasons(req, staffed, roster, agents, CONFIG, weeks=1,
+                            interval_s=3600).set_index(["channel", "language"])
+    assert list(out.index) == [("chat", "ko"), ("vip_chat", "ko"), ("chat", "en")]
+    ko = out.loc[("chat", "ko")]
+    assert (ko["short_h"], ko["skilled_agents"], ko["unused_contract_h"]) == (20.0, 1, 0.0)
+    assert ko["remedy"] == "add 1 agent speaking ko with chat, or 20 h of overtime"
+    vip = out.loc[("vip_chat", "ko")]
+    assert vip["reason"] == "no agent may take this queue"
+    assert vip["remedy"].startswith("certify or hire agents speaking ko with vip_chat")
+    en = out.loc[("chat", "en")]
+    assert (en["short_h"], en["unused_contract_h"]) == (5.0, 20.0)
+    assert en["reason"].startswith("its 1 skilled agents have 20 h unused")
+    assert "raise the priority of chat (now 4)" in en["remedy"]
+
+
+def test_language_totals_add_the_queues_of_a_language():
+    req, staffed, roster, agents = _tables()
+    out = language_totals(req, staffed, roster, agents, weeks=1, interval_s=3600)
+    ko = out.set_index("language").loc["ko"]
+    assert (ko["short_h"], ko["agents"], ko["unused_contract_h"], ko["add_agents"]) == (
+        40.0, 1, 0.0, 1)
+    en = out.set_index("language").loc["en"]
+    assert en["add_agents"] == 0  # 20 unused hours cover 5 short
