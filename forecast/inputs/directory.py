@@ -19,7 +19,7 @@ import pandas as pd
 from forecast.inputs.history import ContactsChecked, check_contacts, check_market
 from forecast.inputs.problems import InputError, Problem, raise_if_any
 
-__all__ = ["History", "contacts_path", "load_history_dir", "read_history_files"]
+__all__ = ["History", "contacts_path", "load_history_dir", "queues_of", "read_history_files"]
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,13 @@ class History:
     @property
     def queues(self) -> pd.DataFrame:
         """Distinct ``channel, language`` pairs of the contacts history, sorted."""
-        return (self.contacts[["channel", "language"]].drop_duplicates()
-                .sort_values(["channel", "language"]).reset_index(drop=True))
+        return queues_of(self.contacts)
+
+
+def queues_of(contacts: pd.DataFrame) -> pd.DataFrame:
+    """Distinct ``channel, language`` pairs of a contacts table, sorted."""
+    return (contacts[["channel", "language"]].drop_duplicates()
+            .sort_values(["channel", "language"]).reset_index(drop=True))
 
 
 def contacts_path(directory: str | Path) -> Path | Problem:

@@ -24,12 +24,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from forecast.inputs.problems import Problem
+from optimize.scenario.queue_tables import circle_problems, queue_name, queue_tables
 
 __all__ = ["DAYS", "QueueHours", "parse_hours"]
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
-_QUEUE = re.compile(r"^([A-Za-z_][\w-]*)/([a-z]{2,3})$")
 
 
 @dataclass(frozen=True)
@@ -75,26 +75,9 @@ def parse_hours(raw: Any, channels: dict[str, Any], file: str) -> tuple[tuple[Qu
     def bad(key: str, value: object, message: str) -> None:
         problems.append(Problem(file, message, column=key, value=value))
 
-    if raw is None:
-        return (), problems
-    if not isinstance(raw, dict):
-        bad("hours", raw, 'expected tables such as [hours."chat/vi"]')
-        return (), problems
     out = []
-    for name, table in raw.items():
-        where = f"hours.{name}"
-        q = _QUEUE.match(name)
-        if q is None or q.group(1) not in channels:
-            bad(where, name, f"expected CHANNEL/LANGUAGE with a configured channel "
-                             f"({sorted(channels)}), e.g. chat/vi")
-            continue
-        if not isinstance(table, dict):
-            bad(where, table, "expected a table with open, timezone and closed_to")
-            continue
-        unknown = sorted(set(table) - {"open", "timezone", "closed_to", "days"})
-        for key in unknown:
-            bad(f"{where}.{key}", table[key], "unknown key; expected one of "
-                                              "['closed_to', 'days', 'open', 'timezone']")
+    for where, (channel, language), table in queue_tables(
+            raw, "hours", "chat/vi", ("open", "timezone", "closed_to", "days"), channels, bad):
         window = _window(table.get("open"))
         if window is None:
             bad(f"{where}.open", table.get("open"), "expected a local time window such as "
@@ -107,47 +90,23 @@ def parse_hours(raw: Any, channels: dict[str, Any], file: str) -> tuple[tuple[Qu
                                            "Asia/Ho_Chi_Minh")
             zone = None
         target_raw = table.get("closed_to")
-        target: tuple[str, str] | None = None
-        t = _QUEUE.match(target_raw) if isinstance(target_raw, str) else None
-        if target_raw == "none":
-            target = None
-        elif t is None or t.group(1) not in channels:
+        target = None if target_raw == "none" else queue_name(target_raw, channels)
+        if target_raw != "none" and target is None:
             bad(f"{where}.closed_to", target_raw, "expected CHANNEL/LANGUAGE of a configured "
                                                   "channel, or \"none\" (not offered)")
             continue
-        else:
-            target = (t.group(1), t.group(2))
-            if target == (q.group(1), q.group(2)):
-                bad(f"{where}.closed_to", target_raw, "a queue cannot be closed to itself")
-                continue
+        if target == (channel, language):
+            bad(f"{where}.closed_to", target_raw, "a queue cannot be closed to itself")
+            continue
         days_raw = table.get("days", list(DAYS))
         if not isinstance(days_raw, list) or not days_raw or any(d not in DAYS for d in days_raw):
             bad(f"{where}.days", days_raw, f"expected a list of days from {list(DAYS)}")
             continue
         if window is None or zone is None:
             continue
-        out.append(QueueHours(channel=q.group(1), language=q.group(2), open_min=window[0],
+        out.append(QueueHours(channel=channel, language=language, open_min=window[0],
                               close_min=window[1], timezone=str(zone), closed_to=target,
                               days=tuple(sorted(DAYS.index(d) for d in set(days_raw)))))
-    problems += _circles(out, file)
+    problems += circle_problems({(h.channel, h.language): h.closed_to for h in out}, file,
+                                "hours", "closed_to", "closed hours route")
     return tuple(out), problems
-
-
-def _circles(hours: list[QueueHours], file: str) -> list[Problem]:
-    """A queue whose closed-hours chain leads back to itself (a -> b -> a)."""
-    to = {(h.channel, h.language): h.closed_to for h in hours}
-    found = []
-    for start in to:
-        seen, node = [start], to[start]
-        while node is not None and node in to:
-            if node == start:
-                chain = " -> ".join("/".join(x) for x in [*seen, start])
-                found.append(Problem(file, f"closed hours route in a circle: {chain}",
-                                     column=f"hours.{'/'.join(start)}.closed_to",
-                                     value="/".join(to[start])))
-                break
-            if node in seen:
-                break
-            seen.append(node)
-            node = to[node]
-    return found

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.inputs.directory import read_history_files
+from forecast.inputs.directory import queues_of, read_history_files
 from forecast.inputs.problems import InputError, Problem, raise_if_any
 from optimize.scenario.agents import check_agents
 from optimize.scenario.config import ScenarioConfig, load_config
@@ -55,8 +55,7 @@ class Scenario:
     @property
     def queues(self) -> pd.DataFrame:
         """Distinct ``channel, language`` pairs of the contacts history, sorted."""
-        return (self.contacts[["channel", "language"]].drop_duplicates()
-                .sort_values(["channel", "language"]).reset_index(drop=True))
+        return queues_of(self.contacts)
 
     @property
     def channels(self) -> tuple[str, ...]:

@@ -17,15 +17,14 @@ and the scheduler do not count the overflow capacity yet.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from forecast.inputs.problems import Problem
+from optimize.scenario.queue_tables import circle_problems, queue_name, queue_tables
 
 __all__ = ["Overflow", "parse_overflow"]
 
-_QUEUE = re.compile(r"^([A-Za-z_][\w-]*)/([a-z]{2,3})$")
 
 
 @dataclass(frozen=True)
@@ -52,33 +51,17 @@ def parse_overflow(raw: Any, channels: dict[str, Any], file: str
     def bad(key: str, value: object, message: str) -> None:
         problems.append(Problem(file, message, column=key, value=value))
 
-    if raw is None:
-        return (), problems
-    if not isinstance(raw, dict):
-        bad("overflow", raw, 'expected tables such as [overflow."vip_chat/ko"]')
-        return (), problems
     out = []
-    for name, table in raw.items():
-        where = f"overflow.{name}"
-        q = _QUEUE.match(name)
-        if q is None or q.group(1) not in channels:
-            bad(where, name, f"expected CHANNEL/LANGUAGE with a configured channel "
-                             f"({sorted(channels)}), e.g. vip_chat/ko")
-            continue
-        if not isinstance(table, dict):
-            bad(where, table, "expected a table with to and after_s")
-            continue
-        for key in sorted(set(table) - {"to", "after_s", "aht_factor"}):
-            bad(f"{where}.{key}", table[key], "unknown key; expected one of "
-                                              "['after_s', 'aht_factor', 'to']")
-        to = table.get("to")
-        t = _QUEUE.match(to) if isinstance(to, str) else None
+    for where, queue, table in queue_tables(raw, "overflow", "vip_chat/ko",
+                                            ("to", "after_s", "aht_factor"), channels, bad):
+        to = queue_name(table.get("to"), channels)
         ok = True
-        if t is None or t.group(1) not in channels:
-            bad(f"{where}.to", to, "expected CHANNEL/LANGUAGE of a configured channel")
+        if to is None:
+            bad(f"{where}.to", table.get("to"), "expected CHANNEL/LANGUAGE of a configured "
+                                                "channel")
             ok = False
-        elif (t.group(1), t.group(2)) == (q.group(1), q.group(2)):
-            bad(f"{where}.to", to, "a queue cannot overflow to itself")
+        elif to == queue:
+            bad(f"{where}.to", table.get("to"), "a queue cannot overflow to itself")
             ok = False
         after = table.get("after_s")
         if isinstance(after, bool) or not isinstance(after, int | float) or not (
@@ -91,17 +74,7 @@ def parse_overflow(raw: Any, channels: dict[str, Any], file: str
             bad(f"{where}.aht_factor", factor, "expected a value in [0.1, 10]")
             ok = False
         if ok:
-            out.append(Overflow(q.group(1), q.group(2), (t.group(1), t.group(2)),
-                                float(after), float(factor)))
-    to = {(o.channel, o.language): o.to for o in out}
-    for start in to:
-        seen, node = [start], to[start]
-        while node in to and node not in seen:
-            seen.append(node)
-            node = to[node]
-        if node == start:
-            chain = " -> ".join("/".join(x) for x in [*seen, start])
-            problems.append(Problem(file, f"overflow routes in a circle: {chain}",
-                                    column=f"overflow.{'/'.join(start)}.to",
-                                    value="/".join(to[start])))
+            out.append(Overflow(queue[0], queue[1], to, float(after), float(factor)))
+    problems += circle_problems({(o.channel, o.language): o.to for o in out}, file,
+                                "overflow", "to", "overflow routes")
     return tuple(out), problems
