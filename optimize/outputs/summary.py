@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["calibration_markdown", "hours_markdown", "over_promise_line", "queue_outlook",
-           "remedies_markdown", "repeatability", "simulation_markdown", "simulation_table",
+           "REMEDY_NOTE", "remedies_markdown", "remedy_tables", "repeatability", "simulation_markdown", "simulation_table",
            "summary_markdown"]
 
 
@@ -246,11 +246,11 @@ def hours_markdown(moved: pd.DataFrame, hours) -> str:
         "", _md_table(pd.DataFrame(rows)), ""])
 
 
-def remedies_markdown(reasons: pd.DataFrame, languages: pd.DataFrame) -> str:
-    """The "why short, and what would fix it" section of ``summary.md``
-    (:func:`optimize.scheduling.remedy.shortfall_reasons` and ``language_totals``)."""
-    if reasons.empty:
-        return "## Why queues are short\n\nNo queue is short of its requirement.\n"
+def remedy_tables(reasons: pd.DataFrame, languages: pd.DataFrame
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-queue and per-language tables of why queues are short, as people read them
+    (:func:`optimize.scheduling.remedy.shortfall_reasons` and ``language_totals``);
+    ``summary.md`` and the app's Schedule page show these."""
     q = pd.DataFrame({
         "queue": (reasons["channel"] + "/" + reasons["language"]).to_numpy(),
         "head-hours short": reasons["short_h"].map(lambda v: f"{v:,.1f}").to_numpy(),
@@ -262,10 +262,19 @@ def remedies_markdown(reasons: pd.DataFrame, languages: pd.DataFrame) -> str:
         "their unused contract hours": languages["unused_contract_h"].map(
             lambda v: f"{v:,.0f}").to_numpy(),
         "agents to add": languages["add_agents"].to_numpy()})
-    return "\n".join([
-        "## Why queues are short, and what would fix it", "",
-        "Head-hours short of the requirement over the plan, per queue, with the reason read "
-        "from its skilled agents' contracts (a first cut: totals over the plan, not the hours "
-        "of the day that are short). The queues of one language share its agents, so the "
-        "second table adds them up: the number to hire by.", "",
-        _md_table(q), "", _md_table(lang), ""])
+    return q, lang
+
+
+REMEDY_NOTE = ("Head-hours short of the requirement over the plan, per queue, with the reason "
+               "read from its skilled agents' contracts (a first cut: totals over the plan, not "
+               "the hours of the day that are short). The queues of one language share its "
+               "agents, so the second table adds them up: the number to hire by.")
+
+
+def remedies_markdown(reasons: pd.DataFrame, languages: pd.DataFrame) -> str:
+    """The "why short, and what would fix it" section of ``summary.md``."""
+    if reasons.empty:
+        return "## Why queues are short\n\nNo queue is short of its requirement.\n"
+    q, lang = remedy_tables(reasons, languages)
+    return "\n".join(["## Why queues are short, and what would fix it", "", REMEDY_NOTE, "",
+                      _md_table(q), "", _md_table(lang), ""])

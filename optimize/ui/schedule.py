@@ -3,7 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from optimize.outputs.summary import over_promise_line, repeatability, simulation_table
+from optimize.outputs.summary import (
+    REMEDY_NOTE,
+    over_promise_line,
+    remedy_tables,
+    repeatability,
+    simulation_table,
+)
 from optimize.ui import state
 from optimize.ui.charts import coverage_chart, roster_gantt
 from optimize.ui.insights import fairness, plan_window_rows
@@ -129,6 +135,22 @@ with tab_unmet:
         st.dataframe(unmet.round(1), hide_index=True, width="stretch", height=240,
                      column_config={"interval_start": "interval", "required_scheduled": "required",
                                     "scheduled_agents": "scheduled"})
+    from optimize.scheduling.remedy import language_totals, shortfall_reasons  # after a build
+
+    short_req = state.requirements(p, sched["config"])
+    short_req = short_req[(short_req["interval_start"] >= p.start)
+                          & (short_req["interval_start"] < p.end)]
+    weeks = int(round((p.end - p.start) / pd.Timedelta(days=7)))
+    reasons = shortfall_reasons(short_req, res.staffed, res.roster, agents, sched["config"],
+                                weeks=weeks, interval_s=p.scenario.interval_s)
+    if len(reasons):
+        by_queue, by_language = remedy_tables(reasons, language_totals(
+            short_req, res.staffed, res.roster, agents, weeks=weeks,
+            interval_s=p.scenario.interval_s))
+        st.markdown("**Why queues are short, and what would fix it**", help=REMEDY_NOTE)
+        st.dataframe(by_queue, hide_index=True, width="stretch", height=240)
+        st.dataframe(by_language, hide_index=True, width="stretch",
+                     height=table_height(len(by_language)))
     st.markdown("**Where the plan bends** (penalties in cost units)", help=COST_UNITS)
     if len(pen):
         by_kind = pen.groupby("kind", as_index=False)["cost"].agg(["sum", "count"]).sort_values(

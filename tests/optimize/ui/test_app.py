@@ -124,6 +124,9 @@ def test_build_schedule_then_export(app):
     assert set(table["queue"]) == {f"{c}/{lang}" for c in ("chat", "vip_chat", "email", "social")
                                    for lang in ("en", "ko")}
     assert any("over-promise by more than 2 points" in m.value for m in app.markdown)
+    why = [d.value for d in app.dataframe if "what would fix it" in d.value.columns]
+    assert why and set(why[0].columns) == {"queue", "head-hours short", "why",
+                                           "what would fix it"}
     go(app, "overview")  # the schedule survives page switches and feeds the overview
     assert number(metric(app, "Scheduled paid hours")) == pytest.approx(
         result.roster["paid_hours"].sum(), abs=0.5)
