@@ -15,9 +15,15 @@ __all__ = ["plan_caption", "outlook_columns", "schedule_key", "schedule_for", "l
 
 
 def local(ts, tz: str, fmt: str = "%a %d %b %Y %H:%M") -> str:
-    """``ts`` (tz-aware) as text in ``tz``, with the zone's abbreviation."""
+    """``ts`` (tz-aware) as text in ``tz``, with its UTC offset (``UTC+08:00``; ``UTC`` at
+    zero): abbreviations are ambiguous (Asia/Manila's "PST" reads as Pacific time)."""
     t = ts.tz_convert(tz)
-    return f"{t.strftime(fmt)} {t.tzname()}"
+    offset = t.utcoffset()
+    if not offset:
+        return f"{t.strftime(fmt)} UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"{t.strftime(fmt)} UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def table_height(rows: int, max_rows: int = 40) -> int:

@@ -188,7 +188,7 @@ def test_display_time_zone_applies_everywhere_and_persists(app):
     app.selectbox(key="w:tz").set_value("Asia/Seoul").run()
     assert not app.exception
     assert "times in Asia/Seoul" in app.caption[0].value
-    assert "Mon 30 Nov 2026 KST" in app.caption[0].value  # the plan week, shown in Seoul time
+    assert "Mon 30 Nov 2026 UTC+09:00" in app.caption[0].value  # the plan week in Seoul time
     go(app, "forecast")
     assert "times in Asia/Seoul" in app.caption[0].value
     assert app.selectbox(key="w:tz").value == "Asia/Seoul"

@@ -305,3 +305,12 @@ def test_volatility_ratio_sees_a_calm_then_wild_market():
     assert 3.5 < ratio < 7.0
     assert usual == pytest.approx(0.2, rel=0.15)  # 0.002 log-return sd is 0.2 % per hour
     assert np.isnan(volatility_ratio(market.head(10))[0])
+
+
+def test_local_times_carry_utc_offsets_not_ambiguous_abbreviations():
+    from optimize.ui.views import local
+
+    t = pd.Timestamp("2026-11-30T00:30Z")
+    assert local(t, "Asia/Manila") == "Mon 30 Nov 2026 08:30 UTC+08:00"  # not "PST"
+    assert local(t, "America/St_Johns") == "Sun 29 Nov 2026 21:00 UTC-03:30"
+    assert local(t, "UTC") == "Mon 30 Nov 2026 00:30 UTC"
