@@ -43,7 +43,8 @@ with right:
         "`market.csv` (optional), `agents.csv` and `scenario.toml`. "
         f"Each file at most **{state.MAX_UPLOAD_MB} MB**; UTF-8, with or without BOM.")
     files = st.file_uploader("Scenario files", type=["csv", "gz", "toml"],
-                             accept_multiple_files=True, key="upload_files")
+                             accept_multiple_files=True, key="upload_files",
+                             max_upload_size=state.MAX_UPLOAD_MB)  # the widget says it too
     if st.button("Validate and use", key="validate_upload", disabled=not files):
         named, problems = read_uploads([(f.name, f.getvalue()) for f in files],
                                        max_mb=state.MAX_UPLOAD_MB)

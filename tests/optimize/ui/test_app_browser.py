@@ -212,6 +212,7 @@ def test_sample_company_pages_schedule_and_roster(page):
 
     open_page(pg, "Data")
     pg.get_by_text("Now planning the sample company").wait_for()
+    pg.get_by_text("50MB per file").wait_for()  # the widget states the limit the note gives
     assert number(metric(pg, "Agents")) == len(agents)
     no_exception(pg)
     shoot(pg, "2_data")
