@@ -27,6 +27,9 @@ _FMT = "%a %Y-%m-%d %H:%M"
 #: y axes of stacked time charts take the same room, so their time axes line up
 _YAXIS = alt.Axis(minExtent=60)
 #: queue colours of the roster (breaks and meals are greys)
+#: one clearly different colour per channel (Tableau 10's first hues)
+_CHANNEL_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#edc948",
+                    "#76b7b2", "#ff9da7")
 _PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6",
             "#9d755d", "#eeca3b", "#2f4b7c", "#a05195", "#665191", "#d45087", "#003f5c")
 
@@ -164,27 +167,32 @@ def coverage_chart(coverage: pd.DataFrame, tz: str, *, title: str = "",
 
 
 def roster_gantt(activities: pd.DataFrame, agents: pd.DataFrame, tz: str) -> alt.Chart:
-    """One row per agent, one bar per activity segment, coloured by queue (work) or by
-    activity (break, meal)."""
+    """One row per agent, one bar per activity segment, coloured by channel (work) or by
+    activity (break, meal); the queue (channel/language) is in the tooltip and the label."""
     a = activities.merge(agents[["agent_id", "name"]], on="agent_id", how="left")
     a["who"] = a["agent_id"].astype(str) + " " + a["name"].fillna("").astype(str)
     work = a["activity"] == "work"
     a["what"] = a["activity"].astype(str)
     queue = (a["channel"].fillna("").astype(str) + "/" + a["language"].fillna("").astype(str))
     a.loc[work, "what"] = queue[work].where(queue[work] != "/", "work (no queue)")
+    a["colour"] = a["activity"].astype(str)
+    a.loc[work, "colour"] = a.loc[work, "channel"].fillna("").astype(str).replace(
+        "", "work (no queue)")
     a = _timed(a, "start_utc", tz)
     a["t_end"] = to_wall_time(a["end_utc"], tz)
     a["end_label"] = a["t_end"].dt.strftime(_FMT)
-    queues = sorted(set(a["what"]) - {"break", "meal", "work (no queue)"})
-    domain = queues + ["break", "meal", "work (no queue)"]
-    colours = [_PALETTE[i % len(_PALETTE)] for i in range(len(queues))] + [
+    channels = sorted(set(a["colour"]) - {"break", "meal", "work (no queue)"})
+    domain = channels + ["break", "meal", "work (no queue)"]
+    colours = [_CHANNEL_COLOURS[i % len(_CHANNEL_COLOURS)] for i in range(len(channels))] + [
         "#d9d9d9", "#a6a6a6", "#6b6b6b"]
     return alt.Chart(a).mark_bar().encode(
         x=_T, x2="t_end:T",
         y=alt.Y("who:N", title=None, sort="ascending",
                 axis=alt.Axis(labelOverlap=False, labelLimit=220)),
-        color=alt.Color("what:N", title="activity", scale=alt.Scale(domain=domain, range=colours)),
-        tooltip=["who:N", "what:N", alt.Tooltip("t_label:N", title="from"),
-                 alt.Tooltip("end_label:N", title="to")],
+        color=alt.Color("colour:N", title="channel", scale=alt.Scale(domain=domain,
+                                                                      range=colours),
+                        legend=alt.Legend(orient="top", columns=len(domain))),
+        tooltip=["who:N", alt.Tooltip("what:N", title="queue"),
+                 alt.Tooltip("t_label:N", title="from"), alt.Tooltip("end_label:N", title="to")],
     ).add_params(alt.selection_interval(bind="scales", encodings=["x"])).properties(
         height=max(200, 22 * a["who"].nunique()))

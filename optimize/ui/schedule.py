@@ -99,11 +99,16 @@ with tab_roster:
     chosen = agents.loc[keep, "agent_id"]
     acts = res.activities[res.activities["agent_id"].isin(chosen)]
     working = sorted(acts["agent_id"].unique())
-    if len(working) > MAX_GANTT:
-        acts = acts[acts["agent_id"].isin(working[:MAX_GANTT])]
+    pages = max(1, -(-len(working) // MAX_GANTT))
+    page = 1
+    if pages > 1:
+        page = int(st.number_input(f"Agents page (of {pages}, {MAX_GANTT} agents a page)", 1,
+                                   pages, 1, key="gantt_page"))
+        shown = working[(page - 1) * MAX_GANTT:page * MAX_GANTT]
+        acts = acts[acts["agent_id"].isin(shown)]
     st.caption(f"{chosen.size} agents match, {len(working)} with shifts"
-               + (f", the first {MAX_GANTT} drawn (filter to see others)" if len(working) > MAX_GANTT
-                  else "") + f"; times in {p.tz}. Drag to pan, scroll to zoom.")
+               + (f", page {page} of {pages} drawn" if pages > 1 else "")
+               + f"; times in {p.tz}. Drag to pan, scroll to zoom.")
     if len(acts):
         st.altair_chart(roster_gantt(acts, agents, p.tz), width="stretch")
     roster = res.roster[res.roster["agent_id"].isin(chosen)]

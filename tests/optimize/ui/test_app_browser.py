@@ -247,6 +247,7 @@ def test_sample_company_pages_schedule_and_roster(page):
     shifts = int(number(metric(pg, "Shifts")))
     assert shifts > len(agents)  # 150 agents work several shifts each
     pg.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    pg.get_by_text("page 1 of 4 drawn").wait_for()  # every agent can be reached, 40 a page
     shoot(pg, "5_schedule")
     for tab, name in (("Coverage", "5_schedule_coverage"), ("Unmet and bent rules",
                                                               "5_schedule_unmet"),

@@ -293,6 +293,10 @@ def test_charts_build_valid_specs_in_the_chosen_zone():
                                "UTC").to_dict()
     rows = spec["datasets"][next(iter(spec["datasets"]))]
     assert [r["what"] for r in rows] == ["chat/en", "break"]
+    assert [r["colour"] for r in rows] == ["chat", "break"]  # coloured by channel
+    scale = spec["encoding"]["color"]["scale"]
+    assert scale["domain"] == ["chat", "break", "meal", "work (no queue)"]
+    assert len(set(scale["range"])) == len(scale["range"])
 
 
 def test_volatility_ratio_sees_a_calm_then_wild_market():
