@@ -74,7 +74,11 @@ if required_h > capacity_h:
                "overtime, deflect contacts, or relax targets on the Staffing page.",
                icon=":material/group_add:")
 misses = below_target(basis, config)
-if misses.empty:
+if misses.empty and sched is None and required_h > capacity_h:
+    # the requirement table meets every target by construction; the contracts cannot
+    st.info("Staffed to its requirement, every queue would meet its target in every "
+            "interval; the contracted hours above cannot cover that requirement.")
+elif misses.empty:
     st.success("Every queue meets its service target in every interval.")
 else:
     per_queue = (misses.groupby(["channel", "language", "target"], as_index=False)

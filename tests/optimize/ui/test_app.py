@@ -214,3 +214,25 @@ def test_infeasible_schedule_names_the_agent_and_rules(company, tmp_path, monkey
     first = agents.loc[0]
     assert any(f"agent {first['agent_id']} ({first['name']})" in m.value for m in at.markdown), \
         [m.value for m in at.markdown]
+
+
+def test_overview_never_says_all_is_well_under_the_contracts_alert(company, tmp_path,
+                                                                   monkeypatch):
+    import shutil
+
+    data = tmp_path / "short"
+    shutil.copytree(company["data"], data)
+    agents = pd.read_csv(data / "agents.csv", dtype=str, keep_default_na=False)
+    agents.assign(min_hours_week="0", max_hours_week="4").to_csv(data / "agents.csv",
+                                                                 index=False)
+    toml = (data / "scenario.toml").read_text()  # a wider social window: at its requirement
+    (data / "scenario.toml").write_text(  # every queue then meets its target
+        toml.replace("response_window_h = 4 ", "response_window_h = 8 "))
+    monkeypatch.setenv("STAFFCAST_DATA", str(data))
+    monkeypatch.setenv("STAFFCAST_STORE", str(company["store"]))
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Not enough contracted hours" in w.value for w in at.warning)
+    assert not any("Every queue meets its service target" in s.value for s in at.success)
+    assert any("the contracted hours above cannot cover" in i.value for i in at.info)
