@@ -19,13 +19,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	rm -f $(VENV)/.installed-* && touch $@
 
 # The main job on the sample company: the refresh job publishes a forecast run, the plan
-# uses it (requirements, schedule, exports into out/sample/), then the app serves it all.
+# uses it (requirements, schedule, exports into out/sample/) and is published in the same
+# store, then the app serves it all, opening on that published plan.
 # `make plan` is the same without serving the app.
 plan: $(STAMP)
 	mkdir -p $(OUT)
 	$(BIN)/staffcast refresh --data data/sample --store $(OUT)/store.sqlite --horizon-days 21
 	$(BIN)/staffcast plan --data data/sample --out $(OUT)/sample --store $(OUT)/store.sqlite \
-		$(PLAN_FLAGS)
+		--publish $(PLAN_FLAGS)
 
 run: plan
 	@echo "staffcast app on the sample company: http://localhost:$(PORT)  (Ctrl-C stops it)"

@@ -1,9 +1,14 @@
-"""The SQLite layer of the forecast run store: schema, connections, transactions, lock.
+"""The SQLite layer of the store: schema, connections, transactions, lock.
 
-WAL journaling (every read sees the last committed state, so readers never see a
-half-written run), explicit ``BEGIN IMMEDIATE`` write transactions, and the writers'
-``flock`` on ``<store>.lock`` (:func:`store_lock`). The runs themselves are in
-:mod:`forecast.store.runs`.
+One SQLite file holds the forecast runs (:mod:`forecast.store.runs`) and, beside them,
+the plans built on them (:mod:`optimize.records`, which uses this layer; the schema of
+both lives here so that one ``user_version`` describes the whole file). WAL journaling
+(every read sees the last committed state, so readers never see a half-written run or
+plan), explicit ``BEGIN IMMEDIATE`` write transactions, and the writers' ``flock`` on
+``<store>.lock`` (:func:`store_lock`).
+
+Schema versions: 1 = runs; 2 adds ``plans`` and ``plan_files``. Opening an older store
+adds the missing tables (the DDL is idempotent); a newer one is refused.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from pathlib import Path
 __all__ = ["SCHEMA_VERSION", "StoreLocked", "open_store", "connect", "read_snapshot",
            "write_transaction", "store_lock"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -53,6 +58,31 @@ CREATE TABLE IF NOT EXISTS run_metrics (
     run_id TEXT PRIMARY KEY REFERENCES runs (run_id) ON DELETE CASCADE,
     table_json TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS plans (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id      TEXT NOT NULL UNIQUE,
+    scenario     TEXT NOT NULL,
+    version      INTEGER NOT NULL,
+    fingerprint  TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    made_by      TEXT NOT NULL,
+    parent_id    TEXT,
+    run_id       TEXT,
+    plan_start   TEXT NOT NULL,
+    weeks        INTEGER NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('draft', 'published', 'superseded')),
+    published_at TEXT,
+    settings     TEXT NOT NULL,
+    figures      TEXT NOT NULL,
+    UNIQUE (scenario, plan_start, version)
+);
+CREATE INDEX IF NOT EXISTS plans_by_fingerprint ON plans (fingerprint, status);
+CREATE TABLE IF NOT EXISTS plan_files (
+    plan_id TEXT NOT NULL REFERENCES plans (plan_id) ON DELETE CASCADE,
+    name    TEXT NOT NULL,
+    data    BLOB NOT NULL,
+    PRIMARY KEY (plan_id, name)
+) WITHOUT ROWID;
 """
 
 

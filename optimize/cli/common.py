@@ -108,11 +108,12 @@ def to_csv(df: pd.DataFrame) -> bytes:
 
 
 def forecast_or_stored(data, *, asof: pd.Timestamp, horizon_days: int, scenario_name: str,
-                       shock, jobs: int, store: Path | None) -> pd.DataFrame:
+                       shock, jobs: int, store: Path | None) -> tuple[pd.DataFrame, str | None]:
     """Forecast from the latest stored run when it covers the window, else fit now.
 
     ``data`` is a :class:`~forecast.inputs.directory.History` or a scenario (anything with
-    ``contacts``, ``market``, ``interval_s`` and ``queues``)."""
+    ``contacts``, ``market``, ``interval_s`` and ``queues``). Returns the forecast and the
+    stored run's id (``None`` when forecast now)."""
     if store is not None and store.exists():
         from forecast.store.runs import latest_run, load_forecast
 
@@ -123,7 +124,7 @@ def forecast_or_stored(data, *, asof: pd.Timestamp, horizon_days: int, scenario_
             if fc["interval_start"].min() <= asof and fc["interval_start"].max() >= end - pd.Timedelta(
                     seconds=data.interval_s):
                 log.info("using forecast run %s from %s (created %s)", run.run_id, store, run.created_at)
-                return fc
+                return fc, run.run_id
             log.info("latest run %s does not cover %s..%s; forecasting now", run.run_id, asof, end)
     from forecast import forecast_panel
 
@@ -132,7 +133,7 @@ def forecast_or_stored(data, *, asof: pd.Timestamp, horizon_days: int, scenario_
                         scenario=scenario_name, shock=shock, jobs=jobs)
     log.info("forecast %d queues x %d days from %s in %.1f s", len(data.queues), horizon_days,
              asof, time.perf_counter() - t0)
-    return fc
+    return fc, None
 
 
 def choose_plan_weeks(scenario, start: dt.date | None, weeks: int | None) -> tuple[dt.date, int]:

@@ -31,7 +31,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     history = load_history(args.data)
     asof = parse_ts(args.asof, "--asof")
     shock = parse_shock(args.shock) if args.shock else None
-    fc = forecast_or_stored(history, asof=asof, horizon_days=args.horizon_days,
+    fc, _ = forecast_or_stored(history, asof=asof, horizon_days=args.horizon_days,
                             scenario_name=args.scenario, shock=shock, jobs=args.jobs, store=None)
     out = Path(args.out)
     write_outputs(out.parent if str(out.parent) else Path("."), {out.name: to_csv(fc)})

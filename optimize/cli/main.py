@@ -17,6 +17,7 @@ from forecast.inputs.problems import InputError
 from optimize.cli.common import EXIT_BAD_INPUT, EXIT_BUSY, UsageError
 from optimize.cli.forecasts import add_forecast_parsers
 from optimize.cli.plan import add_plan_parser, add_schedule_parser
+from optimize.cli.records import add_records_parsers
 from optimize.cli.replan import add_replan_parser
 from optimize.cli.scenario import add_scenario_parsers
 from optimize.cli.simulate import add_simulate_parser
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_forecast_parsers(sub)
     add_schedule_parser(sub)
     add_replan_parser(sub)
+    add_records_parsers(sub)
     add_simulate_parser(sub)
     add_scenario_parsers(sub)
     return p
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
+        if getattr(args, "publish", False) and getattr(args, "store", None) is None:
+            raise UsageError("--publish needs --store (the store to keep the plan in)")
         return args.func(args) or 0
     except InputError as exc:
         print(f"staffcast: bad input ({len(exc.problems)} problem(s)):", file=sys.stderr)

@@ -31,6 +31,7 @@ from optimize.cli.common import (
     to_csv,
 )
 from optimize.cli.readers import read_requirements
+from optimize.cli.records import add_publish_arg, store_plan
 from optimize.cli.simulate import add_simulation_args, simulate_plan_tables
 from optimize.outputs.export import write_outputs
 
@@ -57,7 +58,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     pad = LOCAL_PAD
     shock = parse_shock(args.shock) if args.shock else None
     log.info("planning %s for %d week(s)", start, weeks)
-    fc = forecast_or_stored(scenario, asof=asof, horizon_days=horizon_days,
+    fc, run_id = forecast_or_stored(scenario, asof=asof, horizon_days=horizon_days,
                             scenario_name=args.scenario, shock=shock, jobs=args.jobs,
                             store=args.store)
     fc = fc[(fc["interval_start"] >= plan_start - pad) & (fc["interval_start"] < plan_end + pad)]
@@ -98,6 +99,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     written = write_outputs(args.out, files)
     for p in written:
         print(p)
+    store_plan(args, data_dir=args.data, scenario=scenario, result=result, files=files,
+               coverage=coverage, forecast=fc, start=plan_start, weeks=weeks, made_by="plan",
+               run_id=run_id)
     return 0
 
 
@@ -162,8 +166,13 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
                                requirements=req, result=result, coverage=coverage)
     summary += "\n" + remedies_section(req, result, scenario, weeks)
-    for p in write_outputs(args.out, {**files, "summary.md": summary.encode("utf-8")}):
+    files = {**files, "summary.md": summary.encode("utf-8")}
+    for p in write_outputs(args.out, files):
         print(p)
+    store_plan(args, data_dir=args.data, scenario=scenario, result=result,
+               files={"requirements.csv": to_csv(req), **files}, coverage=coverage,
+               forecast=fc, start=pd.Timestamp(start, tz="UTC"), weeks=weeks,
+               made_by="schedule")
     return 0
 
 
@@ -173,8 +182,10 @@ def add_plan_parser(sub: argparse._SubParsersAction) -> None:
     add_data_arg(sp)
     sp.add_argument("--out", type=Path, required=True, help="output directory")
     add_solver_args(sp)
-    sp.add_argument("--store", type=Path, help="forecast run store (SQLite); use its latest run "
-                                               "when it covers the plan window")
+    sp.add_argument("--store", type=Path, help="the store (SQLite): use its latest forecast run "
+                                               "when it covers the plan window, and keep the "
+                                               "plan there (a draft unless --publish)")
+    add_publish_arg(sp)
     sp.add_argument("--scenario", default="typical",
                     help="market scenario: none, calm, typical, stressed, forecast (default typical)")
     sp.add_argument("--shock", help="market shock TIME@MOVE, e.g. 2026-12-03T14:00Z@-0.15")
@@ -200,4 +211,7 @@ def add_schedule_parser(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--requirements", type=Path, required=True, help="requirements.csv from `plan`")
     sp.add_argument("--out", type=Path, required=True, help="output directory")
     add_solver_args(sp)
+    sp.add_argument("--store", type=Path, help="keep the plan in this store (SQLite; a draft "
+                                               "unless --publish)")
+    add_publish_arg(sp)
     sp.set_defaults(func=cmd_schedule)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.inputs.problems import InputError, Problem
+from optimize.outputs.export import read_table
 
 __all__ = ["plan_weeks_from_coverage", "read_plan_table", "read_previous_roster", "read_requirements"]
 
@@ -30,28 +31,11 @@ def read_requirements(path: Path) -> pd.DataFrame:
 
 
 def read_plan_table(path: Path, needed: list[str], hint: str) -> pd.DataFrame:
-    """A CSV of the table contract, timestamps parsed to UTC; InputError naming the file."""
+    """A CSV of the table contract, timestamps parsed to UTC; InputError naming the file
+    (:func:`optimize.outputs.export.read_table`)."""
     if not path.is_file():
         raise InputError([Problem(path.name, f"file not found in {path.parent}")])
-    df = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
-                     dtype={"shift_date": str, "start_local": str, "end_local": str})
-    missing = [c for c in needed if c not in df.columns]
-    if missing:
-        raise InputError([Problem(path.name, f"missing column(s) {missing}; expected {hint}")])
-    for col in ("interval_start", "start_utc", "end_utc"):
-        if col in df.columns:
-            try:
-                df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
-            except (ValueError, TypeError):
-                raise InputError([Problem(path.name, f"column {col!r} has a value that is not an "
-                                                     "ISO 8601 timestamp")]) from None
-    for col in ("channel", "language"):
-        if col in df.columns:
-            df[col] = df[col].fillna("").astype(str)
-    for col in ("agent_id", "name"):  # undo the spreadsheet escaping of optimize.outputs.export
-        if col in df.columns:
-            df[col] = df[col].astype(str).str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
-    return df
+    return read_table(path, path.name, needed, hint)
 
 
 def read_previous_roster(path: Path, start: pd.Timestamp) -> pd.DataFrame:

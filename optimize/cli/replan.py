@@ -1,7 +1,9 @@
 """``staffcast replan``: re-plan a published roster from ``--asof`` against a new forecast.
 
-Reads the published plan directory (``roster.csv``, ``activities.csv``, and
-``coverage.csv`` for the planned weeks, as written by ``staffcast plan`` or ``schedule``),
+Reads the published plan: a directory (``--roster``: ``roster.csv``, ``activities.csv``,
+and ``coverage.csv`` for the planned weeks, as written by ``staffcast plan`` or
+``schedule``) or a plan kept in the store (``--plan ID --store S``; the re-plan is then
+kept there too, as a draft naming its parent),
 the scenario directory (``--data``: agents and ``scenario.toml``; a plan directory does
 not record it) and the new forecast; writes the new ``roster.csv``, ``activities.csv``,
 ``coverage.csv``, ``roster.ics``, ``summary.md``, ``requirements.csv`` and ``changes.csv``
@@ -37,6 +39,7 @@ from optimize.cli.common import (
     to_csv,
 )
 from optimize.cli.readers import plan_weeks_from_coverage, read_plan_table, read_previous_roster
+from optimize.cli.records import add_publish_arg, store_plan
 from optimize.outputs.export import write_outputs
 
 if TYPE_CHECKING:
@@ -55,13 +58,12 @@ COST_FLAGS = {"extended": ("extending a started shift", 3.0),
               "called_in": ("calling an agent in on a day off", 16.0)}
 
 
-def _new_forecast(path: Path, fallback: Path, t0: pd.Timestamp, t1: pd.Timestamp,
+def _new_forecast(path: Path, old: pd.DataFrame | None, t0: pd.Timestamp, t1: pd.Timestamp,
                   asof: pd.Timestamp, interval_s: int) -> pd.DataFrame:
     from optimize.scenario.horizon import LOCAL_PAD
 
     fc = read_plan_table(path, _KEYS + ["contacts", "aht_s"], "a forecast table (`staffcast forecast`)")
-    if fallback.is_file():
-        old = read_plan_table(fallback, _KEYS + ["contacts", "aht_s"], "the plan's forecast.csv")
+    if old is not None:
         new_keys = pd.MultiIndex.from_frame(fc[_KEYS])
         old = old[~pd.MultiIndex.from_frame(old[_KEYS]).isin(new_keys)]
         fc = pd.concat([old, fc], ignore_index=True).sort_values(_KEYS, kind="stable")
@@ -107,26 +109,15 @@ def cmd_replan(args: argparse.Namespace) -> int:
 
     costs = _costs(args, UsageError)
     asof = parse_ts(args.asof, "--asof")
-    roster_dir = Path(args.roster)
-    if not roster_dir.is_dir():
-        raise UsageError(f"--roster {str(roster_dir)!r} is not a directory")
-    roster = read_plan_table(roster_dir / "roster.csv", ["agent_id", "shift_date", "start_utc", "end_utc",
-                                               "start_local", "end_local", "template"],
-                   "the roster.csv written by `staffcast plan`")
-    acts = read_plan_table(roster_dir / "activities.csv", ["agent_id", "start_utc", "end_utc", "activity",
-                                                 "channel", "language"],
-                 "the activities.csv written by `staffcast plan`")
-    cov_path = roster_dir / "coverage.csv"
-    t0, weeks = plan_weeks_from_coverage(read_plan_table(cov_path, _KEYS, "the coverage.csv written by `staffcast plan`"),
-                            cov_path)
+    roster, acts, cov, old_fc, where = _published_plan(args)
+    t0, weeks = plan_weeks_from_coverage(cov, Path(where))
     t1 = t0 + pd.Timedelta(weeks=weeks)
     if not t0 <= asof < t1:
         raise UsageError(f"--asof {args.asof!r} is outside the roster's weeks "
-                         f"{t0:%Y-%m-%d} .. {t1:%Y-%m-%d} (UTC, from {cov_path})")
+                         f"{t0:%Y-%m-%d} .. {t1:%Y-%m-%d} (UTC, from {where})")
     prev = None if args.previous_roster is None else read_previous_roster(args.previous_roster, t0)
     scenario = load_scenario(args.data)
-    fc = _new_forecast(Path(args.forecast), roster_dir / "forecast.csv", t0, t1, asof,
-                       scenario.interval_s)
+    fc = _new_forecast(Path(args.forecast), old_fc, t0, t1, asof, scenario.interval_s)
     # hours of operation; idempotent on the plan's forecast.csv rows, routed already
     fc, _ = route_hours(fc, scenario.config.hours)
     req = compute_requirements(fc, scenario.config, interval_s=scenario.interval_s)
@@ -148,16 +139,58 @@ def cmd_replan(args: argparse.Namespace) -> int:
     for p in write_outputs(args.out, files):
         print(p)
     print(res.summary)
+    store_plan(args, data_dir=args.data, scenario=scenario, result=res.schedule,
+               files={"forecast.csv": to_csv(fc), **files}, coverage=coverage, forecast=fc,
+               start=t0, weeks=weeks, made_by="replan", parent_id=args.plan)
     return 0
+
+
+def _published_plan(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                                                       pd.DataFrame | None, str]:
+    """Roster, activities, coverage and forecast (or None) of the plan to re-plan (a stored
+    plan with ``--plan``, else the ``--roster`` directory), and where they came from."""
+    roster_cols = ["agent_id", "shift_date", "start_utc", "end_utc", "start_local", "end_local",
+                   "template"]
+    if args.plan is not None:
+        from optimize.records import load_plan_files
+        from optimize.records.tables import read_record_table
+
+        if args.store is None:
+            raise UsageError("--plan needs --store (the store that holds the plan)")
+        files = load_plan_files(args.store, args.plan)
+        tables = [read_record_table(files, name, args.plan) for name in
+                  ("roster.csv", "activities.csv", "coverage.csv")]
+        fc = (read_record_table(files, "forecast.csv", args.plan)
+              if "forecast.csv" in files else None)
+        return (*tables, fc, f"stored plan {args.plan}")
+    roster_dir = Path(args.roster)
+    if not roster_dir.is_dir():
+        raise UsageError(f"--roster {str(roster_dir)!r} is not a directory")
+    roster = read_plan_table(roster_dir / "roster.csv", roster_cols,
+                             "the roster.csv written by `staffcast plan`")
+    acts = read_plan_table(roster_dir / "activities.csv", ["agent_id", "start_utc", "end_utc",
+                                                           "activity", "channel", "language"],
+                           "the activities.csv written by `staffcast plan`")
+    cov_path = roster_dir / "coverage.csv"
+    cov = read_plan_table(cov_path, _KEYS, "the coverage.csv written by `staffcast plan`")
+    fc_path = roster_dir / "forecast.csv"
+    fc = (read_plan_table(fc_path, _KEYS + ["contacts", "aht_s"], "the plan's forecast.csv")
+          if fc_path.is_file() else None)
+    return roster, acts, cov, fc, str(cov_path)
 
 
 def add_replan_parser(sub: argparse._SubParsersAction) -> None:
     """Add the ``replan`` sub-command to the ``staffcast`` parser."""
     sp = sub.add_parser("replan", help="re-plan a published roster from --asof against a new "
                                        "forecast (started shifts stay)")
-    sp.add_argument("--roster", type=Path, required=True,
-                    help="published plan directory (roster.csv, activities.csv, coverage.csv; "
-                         "forecast.csv is used for intervals the new forecast lacks)")
+    source = sp.add_mutually_exclusive_group(required=True)
+    source.add_argument("--roster", type=Path,
+                        help="published plan directory (roster.csv, activities.csv, "
+                             "coverage.csv; forecast.csv is used for intervals the new "
+                             "forecast lacks)")
+    source.add_argument("--plan", metavar="ID",
+                        help="a plan kept in --store (see `staffcast plans`) instead of a "
+                             "directory")
     sp.add_argument("--asof", required=True, help="now (ISO 8601 with offset): shifts started "
                                                   "before it are kept")
     sp.add_argument("--forecast", type=Path, required=True, help="new forecast CSV (the table "
@@ -175,6 +208,10 @@ def add_replan_parser(sub: argparse._SubParsersAction) -> None:
                         help=f"cost of {what}, in cost units (one head short for one "
                              f"interval on a priority-1 queue; default {default:g})")
     sp.add_argument("--out", type=Path, required=True, help="output directory")
+    sp.add_argument("--store", type=Path, help="the store of --plan; the re-plan is kept there "
+                                               "as a new draft (unless --publish) naming the "
+                                               "plan it changed")
+    add_publish_arg(sp)
     sp.add_argument("--time-limit", type=float, default=60.0, help="solver time limit, s "
                                                                    "(default 60)")
     sp.add_argument("--work-limit", type=float, metavar="S", help=WORK_LIMIT_HELP)

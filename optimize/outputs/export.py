@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -22,7 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["write_outputs", "escape_cell", "table_to_csv", "roster_to_csv", "activities_to_csv", "coverage_to_csv",
+from forecast.inputs.problems import InputError, Problem
+
+__all__ = ["write_outputs", "escape_cell", "read_table", "table_to_csv", "roster_to_csv", "activities_to_csv", "coverage_to_csv",
            "roster_to_ics", "ics_uid"]
 
 ROSTER_COLUMNS = ("agent_id", "name", "timezone", "shift_date", "start_utc", "end_utc",
@@ -84,6 +87,38 @@ def activities_to_csv(df: pd.DataFrame) -> bytes:
 def coverage_to_csv(df: pd.DataFrame) -> bytes:
     """``coverage.csv`` bytes (one row per interval x queue; backlog columns if present)."""
     return _to_csv(df, COVERAGE_COLUMNS, "coverage", optional=COVERAGE_OPTIONAL)
+
+
+def read_table(source: bytes | Path, name: str, needed: list[str], hint: str) -> pd.DataFrame:
+    """A CSV this module wrote (a file or its bytes) back as a table: timestamps parsed to
+    UTC, local times kept as text, the spreadsheet escaping of names undone.
+
+    Raises
+    ------
+    InputError
+        Naming ``name`` when a column of ``needed`` is missing (``hint`` says what file was
+        expected) or a timestamp column holds a value that is not ISO 8601.
+    """
+    buffer = io.BytesIO(source) if isinstance(source, bytes) else source
+    df = pd.read_csv(buffer, encoding="utf-8-sig", keep_default_na=False, na_values=[""],
+                     dtype={"shift_date": str, "start_local": str, "end_local": str})
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise InputError([Problem(name, f"missing column(s) {missing}; expected {hint}")])
+    for col in ("interval_start", "start_utc", "end_utc"):
+        if col in df.columns:
+            try:
+                df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
+            except (ValueError, TypeError):
+                raise InputError([Problem(name, f"column {col!r} has a value that is not an "
+                                                "ISO 8601 timestamp")]) from None
+    for col in ("channel", "language"):
+        if col in df.columns:
+            df[col] = df[col].fillna("").astype(str)
+    for col in ("agent_id", "name"):  # undo escape_cell
+        if col in df.columns:
+            df[col] = df[col].astype(str).str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+    return df
 
 
 def ics_uid(agent_id: object, shift_date: object) -> str:

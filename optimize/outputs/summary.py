@@ -7,9 +7,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from optimize.outputs.figures import plan_figures
+
 __all__ = ["calibration_markdown", "hours_markdown", "over_promise_line", "queue_outlook",
-           "REMEDY_NOTE", "remedies_markdown", "remedy_tables", "repeatability", "simulation_markdown", "simulation_table",
-           "summary_markdown"]
+           "REMEDY_NOTE", "remedies_markdown", "remedy_tables", "repeatability", "short_line", "simulation_markdown",
+           "simulation_table", "summary_markdown"]
 
 
 def _md_table(df: pd.DataFrame) -> str:
@@ -64,7 +66,7 @@ def summary_markdown(*, scenario, start: dt.date, weeks: int, forecast: pd.DataF
     t0 = pd.Timestamp(start, tz="UTC")
     t1 = t0 + pd.Timedelta(weeks=weeks)
     fc = forecast[(forecast["interval_start"] >= t0) & (forecast["interval_start"] < t1)]
-    roster = result.roster
+    fig = plan_figures(result, coverage, forecast, scenario.config, t0, t1, scenario.interval_s)
     lines = [
         f"# staffcast plan: {start.isoformat()} + {weeks} week(s)",
         "",
@@ -77,10 +79,10 @@ def summary_markdown(*, scenario, start: dt.date, weeks: int, forecast: pd.DataF
         f"- Solver status **{result.status}**, objective {result.objective:,.1f}, best bound "
         f"{result.best_bound:,.1f}, gap {100 * result.gap:.2f}% after {result.wall_time_s:.1f} s.",
         f"- {repeatability(result)}",
-        f"- {roster['agent_id'].nunique() if len(roster) else 0} agents scheduled, {len(roster)} shifts, "
-        f"{roster['paid_hours'].sum() if len(roster) else 0:,.1f} paid hours.",
-        f"- Forecast contacts in the plan window: {fc['contacts'].sum():,.0f}.",
-        f"- Unmet interval x queue rows: {len(result.unmet)}.",
+        f"- {fig['agents_scheduled']} agents scheduled, {fig['shifts']} shifts, "
+        f"{fig['paid_hours']:,.1f} paid hours.",
+        f"- Forecast contacts in the plan window: {fig['contacts']:,.0f}.",
+        f"- {short_line(fig)}",
         *_moved_line(result.moved_h),
         "",
         "## Response-time outlook per queue",
@@ -100,6 +102,14 @@ def summary_markdown(*, scenario, start: dt.date, weeks: int, forecast: pd.DataF
                   "in tenths of a head.", "",
                   _md_table(top.round(1)), ""]
     return "\n".join(lines)
+
+
+def short_line(fig: dict) -> str:
+    """The sentence on rows short of the requirement and below target (from
+    :func:`~optimize.outputs.figures.plan_figures`), as every page says it."""
+    return (f"{fig['rows_short']:,} interval x queue rows short of the requirement "
+            f"({fig['head_hours_short']:,.1f} head-hours); {fig['rows_below_target']:,} rows "
+            f"in {fig['queues_below_target']} queue(s) below their service target.")
 
 
 def _moved_line(moved_h: tuple[tuple[str, float], ...]) -> list[str]:

@@ -2,7 +2,6 @@
 
 * :func:`response_outlook`: "how long until support replies?" per channel x language,
   off-peak and at peak, from a requirements or coverage table;
-* :func:`below_target`: the interval x queue rows that miss their service target;
 * :func:`fairness`: per agent hours, shifts, night and weekend shifts of a roster.
 """
 
@@ -11,20 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from optimize.outputs.figures import target_text
 from optimize.scenario.config import LabourRules, ScenarioConfig
 
-__all__ = ["response_outlook", "below_target", "fairness", "target_text", "accuracy_table",
-           "volatility_ratio", "plan_window_rows"]
+__all__ = ["response_outlook", "fairness", "accuracy_table", "volatility_ratio"]
 
 _KEYS = ["channel", "language"]
-
-
-def target_text(config: ScenarioConfig, channel: str) -> str:
-    """The service target of ``channel`` in words, e.g. ``"80% in 60 s"``."""
-    ch = config.channels[channel]
-    if ch.kind == "deferred":
-        return f"{ch.response_share:.0%} in {ch.response_window_h:g} h"
-    return f"{ch.service_level:.0%} in {ch.answer_time_s:g} s"
 
 
 def _weighted(df: pd.DataFrame, col: str, weight: np.ndarray, mask: np.ndarray) -> pd.Series:
@@ -91,43 +82,6 @@ def response_outlook(table: pd.DataFrame, config: ScenarioConfig, *,
     out.loc[realtime, ["reply_typical_h", "reply_worst_h"]] = np.nan
     return out.sort_values(["kind", "channel", "language"], ascending=[False, True, True],
                            ignore_index=True)
-
-
-def below_target(table: pd.DataFrame, config: ScenarioConfig, *,
-                 tolerance: float = 1e-6) -> pd.DataFrame:
-    """Rows of a requirements or coverage table that miss their channel's target.
-
-    A realtime row with contacts misses when ``service_level`` is below the channel's
-    ``service_level``; a deferred row misses when ``oldest_age_h`` exceeds the channel's
-    ``response_window_h``. Returns those rows with a ``target`` and a ``reason`` column,
-    worst first.
-    """
-    cols = ["interval_start", "channel", "language", "contacts", "service_level",
-            "oldest_age_h", "target", "reason"]
-    if table.empty:
-        return pd.DataFrame(columns=cols)
-    ch = table["channel"].astype(str)
-    kind = ch.map({n: c.kind for n, c in config.channels.items()})
-    sl_target = ch.map({n: c.service_level for n, c in config.channels.items()}).astype(float)
-    window = ch.map({n: c.response_window_h for n, c in config.channels.items()}).astype(float)
-    sl = table["service_level"].astype(float) if "service_level" in table else np.nan
-    age = (table["oldest_age_h"].astype(float) if "oldest_age_h" in table
-           else pd.Series(np.nan, index=table.index))
-    busy = table["contacts"].fillna(0.0) > 0
-    miss_rt = (kind == "realtime") & busy & (sl < sl_target - tolerance)
-    miss_df = (kind == "deferred") & (age > window + tolerance)
-    out = table.loc[miss_rt | miss_df].copy()
-    if "oldest_age_h" not in out:
-        out["oldest_age_h"] = np.nan
-    out["target"] = [target_text(config, c) for c in out["channel"]]
-    rt = (kind == "realtime")[out.index]
-    out["reason"] = np.where(
-        rt, "service level " + (100 * out["service_level"]).round(1).astype(str) + "% below target",
-        "oldest contact " + out["oldest_age_h"].round(1).astype(str) + " h waiting")
-    gap = np.where(rt, sl_target[out.index] - out["service_level"],
-                   (out["oldest_age_h"] - window[out.index]) / window[out.index])
-    out = out.assign(_gap=gap).sort_values("_gap", ascending=False)
-    return out[cols].reset_index(drop=True)
 
 
 def _minutes(hhmm: str) -> int:
@@ -221,23 +175,3 @@ def volatility_ratio(market: pd.DataFrame, *, recent_h: int = 24, baseline_days:
     usual = float(roll[roll.index >= roll.index[-1] - pd.Timedelta(days=baseline_days)].median())
     recent = float(roll.iloc[-1])
     return (recent / usual if usual > 0 else float("nan")), recent, usual
-
-
-def plan_window_rows(unmet: pd.DataFrame, penalties: pd.DataFrame, start: pd.Timestamp,
-                     end: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The unmet intervals and penalties of a schedule that fall in the plan ``[start, end)``.
-
-    The schedule is built on requirements padded by a day on each side (agents' local days
-    reach past the week); no shift is planned for the padding, so its intervals are always
-    short and would be read as the plan's misses. Unmet rows are kept by ``interval_start``
-    (largest shortfall first); penalties by the UTC time in their name
-    (``understaffed(chat/en, 2026-11-30T08:00Z)``); penalties without a time are kept.
-    """
-    t = pd.to_datetime(unmet["interval_start"], utc=True)
-    kept = unmet[(t >= start) & (t < end)]
-    if "shortfall" in kept:
-        kept = kept.sort_values("shortfall", ascending=False, kind="stable")
-    stamp = pd.to_datetime(penalties["name"].astype(str).str.extract(
-        r"(\d{4}-\d\d-\d\dT\d\d:\d\dZ)", expand=False), utc=True, format="%Y-%m-%dT%H:%MZ")
-    inside = stamp.isna() | ((stamp >= start) & (stamp < end))
-    return kept.reset_index(drop=True), penalties[inside].reset_index(drop=True)

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from optimize.outputs.figures import below_target
 from optimize.ui import state
-from optimize.ui.insights import below_target, response_outlook, volatility_ratio
+from optimize.ui.insights import response_outlook, volatility_ratio
 from optimize.ui.views import outlook_columns, plan_caption, schedule_for, table_height
 
 p = state.plan()

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from optimize.outputs.figures import plan_window_rows
 from optimize.outputs.summary import (
     REMEDY_NOTE,
     over_promise_line,
@@ -12,7 +13,7 @@ from optimize.outputs.summary import (
 )
 from optimize.ui import state
 from optimize.ui.charts import coverage_chart, roster_gantt
-from optimize.ui.insights import fairness, plan_window_rows
+from optimize.ui.insights import fairness
 from optimize.ui.runner import collect_build, run_schedule
 from optimize.ui.views import local, plan_caption, schedule_for, schedule_key, table_height
 from optimize.ui.whatif import apply_deflection

@@ -11,13 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecast.inputs.problems import Problem
+from optimize.outputs.figures import below_target, plan_window_rows
 from optimize.scenario.config import LabourRules, load_config
 from optimize.ui import charts
 from optimize.ui.insights import (
     accuracy_table,
-    below_target,
     fairness,
-    plan_window_rows,
     response_outlook,
     volatility_ratio,
 )
