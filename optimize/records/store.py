@@ -73,7 +73,7 @@ class PlanInfo:
     def label(self) -> str:
         """A short line naming the plan: id, status, what made it, when."""
         made = {"app": "built in the app", "replan": f"re-planned from {self.parent_id}"}.get(
-            self.made_by, f"`staffcast {self.made_by}`")
+            self.made_by, f"made by staffcast {self.made_by}")
         return (f"{self.plan_id} ({self.status}; {made}, "
                 f"{self.created_at:%Y-%m-%d %H:%M} UTC)")
 

@@ -9,6 +9,7 @@ from optimize.outputs.export import (
     roster_to_ics,
     table_to_csv,
 )
+from optimize.records import find_plan
 from optimize.ui import state
 from optimize.ui.views import plan_caption, schedule_for
 
@@ -30,18 +31,29 @@ if sched["stale"]:
     st.warning("The schedule was built for earlier inputs; rebuild it to export the current plan.")
 
 res = sched["result"]
+stored = {}
+if sched.get("plan_id"):  # the files exactly as kept in the store
+    info, _, stored = state.stored_plan(str(state.store_path()), sched["plan_id"])
+    status = find_plan(state.store_path(), info.plan_id).status  # it may have been published since
+    st.markdown(f"Plan **{info.plan_id}** ({status}; {info.label.split('; ', 1)[1]}: the files "
+                "below are the ones kept in the plan store (`staffcast export "
+                f"{info.plan_id} --store ...` writes the same).")
 st.markdown(f"Schedule: **{res.status}**, {len(res.roster)} shifts for "
             f"{res.roster['agent_id'].nunique()} agents, "
             f"{res.roster['paid_hours'].sum():,.0f} paid hours.")
 files = [
-    ("Roster CSV", roster_to_csv(res.roster), f"roster_{week}.csv", "text/csv", "dl_roster"),
-    ("Activities CSV", activities_to_csv(res.activities), f"activities_{week}.csv", "text/csv",
-     "dl_activities"),
-    ("Coverage CSV", coverage_to_csv(sched["coverage"]), f"coverage_{week}.csv", "text/csv",
-     "dl_coverage"),
-    ("Calendar (.ics)", roster_to_ics(res.roster), f"roster_{week}.ics", "text/calendar",
-     "dl_ics"),
+    ("Roster CSV", stored.get("roster.csv") or roster_to_csv(res.roster),
+     f"roster_{week}.csv", "text/csv", "dl_roster"),
+    ("Activities CSV", stored.get("activities.csv") or activities_to_csv(res.activities),
+     f"activities_{week}.csv", "text/csv", "dl_activities"),
+    ("Coverage CSV", stored.get("coverage.csv") or coverage_to_csv(sched["coverage"]),
+     f"coverage_{week}.csv", "text/csv", "dl_coverage"),
+    ("Calendar (.ics)", stored.get("roster.ics") or roster_to_ics(res.roster),
+     f"roster_{week}.ics", "text/calendar", "dl_ics"),
 ]
+if "summary.md" in stored:
+    files.append(("Summary (.md)", stored["summary.md"], f"summary_{week}.md", "text/markdown",
+                  "dl_summary"))
 cols = st.columns(len(files))
 for col, (label, data, name, mime, key) in zip(cols, files, strict=True):
     col.download_button(label, data, name, mime, key=key, icon=":material/download:",

@@ -23,7 +23,10 @@ if sched is not None:
     cov = cov[(cov["interval_start"] >= p.start) & (cov["interval_start"] < p.end)]
     basis = cov.merge(req[["interval_start", "channel", "language", "contacts"]],
                       on=["interval_start", "channel", "language"], how="left")
-    st.success(f"Figures from the built schedule ({sched['result'].status}).", icon=":material/check:")
+    where = (f"plan **{sched['plan_id']}**" if sched.get("plan_id")
+             else "the schedule built in this session")
+    st.success(f"Figures from {where} ({sched['result'].status}); the Schedule page chooses, "
+               "compares and publishes plans.", icon=":material/check:")
 else:
     basis = req
     st.info("No schedule built yet: figures assume every queue is staffed exactly to its "

@@ -69,7 +69,7 @@ def run_schedule(requirements: pd.DataFrame, p: state.Plan, config: ScenarioConf
             box["error"] = exc
 
     meta = {"key": key, "data_key": p.data_key, "config": config, "deflection": key[-1],
-            "time_limit_s": time_limit_s}
+            "time_limit_s": time_limit_s, "seed": seed, "plan_id": None}
     job = BuildJob(threading.Thread(target=work, name="staffcast-schedule", daemon=True),
                    stop, updates, box, meta)
     st.session_state[JOB_KEY] = job

@@ -9,11 +9,13 @@ from optimize.outputs.summary import (
     over_promise_line,
     remedy_tables,
     repeatability,
+    short_line,
     simulation_table,
 )
 from optimize.ui import state
 from optimize.ui.charts import coverage_chart, roster_gantt
 from optimize.ui.insights import fairness
+from optimize.ui.plans import compare_with_published, plan_bar, save_build
 from optimize.ui.runner import collect_build, run_schedule
 from optimize.ui.views import local, plan_caption, schedule_for, schedule_key, table_height
 from optimize.ui.whatif import apply_deflection
@@ -33,21 +35,25 @@ c1, c2, c3 = st.columns([1, 1, 2])
 limit = c1.number_input("Solver time limit (s)", 5, 600, 30, 5, key="time_limit",
                         help="The solver stops at this limit with the best schedule found.")
 seed = c2.number_input("Random seed", 0, 10_000, 0, key="seed")
-collect_build()  # a build whose progress a Stop click (or a page switch) interrupted
+if collect_build():  # a build whose progress a Stop click (or a page switch) interrupted
+    save_build(p, config)
 if c3.button("Build schedule", type="primary", key="build"):
     req = state.requirements(p, config)  # the plan weeks: padding shortfall is not this plan's
     pad = pd.Timedelta(days=1)
     req = req[(req["interval_start"] >= p.start - pad) & (req["interval_start"] < p.end + pad)]
-    run_schedule(req, p, config, key=schedule_key(p, config), time_limit_s=float(limit),
-                 seed=int(seed))
+    if run_schedule(req, p, config, key=schedule_key(p, config), time_limit_s=float(limit),
+                    seed=int(seed)):
+        save_build(p, config)
 sched = schedule_for(p, config, stale_ok=True)
+plan_bar(p, sched)
 if sched is not None and sched.get("stopped"):
     st.warning(f"This build was stopped after {sched['result'].wall_time_s:.0f} s: it is the best "
                "schedule found by then (gap below); build again with a longer limit to improve "
                "it.")
 if sched is None:
-    st.info("No schedule yet for this scenario. Set the what-ifs on the Staffing page, then "
-            "click **Build schedule**.")
+    st.info("No schedule yet for this scenario's week (none published, none chosen above). "
+            "Set the what-ifs on the Staffing page, then click **Build schedule**: the build is "
+            "kept in the plan store as a draft.")
     st.stop()
 res = sched["result"]
 if sched["stale"]:
@@ -62,6 +68,8 @@ else:
     m[2].metric("Gap to bound", f"{100 * res.gap:.1f}%" if pd.notna(res.gap) else "n/a")
     m[3].metric("Solve time", f"{res.wall_time_s:.1f} s")
     m[4].metric("Shifts", f"{len(res.roster)}")
+    if sched.get("figures"):
+        st.caption(short_line(sched["figures"]))
     st.caption(repeatability(res))
 if res.status == "unknown":
     st.error(f"The solver found no schedule within {sched['time_limit_s']:.0f} s: raise the time "
@@ -76,9 +84,9 @@ if res.status not in ("optimal", "feasible"):
 
 agents = p.scenario.agents
 # keyed: a click inside a tab (a queue picked, Simulate) reruns the page on the same tab
-tab_roster, tab_cov, tab_unmet, tab_fair, tab_sim = st.tabs(
-    ["Roster", "Coverage", "Unmet and bent rules", "Fairness", "Simulated"],
-    key="schedule_tab", on_change="rerun")
+tab_roster, tab_cov, tab_unmet, tab_fair, tab_sim, tab_cmp = st.tabs(
+    ["Roster", "Coverage", "Unmet and bent rules", "Fairness", "Simulated",
+     "Compare with published"], key="schedule_tab", on_change="rerun")
 
 with tab_roster:
     f1, f2, f3 = st.columns(3)
@@ -197,3 +205,26 @@ with tab_sim:
                      height=table_height(len(comparison)))
     else:
         st.info("Click **Simulate this schedule** to check its promise.")
+
+with tab_cmp:
+    compared = compare_with_published(p, sched)
+    if compared is None:
+        st.info("This is the published plan of the week (or none is published yet): build or "
+                "choose a draft above to compare it with the published one.")
+    else:
+        pub, by_queue, by_agent = compared
+        st.markdown(f"**This plan against the published {pub.label}**")
+        n = st.column_config.NumberColumn
+        pct = {f"service_level_{k}": n(f"service level {k}", format="percent")
+               for k in ("base", "new")}
+        st.dataframe(by_queue, hide_index=True, width="stretch",
+                     height=table_height(len(by_queue)),
+                     column_config={**pct, "service_level_change": n(
+                         "service level change", format="%+.3f"),
+                         "contacts": n("contacts", format="%.0f")})
+        st.caption("Per queue over the plan week: *base* is the published plan, *new* the "
+                   "plan in use; scheduled_h are head-hours on the queue (breaks excluded).")
+        st.markdown(f"**{len(by_agent)} agents whose shifts change** (+ added, - removed, "
+                    "~ moved; local shift dates)")
+        st.dataframe(by_agent, hide_index=True, width="stretch",
+                     height=table_height(len(by_agent), 20))

@@ -44,6 +44,8 @@ __all__ = [
     "requirements",
     "coverage",
     "simulation",
+    "scenario_identity",
+    "stored_plan",
     "timezone_picker",
     "widget",
 ]
@@ -66,7 +68,8 @@ DEFAULTS: dict[str, Any] = {
     "staffing_whatif": {},       # {"shrinkage": x, "max_occupancy": y}
     "quantile": "contacts",      # forecast column staffed to
     "deflection": {},            # {(channel, language): share}
-    "schedule": None,            # {"key": ..., "result": ScheduleResult, "time_limit_s": ...}
+    "schedule": None,            # {"key": ..., "result": ScheduleResult, "plan_id": ..., ...}
+    "opened_published": False,   # the published plan was offered once this session
 }
 
 
@@ -307,6 +310,37 @@ def simulation(_activities: pd.DataFrame, _forecast: pd.DataFrame, _coverage: pd
                                   promised=queue_outlook(_forecast, _coverage, start, end),
                                   reps=reps, seed=seed, jobs=2)
     return comparison
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _dir_identity(path: str, stamp: tuple) -> tuple[str, str]:
+    from optimize.records import fingerprint_dir, scenario_label
+
+    return scenario_label(path), fingerprint_dir(path)
+
+
+def scenario_identity() -> tuple[str, str]:
+    """``(label, fingerprint)`` filing the plans of the scenario in use: its directory name
+    and the hash of its raw files (no parsing: cheap enough for every page's first run)."""
+    init_state()
+    if st.session_state["source"] == "upload" and st.session_state["upload"]:
+        from optimize.records import fingerprint_files
+
+        fp = fingerprint_files(st.session_state["upload"])
+        return f"upload-{fp[:8]}", fp
+    path = sample_dir()
+    return _dir_identity(str(path), _stamp(path))
+
+
+@st.cache_data(show_spinner="Opening the stored plan...", max_entries=6)
+def stored_plan(store: str, plan_id: str) -> tuple[Any, Any, dict[str, bytes]]:
+    """``(PlanInfo, ScheduleResult, files)`` of a stored plan (a plan never changes once
+    stored, except its status: read :func:`optimize.records.find_plan` for that)."""
+    from optimize.records import find_plan, load_plan_files, stored_schedule
+
+    info = find_plan(store, plan_id)
+    files = load_plan_files(store, plan_id)
+    return info, stored_schedule(info, files), files
 
 
 #: time zones offered in the sidebar (plus the scenario's and its agents' own)

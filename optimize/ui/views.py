@@ -71,11 +71,17 @@ def schedule_for(p: state.Plan, config: ScenarioConfig, *, stale_ok: bool = Fals
     """The built schedule of the session with its coverage, or ``None``.
 
     A schedule built for other inputs (scenario, forecast, what-ifs) is returned only with
-    ``stale_ok`` (and then carries ``stale=True``).
+    ``stale_ok`` (and then carries ``stale=True``). The first call of a session opens the
+    published plan of the scenario (:func:`optimize.ui.plans.open_published`).
     """
+    from optimize.ui.plans import open_published
+
+    open_published(p)
     sched = st.session_state.get("schedule")
     if sched is None:
         return None
+    if sched["key"] is None:  # a stored plan just opened: the session holds its choices now
+        sched.update(key=schedule_key(p, config), config=config)
     stale = sched["key"] != schedule_key(p, config)
     if stale and not stale_ok:
         return None

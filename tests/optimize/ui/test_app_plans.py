@@ -1,0 +1,111 @@
+"""The app on stored plans (issue 18, parts 1 and 6): it opens on the published plan that
+`staffcast plan --publish` stored, keeps every build as a draft, compares a draft with the
+published plan, publishes it, and a new session (a reload) opens on it with the choices it
+was made with."""
+
+import pandas as pd
+import pytest
+import streamlit as st
+from app_support import ROOT, make_company
+from streamlit.testing.v1 import AppTest
+
+from optimize.cli import main
+from optimize.outputs.summary import short_line
+from optimize.records import find_plan, list_plans
+
+TIMEOUT = 180
+V1 = "small-2026-11-30-v1"
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    root = tmp_path_factory.mktemp("app_plans")
+    company = make_company(root)
+    assert main(["plan", "--data", str(company["data"]), "--out", str(root / "out"), "--store",
+                 str(company["store"]), "--publish", "--time-limit", "60",
+                 "--work-limit", "3"]) == 0
+    return {**company, "root": root}
+
+
+def start(desk, monkeypatch) -> AppTest:
+    """A new browser session: the same thing a reload is."""
+    monkeypatch.setenv("STAFFCAST_DATA", str(desk["data"]))
+    monkeypatch.setenv("STAFFCAST_STORE", str(desk["store"]))
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"optimize/ui/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", "").replace("h", "").strip())
+
+
+def test_the_app_opens_on_the_published_plan(desk, monkeypatch):
+    at = start(desk, monkeypatch)
+    info = find_plan(desk["store"], V1)
+    assert at.session_state["schedule"]["plan_id"] == V1
+    assert f"Figures from plan **{V1}**" in at.success[0].value
+    assert number(metric(at, "Scheduled paid hours")) == pytest.approx(
+        info.figures["paid_hours"], abs=0.5)
+    go(at, "schedule")
+    assert metric(at, "Status") == info.figures["status"]
+    assert int(metric(at, "Shifts")) == info.figures["shifts"]
+    assert any(c.value == short_line(info.figures) for c in at.caption)  # summary.md's words
+    assert not any("No schedule yet" in i.value for i in at.info)
+    go(at, "export")
+    assert any(f"Plan **{V1}**" in m.value for m in at.markdown)
+    assert "dl_summary" in {b.key for b in at.get("download_button")}
+
+
+def test_a_build_is_a_draft_to_compare_and_publish_and_a_reload_keeps_it(desk, monkeypatch):
+    at = start(desk, monkeypatch)
+    at.session_state["quantile"] = "contacts_p90"  # a choice the plan must carry
+    go(at, "schedule")
+    at.number_input(key="time_limit").set_value(10)
+    at.number_input(key="seed").set_value(3)
+    at.button(key="build").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    draft = list_plans(desk["store"])[0]
+    assert (draft.made_by, draft.status, draft.parent_id) == ("app", "draft", None)
+    assert at.session_state["schedule"]["plan_id"] == draft.plan_id != V1
+    assert draft.settings["quantile"] == "contacts_p90" and draft.settings["seed"] == 3
+    assert int(metric(at, "Shifts")) == draft.figures["shifts"]
+    # compared with the published plan: per queue service and per agent shift changes
+    tables = [d.value for d in at.dataframe]
+    queues = next(t for t in tables if "service_level_base" in t.columns)
+    assert len(queues) == 8
+    new_roster = at.session_state["schedule"]["result"].roster
+    old_roster = pd.read_csv(desk["root"] / "out" / "roster.csv")
+    hours = lambda r: r.groupby("agent_id")["paid_hours"].sum()  # noqa: E731
+    assert queues["scheduled_h_new"].sum() > 0 and queues["scheduled_h_base"].sum() > 0
+    agents = next(t for t in tables if "changes" in t.columns).set_index("agent_id")
+    assert len(agents)  # a p90 plan with another seed moves someone
+    for a, row in agents.iterrows():
+        assert row["shifts_new"] == (new_roster["agent_id"] == a).sum()
+        assert row["shifts_base"] == (old_roster["agent_id"] == a).sum()
+        assert row["paid_hours_new"] == pytest.approx(hours(new_roster).get(a, 0.0))
+        assert row["added"] + row["removed"] + row["moved"] == len(row["changes"].split())
+    at.button(key="publish").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert find_plan(desk["store"], draft.plan_id).status == "published"
+    assert find_plan(desk["store"], V1).status == "superseded"
+
+    again = start(desk, monkeypatch)  # reload: the draft just published, as it was made
+    assert again.session_state["schedule"]["plan_id"] == draft.plan_id
+    assert again.session_state["quantile"] == "contacts_p90"
+    assert number(metric(again, "Scheduled paid hours")) == pytest.approx(
+        draft.figures["paid_hours"], abs=0.5)
+    go(again, "schedule")
+    assert not any("built before the forecast or what-ifs changed" in w.value
+                   for w in again.warning)  # its choices came back with it: not stale
