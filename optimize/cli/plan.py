@@ -100,8 +100,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     for p in written:
         print(p)
     store_plan(args, data_dir=args.data, scenario=scenario, result=result, files=files,
-               coverage=coverage, forecast=fc, start=plan_start, weeks=weeks, made_by="plan",
-               run_id=run_id)
+               coverage=coverage, forecast=fc, requirements=req, start=plan_start,
+               weeks=weeks, made_by="plan", run_id=run_id)
     return 0
 
 
@@ -171,8 +171,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         print(p)
     store_plan(args, data_dir=args.data, scenario=scenario, result=result,
                files={"requirements.csv": to_csv(req), **files}, coverage=coverage,
-               forecast=fc, start=pd.Timestamp(start, tz="UTC"), weeks=weeks,
-               made_by="schedule")
+               forecast=fc, requirements=req, start=pd.Timestamp(start, tz="UTC"),
+               weeks=weeks, made_by="schedule")
     return 0
 
 

@@ -33,7 +33,8 @@ def add_publish_arg(sp: argparse.ArgumentParser) -> None:
 
 def store_plan(args: argparse.Namespace, *, data_dir: Path, scenario, result,
                files: dict[str, bytes], coverage: pd.DataFrame, forecast: pd.DataFrame,
-               start: pd.Timestamp, weeks: int, made_by: str, run_id: str | None = None,
+               requirements: pd.DataFrame, start: pd.Timestamp, weeks: int, made_by: str,
+               run_id: str | None = None,
                parent_id: str | None = None):
     """Save the plan just written to ``--out`` in ``--store`` (nothing without it), as the
     next draft (or, with ``--publish``, the published plan) of its scenario and week."""
@@ -47,7 +48,8 @@ def store_plan(args: argparse.Namespace, *, data_dir: Path, scenario, result,
         start, tz="UTC")
     t1 = t0 + pd.Timedelta(weeks=weeks)
     figures = plan_figures(result, coverage, forecast, scenario.config, t0, t1,
-                           scenario.interval_s)
+                           scenario.interval_s, requirements=requirements,
+                           agents=scenario.agents)
     names = ("seed", "time_limit", "work_limit", "penalty", "scenario", "shock", "quantile",
              "asof", "keep_today", "simulate", "calibrate")
     settings = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}

@@ -141,7 +141,8 @@ def cmd_replan(args: argparse.Namespace) -> int:
     print(res.summary)
     store_plan(args, data_dir=args.data, scenario=scenario, result=res.schedule,
                files={"forecast.csv": to_csv(fc), **files}, coverage=coverage, forecast=fc,
-               start=t0, weeks=weeks, made_by="replan", parent_id=args.plan)
+               requirements=req, start=t0, weeks=weeks, made_by="replan",
+               parent_id=args.plan)
     return 0
 
 

@@ -4,6 +4,8 @@
   paid hours, contacts, rows short of the requirement, rows below target, solver figures);
   stored with each plan (:mod:`optimize.records`) and shown by the Overview, Schedule and
   Export pages and ``summary.md``, so two places can never count differently;
+* :func:`demand_figures`: what the forecast asks (contacts, required hours, peak heads)
+  and what the contracts allow, with or without a schedule;
 * :func:`below_target`: the interval x queue rows that miss their service target;
 * :func:`plan_window_rows`: a schedule's unmet rows and penalties inside the plan weeks;
 * :func:`target_text`: a channel's target in words.
@@ -24,7 +26,8 @@ import pandas as pd
 
 from optimize.scenario.config import ScenarioConfig
 
-__all__ = ["below_target", "plan_figures", "plan_window_rows", "target_text"]
+__all__ = ["below_target", "demand_figures", "plan_figures", "plan_window_rows",
+           "target_text"]
 
 _KEYS = ["interval_start", "channel", "language"]
 
@@ -98,15 +101,38 @@ def _num(value: float) -> float | None:
     return None if value is None or not math.isfinite(float(value)) else float(value)
 
 
+def demand_figures(requirements: pd.DataFrame, agents: pd.DataFrame, start: pd.Timestamp,
+                   end: pd.Timestamp, interval_s: int) -> dict[str, Any]:
+    """What the forecast asks of the desk over ``[start, end)``, and what the contracts allow.
+
+    ``required_hours`` and ``peak_heads_required`` are heads on the schedule
+    (``required_scheduled``: after shrinkage, breaks excluded) summed over queues per
+    interval; ``contracted_hours`` is the agents' ``max_hours_week`` over the plan's weeks.
+    """
+    t = requirements["interval_start"]
+    req = requirements[(t >= start) & (t < end)]
+    per_interval = req.groupby("interval_start")["required_scheduled"].sum()
+    weeks = (end - start) / pd.Timedelta(weeks=1)
+    return {
+        "contacts": round(float(req["contacts"].sum()), 1),
+        "required_hours": round(float(per_interval.sum()) * interval_s / 3600.0, 1),
+        "peak_heads_required": int(math.ceil(per_interval.max() - 1e-9)) if len(per_interval) else 0,
+        "agents": int(len(agents)),
+        "contracted_hours": round(float(agents["max_hours_week"].sum()) * weeks, 1),
+    }
+
+
 def plan_figures(result: Any, coverage: pd.DataFrame, forecast: pd.DataFrame,
                  config: ScenarioConfig, start: pd.Timestamp, end: pd.Timestamp,
-                 interval_s: int) -> dict[str, Any]:
+                 interval_s: int, *, requirements: pd.DataFrame | None = None,
+                 agents: pd.DataFrame | None = None) -> dict[str, Any]:
     """The headline figures of a schedule over its plan weeks ``[start, end)``.
 
     ``result`` is a :class:`~optimize.scheduling.schedule.ScheduleResult`; ``coverage``
     its evaluation (:func:`optimize.queueing.requirements.evaluate_staffing`); ``forecast``
-    the forecast it was evaluated on (contacts weight the targets). Returns plain JSON-able
-    values (``None`` for a figure that does not exist, e.g. the gap of an infeasible model).
+    the forecast it was evaluated on (contacts weight the targets). With ``requirements``
+    and ``agents``, the :func:`demand_figures` too. Returns plain JSON-able values
+    (``None`` for a figure that does not exist, e.g. the gap of an infeasible model).
     """
     roster = result.roster
     t = forecast["interval_start"]
@@ -116,7 +142,10 @@ def plan_figures(result: Any, coverage: pd.DataFrame, forecast: pd.DataFrame,
     if "contacts" not in cov:
         cov = cov.merge(forecast[_KEYS + ["contacts"]], on=_KEYS, how="left")
     misses = below_target(cov, config)
+    demand = ({} if requirements is None or agents is None else
+              demand_figures(requirements, agents, start, end, interval_s))
     return {
+        **demand,
         "status": str(result.status),
         "objective": _num(result.objective),
         "best_bound": _num(result.best_bound),

@@ -10,13 +10,16 @@ record's files back into a :class:`~optimize.scheduling.schedule.ScheduleResult`
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from forecast.inputs.problems import InputError, Problem
 from optimize.outputs.export import read_table, table_to_csv
 from optimize.records.store import PlanInfo
-from optimize.scheduling.schedule import ScheduleResult
+
+if TYPE_CHECKING:
+    from optimize.scheduling.schedule import ScheduleResult
 
 __all__ = ["REQUIRED_FILES", "record_files", "read_record_table", "stored_schedule"]
 
@@ -52,6 +55,8 @@ def read_record_table(files: Mapping[str, bytes], name: str, plan_id: str) -> pd
 def stored_schedule(info: PlanInfo, files: Mapping[str, bytes]) -> ScheduleResult:
     """The schedule of a stored plan, as :func:`optimize.scheduling.build_schedule` gave it
     (solver figures from ``info.figures``)."""
+    from optimize.scheduling.schedule import ScheduleResult  # the solver stack: only here
+
     tables = {name: read_record_table(files, name, info.plan_id) for name in REQUIRED_FILES}
     cov = tables["coverage.csv"]
     nan = float("nan")

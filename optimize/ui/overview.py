@@ -2,10 +2,40 @@
 
 import streamlit as st
 
-from optimize.outputs.figures import below_target
+from optimize.outputs.figures import below_target, demand_figures, plan_figures
 from optimize.ui import state
 from optimize.ui.insights import response_outlook, volatility_ratio
+from optimize.ui.plans import quick_published
 from optimize.ui.views import outlook_columns, plan_caption, schedule_for, table_height
+
+st.title("Overview")
+caption, banner, head = st.empty(), st.empty(), st.empty()
+
+
+def headline(fig: dict) -> None:
+    """The metric row, from one figures dict (:mod:`optimize.outputs.figures`)."""
+    with head.container():
+        c = st.columns(5)
+        c[0].metric("Forecast contacts", f"{fig['contacts']:,.0f}")
+        c[1].metric("Peak heads required", f"{fig['peak_heads_required']:,d}",
+                    help="Most agents needed on the schedule at once (after shrinkage, "
+                         "rounded up to whole heads).")
+        c[2].metric("Required hours", f"{fig['required_hours']:,.0f} h",
+                    help="Agent hours on the schedule the forecast needs (breaks excluded).")
+        c[3].metric("Agents", f"{fig['agents']}", help="Their contracts allow at most "
+                    f"{fig['contracted_hours']:,.0f} paid hours in the plan.")
+        if "paid_hours" in fig:
+            c[4].metric("Scheduled paid hours", f"{fig['paid_hours']:,.0f} h",
+                        help=f"{fig['agents_scheduled']} agents, {fig['shifts']} shifts")
+        else:
+            c[4].metric("Scheduled paid hours", "not built")
+
+
+# A cold start draws the published plan's stored figures before the scenario is loaded
+# (seconds for a large contacts file); the row is drawn again below only if they differ.
+early = quick_published()
+if early is not None and "required_hours" in early.figures:
+    headline(early.figures)
 
 p = state.plan()
 config = state.plan_config(p.scenario.config)
@@ -13,10 +43,7 @@ req = state.requirements(p, config)
 sched = schedule_for(p, config)
 if sched is not None and sched["coverage"] is None:
     sched = None
-interval_h = p.scenario.interval_s / 3600.0
-
-st.title("Overview")
-st.caption(plan_caption(p))
+caption.caption(plan_caption(p))
 
 if sched is not None:
     cov = sched["coverage"]
@@ -25,30 +52,21 @@ if sched is not None:
                       on=["interval_start", "channel", "language"], how="left")
     where = (f"plan **{sched['plan_id']}**" if sched.get("plan_id")
              else "the schedule built in this session")
-    st.success(f"Figures from {where} ({sched['result'].status}); the Schedule page chooses, "
-               "compares and publishes plans.", icon=":material/check:")
+    banner.success(f"Figures from {where} ({sched['result'].status}); the Schedule page "
+                   "chooses, compares and publishes plans.", icon=":material/check:")
+    fig = (sched["figures"] if sched.get("figures") and not sched["stale"]
+           and "required_hours" in sched["figures"] else None)
+    if fig is None:
+        fig = plan_figures(sched["result"], cov, basis, config, p.start, p.end,
+                           p.scenario.interval_s, requirements=req, agents=p.scenario.agents)
 else:
     basis = req
-    st.info("No schedule built yet: figures assume every queue is staffed exactly to its "
-            "requirement. Build one on the Schedule page.", icon=":material/info:")
-
-per_interval = req.groupby("interval_start")["required_scheduled"].sum()
-c = st.columns(5)
-c[0].metric("Forecast contacts", f"{req['contacts'].sum():,.0f}")
-c[1].metric("Peak heads required", f"{per_interval.max():,.0f}",
-            help="Most agents needed on the schedule at once (after shrinkage).")
-c[2].metric("Required hours", f"{per_interval.sum() * interval_h:,.0f} h",
-            help="Agent hours on the schedule the forecast needs (breaks excluded).")
-capacity_h = p.scenario.agents["max_hours_week"].sum() * (p.end - p.start).days / 7
-required_h = per_interval.sum() * interval_h
-c[3].metric("Agents", f"{len(p.scenario.agents)}", help="Their contracts allow at most "
-            f"{capacity_h:,.0f} paid hours in the plan.")
-if sched is not None:
-    roster = sched["result"].roster
-    c[4].metric("Scheduled paid hours", f"{roster['paid_hours'].sum():,.0f} h",
-                help=f"{roster['agent_id'].nunique()} agents, {len(roster)} shifts")
-else:
-    c[4].metric("Scheduled paid hours", "not built")
+    banner.info("No schedule built yet: figures assume every queue is staffed exactly to its "
+                "requirement. Build one on the Schedule page.", icon=":material/info:")
+    fig = demand_figures(req, p.scenario.agents, p.start, p.end, p.scenario.interval_s)
+if early is None or fig != early.figures:
+    headline(fig)
+required_h, capacity_h = fig["required_hours"], fig["contracted_hours"]
 
 st.subheader("Response-time outlook: how long until support replies?")
 outlook = response_outlook(basis, config)

@@ -21,8 +21,8 @@ from optimize.scenario.config import ScenarioConfig
 from optimize.ui import state
 from optimize.ui.whatif import apply_deflection
 
-__all__ = ["compare_with_published", "open_published", "plan_bar", "save_build",
-           "session_settings", "use_plan"]
+__all__ = ["compare_with_published", "open_published", "plan_bar", "quick_published",
+           "save_build", "session_settings", "use_plan"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,25 @@ def use_plan(p: state.Plan, plan_id: str) -> None:
         st.rerun()
 
 
+def quick_published() -> Any | None:
+    """The published plan a new session is about to open, found from the store and the
+    fingerprint of the scenario's raw files alone (milliseconds: nothing is parsed), so a
+    page can show its stored figures before the scenario is loaded. None once a plan is in
+    use or was offered, or when the plan was made with other choices than the session's."""
+    if st.session_state.get("opened_published") or st.session_state.get("schedule") is not None:
+        return None
+    from optimize.records import published_plan
+
+    _, fingerprint = state.scenario_identity()
+    try:
+        info = published_plan(state.store_path(), fingerprint=fingerprint)
+    except (ValueError, sqlite3.Error):
+        return None
+    if info is None or any(st.session_state[k] != v for k, v in _settings_from(info).items()):
+        return None
+    return info
+
+
 def open_published(p: state.Plan) -> None:
     """Once a session, before anything is built: open the latest published plan of the
     scenario in use (the one ``make run`` published), if there is one."""
@@ -125,7 +144,8 @@ def save_build(p: state.Plan, config: ScenarioConfig) -> None:
              "activities.csv": activities_to_csv(result.activities),
              "coverage.csv": coverage_to_csv(cov), "roster.ics": roster_to_ics(result.roster),
              "summary.md": summary.encode("utf-8")}
-    figures = plan_figures(result, cov, fc, config, p.start, p.end, p.scenario.interval_s)
+    figures = plan_figures(result, cov, fc, config, p.start, p.end, p.scenario.interval_s,
+                           requirements=req, agents=p.scenario.agents)
     label, fingerprint = state.scenario_identity()
     store = state.store_path()
     try:

@@ -353,17 +353,47 @@ def _keep(widget_key: str, state_key: str) -> None:
     st.session_state[state_key] = st.session_state[widget_key]
 
 
-def timezone_picker() -> None:
-    """Sidebar select box of the display time zone (kept under the ``tz`` session key)."""
-    init_state()
-    zones = list(ZONES)
+@st.cache_data(show_spinner=False, max_entries=8)
+def _zones_of(files: tuple[tuple[str, bytes], ...]) -> tuple[str, tuple[str, ...]]:
+    """The display zone of ``scenario.toml`` and the agents' zones, from the raw files."""
+    import csv
+    import io
+    import tomllib
+
+    named = dict(files)
     try:
-        scenario, _ = current_scenario()
-        extra = [scenario.config.horizon.display_timezone, *scenario.agents["timezone"].unique()]
-        zones += sorted(set(map(str, extra)) - set(zones))
-        default = st.session_state["tz"] or scenario.config.horizon.display_timezone
-    except Exception:  # a broken scenario is reported on the Data page, not here
-        default = st.session_state["tz"] or "UTC"
+        toml = tomllib.loads(named.get("scenario.toml", b"").decode("utf-8"))
+        display = str(toml.get("horizon", {}).get("display_timezone", "UTC"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        display = "UTC"
+    try:
+        rows = csv.DictReader(io.StringIO(named.get("agents.csv", b"").decode("utf-8-sig")))
+        agents = tuple(sorted({r["timezone"] for r in rows if r.get("timezone")}))
+    except (UnicodeDecodeError, csv.Error, KeyError):
+        agents = ()
+    return display, agents
+
+
+def timezone_picker() -> None:
+    """Sidebar select box of the display time zone (kept under the ``tz`` session key).
+
+    Reads only ``scenario.toml`` and ``agents.csv`` (not the contacts), so the sidebar does
+    not hold up the page on a cold start; a zone that is not valid is reported on the Data
+    page by the scenario's own checks."""
+    init_state()
+    if st.session_state["source"] == "upload" and st.session_state["upload"]:
+        files = tuple(f for f in st.session_state["upload"]
+                      if Path(f[0]).name in ("scenario.toml", "agents.csv"))
+    else:
+        d = sample_dir()
+        files = tuple((n, (d / n).read_bytes()) for n in ("scenario.toml", "agents.csv")
+                      if (d / n).is_file())
+    display, agent_zones = _zones_of(files)
+    from zoneinfo import available_timezones
+
+    valid = available_timezones()
+    zones = list(ZONES) + sorted({z for z in (display, *agent_zones) if z in valid} - set(ZONES))
+    default = st.session_state["tz"] or (display if display in valid else "UTC")
     st.session_state["w:tz"] = default
     st.selectbox("Times shown in", zones, key="w:tz", on_change=_keep, args=("w:tz", "tz"),
                  help="Every time in the app is shown in this time zone; data stays in UTC.")

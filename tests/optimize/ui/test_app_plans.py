@@ -58,6 +58,16 @@ def test_the_app_opens_on_the_published_plan(desk, monkeypatch):
     assert f"Figures from plan **{V1}**" in at.success[0].value
     assert number(metric(at, "Scheduled paid hours")) == pytest.approx(
         info.figures["paid_hours"], abs=0.5)
+    # the row the Overview draws first, from the stored figures, and the one it computes
+    # once the scenario is loaded are the same figures: it is drawn once
+    assert [m.label for m in at.metric][:5] == ["Forecast contacts", "Peak heads required",
+                                                "Required hours", "Agents",
+                                                "Scheduled paid hours"]
+    assert number(metric(at, "Required hours")) == pytest.approx(info.figures["required_hours"],
+                                                                 abs=0.5)
+    assert int(metric(at, "Peak heads required")) == info.figures["peak_heads_required"]
+    assert number(metric(at, "Forecast contacts")) == pytest.approx(info.figures["contacts"],
+                                                                    abs=0.5)
     go(at, "schedule")
     assert metric(at, "Status") == info.figures["status"]
     assert int(metric(at, "Shifts")) == info.figures["shifts"]
