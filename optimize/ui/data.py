@@ -6,7 +6,7 @@ import streamlit as st
 from forecast.inputs.problems import InputError, Problem
 from optimize.ui import state
 from optimize.ui.uploads import problems_table, read_uploads
-from optimize.ui.views import table_height
+from optimize.ui.views import local, table_height
 
 st.title("Data")
 state.init_state()
@@ -15,7 +15,8 @@ state.init_state()
 def use(source: str, upload=None) -> None:
     """Switch the scenario in use; what-ifs and a built schedule belong to the old one."""
     st.session_state.update(source=source, upload=upload, channels_whatif={},
-                            staffing_whatif={}, deflection={}, schedule=None, tz=None)
+                            staffing_whatif={}, deflection={}, schedule=None, tz=None,
+                            opened_published=False)  # the new scenario's published plan
     for key in [k for k in st.session_state if str(k).startswith("w:")]:
         del st.session_state[key]
 
@@ -82,7 +83,8 @@ c1.metric("Queues (channel x language)", len(scenario.queues))
 c2.metric("Agents", len(scenario.agents))
 c3.metric("Interval", f"{scenario.interval_s // 60} min")
 c4.metric("History", f"{(last - first).days + 1} days")
-st.caption(f"History {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC; "
+tz = st.session_state["tz"] or scenario.config.horizon.display_timezone
+st.caption(f"History {local(first, tz)} to {local(last, tz)}; "
            f"{len(contacts):,} contact rows; market rows: "
            f"{0 if scenario.market is None else len(scenario.market):,}; data hash {key[:12]}.")
 

@@ -13,7 +13,7 @@ import pandas as pd
 from optimize.outputs.figures import target_text
 from optimize.scenario.config import LabourRules, ScenarioConfig
 
-__all__ = ["response_outlook", "fairness", "accuracy_table", "volatility_ratio"]
+__all__ = ["response_outlook", "fairness", "accuracy_table", "roster_table", "volatility_ratio"]
 
 _KEYS = ["channel", "language"]
 
@@ -175,3 +175,36 @@ def volatility_ratio(market: pd.DataFrame, *, recent_h: int = 24, baseline_days:
     usual = float(roll[roll.index >= roll.index[-1] - pd.Timedelta(days=baseline_days)].median())
     recent = float(roll.iloc[-1])
     return (recent / usual if usual > 0 else float("nan")), recent, usual
+
+
+def roster_table(roster: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """The roster as a manager reads it: each shift's start and end in the display zone
+    ``tz`` (with the UTC offset in the column name when it is the same all week, else in
+    each cell), beside the agent's own local times; one row per shift."""
+    start = pd.to_datetime(roster["start_utc"], utc=True).dt.tz_convert(tz)
+    end = pd.to_datetime(roster["end_utc"], utc=True).dt.tz_convert(tz)
+    offsets = {str(t.strftime("%z")) for t in pd.concat([start, end])}
+    fmt = "%a %d %b %H:%M" if len(offsets) <= 1 else "%a %d %b %H:%M (UTC%z)"
+    offset = _offset(next(iter(offsets))) if len(offsets) == 1 else ""
+    zone = f"{tz}, UTC{offset}" if offset else tz
+
+    def agent_local(col: str) -> pd.Series:
+        return roster[col].astype(str).str.slice(11, 16)
+
+    def text(t: pd.Series) -> pd.Series:
+        return t.dt.strftime(fmt).str.replace(r"([+-]\d\d)(\d\d)\)$", r"\1:\2)", regex=True)
+
+    return pd.DataFrame({
+        "agent": roster["agent_id"].astype(str) + " " + roster["name"].astype(str),
+        f"start ({zone})": text(start), f"end ({zone})": text(end),
+        "agent's day": roster["shift_date"].astype(str).str[:10],
+        "agent's hours": agent_local("start_local") + "-" + agent_local("end_local"),
+        "agent's zone": roster["timezone"].astype(str),
+        "paid hours": roster["paid_hours"].astype(float),
+        "shift": roster["template"].astype(str),
+    }).reset_index(drop=True)
+
+
+def _offset(z: str) -> str:
+    """``+0800`` as ``+08:00`` (``""`` for UTC itself)."""
+    return "" if z in ("+0000", "") else f"{z[:3]}:{z[3:]}"

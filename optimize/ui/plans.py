@@ -70,6 +70,7 @@ def use_plan(p: state.Plan, plan_id: str) -> None:
         "deflection": tuple(sorted(settings["deflection"].items())),
         "time_limit_s": float(info.settings.get("time_limit", 0) or 0), "result": result,
         "stopped": False, "built_at": info.created_at, "plan_id": info.plan_id,
+        "uid": info.plan_id,
         "run_id": info.run_id, "figures": info.figures}
     if changed:
         st.rerun()
@@ -131,7 +132,8 @@ def save_build(p: state.Plan, config: ScenarioConfig) -> None:
     if result.status not in ("optimal", "feasible"):
         return
     fc = apply_deflection(p.forecast, dict(sched["deflection"]))
-    cov = state.coverage(fc, result.staffed, config, sched["key"], p.scenario.interval_s,
+    cov = state.coverage(fc, result.staffed, config, (sched["key"], sched["uid"]),
+                         p.scenario.interval_s,
                          (p.start, p.end))
     req = state.requirements(p, config)
     weeks = max(1, round((p.end - p.start) / pd.Timedelta(weeks=1)))

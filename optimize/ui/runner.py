@@ -135,9 +135,10 @@ def _store(job: BuildJob, bar: Any) -> bool:
         return False
     result = job.box["result"]
     stopped = job.stop.is_set()
-    st.session_state["schedule"] = {
-        **job.meta, "result": result, "stopped": stopped,
-        "built_at": pd.Timestamp.now(tz="UTC")}
+    built_at = pd.Timestamp.now(tz="UTC")
+    st.session_state["schedule"] = {  # uid: this schedule in the caches (key: its inputs)
+        **job.meta, "result": result, "stopped": stopped, "built_at": built_at,
+        "uid": f"build {built_at.isoformat()}"}
     done = "Stopped" if stopped else "Done"
     bar.progress(1.0, text=f"{done}: {result.status} in {result.wall_time_s:.1f} s")
     return True

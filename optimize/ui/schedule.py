@@ -14,7 +14,7 @@ from optimize.outputs.summary import (
 )
 from optimize.ui import state
 from optimize.ui.charts import coverage_chart, roster_gantt
-from optimize.ui.insights import fairness
+from optimize.ui.insights import fairness, roster_table
 from optimize.ui.plans import compare_with_published, plan_bar, save_build
 from optimize.ui.runner import collect_build, run_schedule
 from optimize.ui.views import local, plan_caption, schedule_for, schedule_key, table_height
@@ -121,7 +121,7 @@ with tab_roster:
     if len(acts):
         st.altair_chart(roster_gantt(acts, agents, p.tz), width="stretch")
     roster = res.roster[res.roster["agent_id"].isin(chosen)]
-    st.dataframe(roster, hide_index=True, width="stretch", height=260)
+    st.dataframe(roster_table(roster, p.tz), hide_index=True, width="stretch", height=260)
 
 with tab_cov:
     cov = sched["coverage"]
@@ -194,11 +194,12 @@ with tab_sim:
     reps = s1.number_input("Replications", 2, 50, 5, key="sim_reps",
                            help="More replications narrow the 95% intervals (about 1 s each).")
     if s2.button("Simulate this schedule", key="simulate") or st.session_state.get(
-            "sim_done") == (sched["key"], int(reps)):
-        st.session_state["sim_done"] = (sched["key"], int(reps))
+            "sim_done") == (sched["uid"], int(reps)):
+        st.session_state["sim_done"] = (sched["uid"], int(reps))
         fc = apply_deflection(p.forecast, dict(sched["deflection"]))
         comparison = state.simulation(res.activities, fc, sched["coverage"], sched["config"],
-                                      sched["key"], p.scenario.interval_s, (p.start, p.end),
+                                      (sched["key"], sched["uid"]), p.scenario.interval_s,
+                                      (p.start, p.end),
                                       int(reps), int(seed))
         st.markdown(f"**{over_promise_line(comparison)}**")
         st.dataframe(simulation_table(comparison), hide_index=True, width="stretch",
@@ -215,15 +216,30 @@ with tab_cmp:
         pub, by_queue, by_agent = compared
         st.markdown(f"**This plan against the published {pub.label}**")
         n = st.column_config.NumberColumn
-        pct = {f"service_level_{k}": n(f"service level {k}", format="percent")
-               for k in ("base", "new")}
-        st.dataframe(by_queue, hide_index=True, width="stretch",
-                     height=table_height(len(by_queue)),
-                     column_config={**pct, "service_level_change": n(
-                         "service level change", format="%+.3f"),
-                         "contacts": n("contacts", format="%.0f")})
-        st.caption("Per queue over the plan week: *base* is the published plan, *new* the "
-                   "plan in use; scheduled_h are head-hours on the queue (breaks excluded).")
+        shown = ["channel", "language", "contacts", "service_level_base", "service_level_new",
+                 "service_level_change", "scheduled_h_base", "scheduled_h_new", "asa_s_base",
+                 "asa_s_new", "max_oldest_age_h_base", "max_oldest_age_h_new"]
+        live = by_queue["channel"].map(lambda c: sched["config"].channels[c].kind == "realtime")
+        by_queue.loc[~live, ["asa_s_base", "asa_s_new"]] = float("nan")
+        by_queue["service_level_change"] = 100 * by_queue["service_level_change"]
+        st.dataframe(by_queue[shown], hide_index=True, width="stretch",
+                     height=table_height(len(by_queue)), column_config={
+                         "contacts": n("contacts", format="%.0f"),
+                         "service_level_base": n("service level, published", format="percent"),
+                         "service_level_new": n("service level, this plan", format="percent"),
+                         "service_level_change": n("change", format="%+.1f pts"),
+                         "scheduled_h_base": n("head-hours, published", format="%.1f"),
+                         "scheduled_h_new": n("head-hours, this plan", format="%.1f"),
+                         "asa_s_base": n("mean wait (s), published", format="%.0f"),
+                         "asa_s_new": n("mean wait (s), this plan", format="%.0f"),
+                         "max_oldest_age_h_base": n("oldest reply (h), published",
+                                                    format="%.1f"),
+                         "max_oldest_age_h_new": n("oldest reply (h), this plan",
+                                                   format="%.1f")})
+        st.caption("Per queue over the plan week, largest change of service level first; "
+                   "head-hours are agents on the queue (breaks excluded); the wait is the "
+                   "contact-weighted mean, live queues only; the oldest reply, email and "
+                   "social only.")
         st.markdown(f"**{len(by_agent)} agents whose shifts change** (+ added, - removed, "
                     "~ moved; local shift dates)")
         st.dataframe(by_agent, hide_index=True, width="stretch",

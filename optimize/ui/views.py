@@ -91,6 +91,7 @@ def schedule_for(p: state.Plan, config: ScenarioConfig, *, stale_ok: bool = Fals
     if result.status not in ("optimal", "feasible"):
         return {**sched, "coverage": None, "stale": stale}
     fc = apply_deflection(p.forecast, dict(sched["deflection"]))
-    cov = state.coverage(fc, result.staffed, sched["config"], sched["key"], p.scenario.interval_s,
+    cov = state.coverage(fc, result.staffed, sched["config"], (sched["key"], sched["uid"]),
+                         p.scenario.interval_s,
                          (p.start, p.end))
     return {**sched, "coverage": cov, "stale": stale}

@@ -1,14 +1,18 @@
 """End-to-end: the app served by ``streamlit run`` and driven in Debian's chromium.
 
 The main flow runs on the embedded sample company (``data/sample``, 150 agents, 32
-queues): the set-up publishes a short forecast run of it to a temporary store (what
-``staffcast refresh`` does), starts ``streamlit run app.py`` headless on a free port and
-waits for ``/_stcore/health``. Then, in a real browser: opens every page, builds the
-schedule with a long solver limit and clicks Stop after a few seconds (the best schedule
-found by then is kept and marked as stopped), downloads the roster CSV and checks its rows against
-the app's figures and ``data/sample/agents.csv``, and uploads a broken scenario to see
-the readable problem list. A screenshot of each page is saved under ``out/screenshots/``
-as a test artifact.
+queues): the set-up does what ``make run`` does before serving, with short limits: it
+publishes a forecast run of it to a temporary store (``staffcast refresh``) and a plan
+(``staffcast plan --store --publish``), then starts ``streamlit run app.py`` headless on a
+free port and waits for ``/_stcore/health``. Then, in a real browser: the Overview shows
+the published plan without a build; every page opens; a build with a long solver limit is
+stopped after a few seconds (the best schedule found by then is kept, marked as stopped,
+and saved as a draft); the draft is compared with the published plan and published; the
+roster CSV is downloaded and checked against the app's figures and
+``data/sample/agents.csv``; a reload opens on the plan just published; a display zone is
+chosen and the roster table shows it; and a broken scenario is uploaded to see the
+readable problem list. A screenshot of each step is saved under ``out/screenshots/`` as a
+test artifact.
 
 Chromium comes from Debian (``apt-get install chromium``, done here when it is missing);
 Playwright only drives it (no browser download).
@@ -17,6 +21,7 @@ Playwright only drives it (no browser download).
 import csv
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -37,6 +42,9 @@ HORIZON_DAYS = 16
 SOLVER_LIMIT_S = 600
 STOP_AFTER_MS = 8000
 CHROMIUM = Path("/usr/bin/chromium")
+PUBLISHED = "sample-2026-11-30-v1"  # the plan the set-up publishes, as `make run` does
+DRAFT = "sample-2026-11-30-v2"  # the build in the app, then published
+PUBLISHED_BADGE = re.compile(r"^Published \d\d \w{3} \d\d:\d\d UTC$")
 SHOTS = ROOT / "out" / "screenshots"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -68,12 +76,16 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from forecast.refresh import refresh
+    from optimize.cli import main
     from optimize.scenario.load import load_scenario_dir
 
     scenario = load_scenario_dir(SAMPLE)
-    store = tmp_path_factory.mktemp("browser") / "store.sqlite"
+    root = tmp_path_factory.mktemp("browser")
+    store = root / "store.sqlite"
     refresh(scenario.contacts, scenario.market, store, horizon_days=HORIZON_DAYS, jobs=2,
             backtest_origins=0)
+    assert main(["plan", "--data", str(SAMPLE), "--out", str(root / "plan"), "--store",
+                 str(store), "--publish", "--time-limit", "120", "--work-limit", "5"]) == 0
     port = free_port()
     env = {**os.environ, "STAFFCAST_DATA": str(SAMPLE), "STAFFCAST_STORE": str(store)}
     log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("wb")
@@ -207,7 +219,10 @@ def test_sample_company_pages_schedule_and_roster(page):
     assert "forecast computed in the app" not in pg.locator(
         '[data-testid="stCaptionContainer"]').first.inner_text()  # the stored run is used
     assert number(metric(pg, "Agents")) == len(agents)
-    assert metric(pg, "Scheduled paid hours") == "not built"
+    # the plan `staffcast plan --publish` stored, without building anything
+    pg.get_by_text(f"Figures from plan {PUBLISHED}").wait_for()
+    published_paid = number(metric(pg, "Scheduled paid hours"))
+    assert published_paid > 0
     shoot(pg, "1_overview")
 
     open_page(pg, "Data")
@@ -228,6 +243,9 @@ def test_sample_company_pages_schedule_and_roster(page):
     shoot(pg, "4_staffing")
 
     open_page(pg, "Schedule")
+    pg.get_by_text(PUBLISHED_BADGE).wait_for()  # the published plan is the one in use
+    assert number(metric(pg, "Shifts")) > len(agents)
+    shoot(pg, "5_schedule_published")
     limit = pg.get_by_role("spinbutton", name="Solver time limit (s)")
     limit.fill(str(SOLVER_LIMIT_S))
     limit.press("Enter")
@@ -256,6 +274,17 @@ def test_sample_company_pages_schedule_and_roster(page):
         pg.wait_for_timeout(1000)
         no_exception(pg)
         shoot(pg, name)
+    # the build is a draft: compare it with the published plan, then publish it
+    pg.get_by_role("tab", name="Compare with published").click()
+    pg.get_by_text(f"This plan against the published {PUBLISHED}").wait_for()
+    pg.get_by_text("agents whose shifts change").wait_for()
+    idle(pg)
+    no_exception(pg)
+    shoot(pg, "5_schedule_compare")
+    pg.get_by_role("button", name="Publish this plan").click()
+    pg.get_by_text(PUBLISHED_BADGE).wait_for()
+    idle(pg)
+    no_exception(pg)
     pg.get_by_role("tab", name="Simulated").click()
     pg.get_by_role("button", name="Simulate this schedule").click()
     pg.get_by_text("over-promise by more than 2 points").wait_for(timeout=120_000)
@@ -279,10 +308,31 @@ def test_sample_company_pages_schedule_and_roster(page):
     assert f"{paid:,.0f} paid hours" in summary
 
     open_page(pg, "Overview")  # the schedule survived the page switches and feeds the overview
-    pg.get_by_text("Figures from the built schedule").wait_for()
+    pg.get_by_text(f"Figures from plan {DRAFT}").wait_for()
     assert number(metric(pg, "Scheduled paid hours")) == pytest.approx(paid, abs=0.5)
     no_exception(pg)
     shoot(pg, "1_overview_with_schedule")
+
+    pg.reload()  # a new session: it opens on the plan just published
+    pg.get_by_role("heading", name="Overview", exact=True).wait_for()
+    pg.get_by_text(f"Figures from plan {DRAFT}").wait_for()
+    idle(pg)
+    assert number(metric(pg, "Scheduled paid hours")) == pytest.approx(paid, abs=0.5)
+    shoot(pg, "1_overview_after_reload")
+
+    # a display zone: the roster table shows every shift in it
+    pg.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    pg.keyboard.type("Manila")
+    pg.get_by_role("option", name="Asia/Manila").click()
+    idle(pg)
+    open_page(pg, "Schedule")
+    pg.get_by_text("times in Asia/Manila").first.wait_for()
+    table = pg.locator('[data-testid="stDataFrame"]').first
+    table.wait_for()
+    header = " | ".join(table.locator('[role="columnheader"]').all_inner_texts())
+    assert "start (Asia/Manila, UTC+08:00)" in header, header
+    no_exception(pg)
+    shoot(pg, "5_schedule_in_manila")
 
 
 def test_broken_upload_shows_the_problem_list(page):

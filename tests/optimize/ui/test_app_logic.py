@@ -18,6 +18,7 @@ from optimize.ui.insights import (
     accuracy_table,
     fairness,
     response_outlook,
+    roster_table,
     volatility_ratio,
 )
 from optimize.ui.uploads import problems_table, read_uploads
@@ -317,3 +318,25 @@ def test_local_times_carry_utc_offsets_not_ambiguous_abbreviations():
     assert local(t, "Asia/Manila") == "Mon 30 Nov 2026 08:30 UTC+08:00"  # not "PST"
     assert local(t, "America/St_Johns") == "Sun 29 Nov 2026 21:00 UTC-03:30"
     assert local(t, "UTC") == "Mon 30 Nov 2026 00:30 UTC"
+
+
+def test_roster_table_shows_shifts_in_the_chosen_zone_beside_the_agents_own_hours():
+    roster = pd.DataFrame({
+        "agent_id": ["A1", "A2"], "name": ["Ana", "Bo"],
+        "timezone": ["America/Chicago", "Asia/Seoul"], "shift_date": ["2026-11-30", "2026-12-01"],
+        "start_utc": pd.to_datetime(["2026-11-30T14:00Z", "2026-11-30T23:00Z"]),
+        "end_utc": pd.to_datetime(["2026-11-30T23:00Z", "2026-12-01T08:00Z"]),
+        "start_local": ["2026-11-30T08:00:00-06:00", "2026-12-01T08:00:00+09:00"],
+        "end_local": ["2026-11-30T17:00:00-06:00", "2026-12-01T17:00:00+09:00"],
+        "paid_hours": [8.0, 8.0], "template": ["full_9h", "full_9h"]})
+    manila = roster_table(roster, "Asia/Manila")  # UTC+8 all year: the offset in the header
+    assert list(manila["start (Asia/Manila, UTC+08:00)"]) == ["Mon 30 Nov 22:00", "Tue 01 Dec 07:00"]
+    assert list(manila["agent's hours"]) == ["08:00-17:00", "08:00-17:00"]
+    assert list(manila["agent"]) == ["A1 Ana", "A2 Bo"]
+    assert "start (UTC)" in roster_table(roster, "UTC")
+    # a week across a DST change carries the offset in every cell instead
+    spring = roster.assign(start_utc=pd.to_datetime(["2026-03-28T12:00Z", "2026-03-29T12:00Z"]),
+                           end_utc=pd.to_datetime(["2026-03-28T20:00Z", "2026-03-29T20:00Z"]))
+    berlin = roster_table(spring, "Europe/Berlin")
+    assert list(berlin["start (Europe/Berlin)"]) == ["Sat 28 Mar 13:00 (UTC+01:00)",
+                                                     "Sun 29 Mar 14:00 (UTC+02:00)"]

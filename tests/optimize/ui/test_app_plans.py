@@ -3,6 +3,8 @@
 published plan, publishes it, and a new session (a reload) opens on it with the choices it
 was made with."""
 
+import io
+
 import pandas as pd
 import pytest
 import streamlit as st
@@ -11,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from optimize.cli import main
 from optimize.outputs.summary import short_line
-from optimize.records import find_plan, list_plans
+from optimize.records import find_plan, list_plans, load_plan_files
 
 TIMEOUT = 180
 V1 = "small-2026-11-30-v1"
@@ -76,6 +78,27 @@ def test_the_app_opens_on_the_published_plan(desk, monkeypatch):
     go(at, "export")
     assert any(f"Plan **{V1}**" in m.value for m in at.markdown)
     assert "dl_summary" in {b.key for b in at.get("download_button")}
+
+
+def test_a_build_with_the_published_plans_choices_keeps_its_own_coverage(desk, monkeypatch):
+    at = start(desk, monkeypatch)  # opens on the published plan (its coverage is cached)
+    go(at, "schedule")
+    at.number_input(key="time_limit").set_value(10)
+    at.number_input(key="seed").set_value(5)
+    at.button(key="build").click().run()  # same inputs as the published plan
+    assert not at.exception, [e.value for e in at.exception]
+    draft = list_plans(desk["store"])[0]
+    # the draft's stored coverage is its own, not the published plan's: both have the same
+    # inputs, and the coverage cache was keyed on the inputs only
+    stored = pd.read_csv(io.BytesIO(load_plan_files(desk["store"], draft.plan_id)["coverage.csv"]))
+    stored["interval_start"] = pd.to_datetime(stored["interval_start"], utc=True)
+    keys = ["interval_start", "channel", "language"]
+    mine = at.session_state["schedule"]["result"].staffed.groupby(keys, as_index=False)[
+        "scheduled_agents"].sum()
+    both = stored.merge(mine, on=keys, how="left", suffixes=("", "_built")).fillna(0.0)
+    assert both["scheduled_agents"].to_numpy() == pytest.approx(
+        both["scheduled_agents_built"].to_numpy())
+    assert int(metric(at, "Shifts")) == draft.figures["shifts"]
 
 
 def test_a_build_is_a_draft_to_compare_and_publish_and_a_reload_keeps_it(desk, monkeypatch):
