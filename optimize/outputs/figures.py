@@ -10,6 +10,9 @@
 * :func:`plan_window_rows`: a schedule's unmet rows and penalties inside the plan weeks;
 * :func:`target_text`: a channel's target in words.
 
+*Peak* is the busiest :data:`PEAK_SHARE` of a queue's intervals by forecast contacts
+(:func:`peak_intervals`), the same on every page and in ``summary.md``.
+
 *Short of the requirement* (heads on the schedule below the heads the formulas ask for)
 and *below target* (the service the scheduled heads give misses the channel's target) are
 different counts: a queue one head short can still meet its target, and one at its
@@ -26,10 +29,24 @@ import pandas as pd
 
 from optimize.scenario.config import ScenarioConfig
 
-__all__ = ["below_target", "demand_figures", "plan_figures", "plan_window_rows",
-           "target_text"]
+__all__ = ["PEAK_SHARE", "below_target", "demand_figures", "peak_intervals", "plan_figures",
+           "plan_window_rows", "target_text"]
 
 _KEYS = ["interval_start", "channel", "language"]
+
+#: *peak* everywhere (the Overview's waits, summary.md's outlook): the busiest 10% of a
+#: queue's intervals by forecast contacts over the table given (the plan weeks)
+PEAK_SHARE = 0.10
+
+
+def peak_intervals(table: pd.DataFrame) -> np.ndarray:
+    """Boolean mask of the rows of ``table`` (``channel, language, contacts``) that are
+    *peak* for their queue: contacts at or above the queue's ``1 - PEAK_SHARE`` quantile,
+    and not zero. The one definition of peak the pages and ``summary.md`` use."""
+    contacts = table["contacts"].fillna(0.0)
+    level = contacts.groupby([table["channel"], table["language"]]).transform(
+        lambda c: c.quantile(1.0 - PEAK_SHARE))
+    return ((contacts >= level) & (contacts > 0)).to_numpy()
 
 
 def target_text(config: ScenarioConfig, channel: str) -> str:

@@ -7,9 +7,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from optimize.outputs.figures import plan_figures
+from optimize.outputs.figures import peak_intervals, plan_figures
 
-__all__ = ["calibration_markdown", "hours_markdown", "over_promise_line", "queue_outlook",
+__all__ = ["BENDS_NOTE", "calibration_markdown", "hours_markdown", "over_promise_line", "queue_outlook",
            "REMEDY_NOTE", "remedies_markdown", "remedy_tables", "repeatability", "short_line", "simulation_markdown",
            "simulation_table", "summary_markdown"]
 
@@ -28,13 +28,16 @@ def queue_outlook(forecast: pd.DataFrame, coverage: pd.DataFrame,
     """Per channel x language over ``[start, end)``: volume and the service the plan gives.
 
     Service level, ASA and abandonment are contact-weighted means over the intervals;
-    ``peak_asa_s`` is the worst interval's ASA among intervals with contacts.
+    ``peak_asa_s`` is that mean over the queue's peak intervals (the busiest 10 % by
+    contacts, :func:`~optimize.outputs.figures.peak_intervals`, as on the Overview) and
+    ``worst_asa_s`` the longest ASA of any interval with contacts.
     """
     keys = ["interval_start", "channel", "language"]
     cov = coverage.merge(forecast[keys + ["contacts"]], on=keys, how="left")
     cov = cov[(cov["interval_start"] >= start) & (cov["interval_start"] < end)]
+    cov = cov.reset_index(drop=True)
     w = cov["contacts"].fillna(0.0).to_numpy()
-    cov = cov.assign(_w=w)
+    cov = cov.assign(_w=w, _peak=peak_intervals(cov))
     rows = []
     for (channel, language), g in cov.groupby(["channel", "language"], sort=True):
         wsum = g["_w"].sum()
@@ -43,8 +46,9 @@ def queue_outlook(forecast: pd.DataFrame, coverage: pd.DataFrame,
             if col not in g or wsum <= 0:
                 return float("nan")
             v = g[col].to_numpy(dtype=float)
-            ok = np.isfinite(v)
-            return float(np.average(v[ok], weights=g["_w"].to_numpy()[ok])) if ok.any() else float("nan")
+            wt = g["_w"].to_numpy()
+            ok = np.isfinite(v) & (wt > 0)
+            return float(np.average(v[ok], weights=wt[ok])) if ok.any() else float("nan")
 
         busy = g[g["_w"] > 0]
         rows.append({
@@ -52,7 +56,8 @@ def queue_outlook(forecast: pd.DataFrame, coverage: pd.DataFrame,
             "contacts": round(float(wsum)),
             "service_level": round(wmean("service_level"), 3),
             "asa_s": round(wmean("asa_s"), 1),
-            "peak_asa_s": round(float(busy["asa_s"].max()), 1) if len(busy) and "asa_s" in busy else float("nan"),
+            "peak_asa_s": round(wmean("asa_s", g[g["_peak"]], g.loc[g["_peak"], "_w"].sum()), 1),
+            "worst_asa_s": round(float(busy["asa_s"].max()), 1) if len(busy) and "asa_s" in busy else float("nan"),
             "abandon_rate": round(wmean("abandon_rate"), 3),
             "max_backlog": round(float(g["backlog"].max()), 1) if "backlog" in g and g["backlog"].notna().any() else "",
             "max_oldest_age_h": round(float(g["oldest_age_h"].max()), 1) if "oldest_age_h" in g and g["oldest_age_h"].notna().any() else "",
@@ -93,14 +98,7 @@ def summary_markdown(*, scenario, start: dt.date, weeks: int, forecast: pd.DataF
     if len(result.penalties):
         top = (result.penalties.groupby("kind", as_index=False)["cost"].agg(["sum", "count"])
                .sort_values("sum", ascending=False))
-        lines += ["## Where the plan bends", "",
-                  "Costs of the roster as built, in the scheduler's cost units (one head short "
-                  "for one interval on a priority-1 queue). They are recomputed from the "
-                  "activities as placed (breaks at their minutes, each agent on one queue at a "
-                  "time), so they can exceed the objective above, which counts each shift's "
-                  "expected presence (breaks spread over their windows) shared between queues "
-                  "in tenths of a head.", "",
-                  _md_table(top.round(1)), ""]
+        lines += ["## Where the plan bends", "", BENDS_NOTE, "", _md_table(top.round(1)), ""]
     return "\n".join(lines)
 
 
@@ -110,6 +108,14 @@ def short_line(fig: dict) -> str:
     return (f"{fig['rows_short']:,} interval x queue rows short of the requirement "
             f"({fig['head_hours_short']:,.1f} head-hours); {fig['rows_below_target']:,} rows "
             f"in {fig['queues_below_target']} queue(s) below their service target.")
+
+
+BENDS_NOTE = ("Costs of the roster as built, in the scheduler's cost units (one head short "
+              "for one interval on a priority-1 queue). They are recomputed from the "
+              "activities as placed (breaks at their minutes, each agent on one queue at a "
+              "time), so they can exceed the objective above, which counts each shift's "
+              "expected presence (breaks spread over their windows) shared between queues "
+              "in tenths of a head.")
 
 
 def _moved_line(moved_h: tuple[tuple[str, float], ...]) -> list[str]:

@@ -9,6 +9,7 @@ from optimize.outputs.export import (
     roster_to_ics,
     table_to_csv,
 )
+from optimize.outputs.summary import short_line
 from optimize.records import find_plan
 from optimize.ui import state
 from optimize.ui.views import plan_caption, schedule_for
@@ -38,9 +39,15 @@ if sched.get("plan_id"):  # the files exactly as kept in the store
     st.markdown(f"Plan **{info.plan_id}** ({status}; {info.label.split('; ', 1)[1]}: the files "
                 "below are the ones kept in the plan store (`staffcast export "
                 f"{info.plan_id} --store ...` writes the same).")
-st.markdown(f"Schedule: **{res.status}**, {len(res.roster)} shifts for "
-            f"{res.roster['agent_id'].nunique()} agents, "
-            f"{res.roster['paid_hours'].sum():,.0f} paid hours.")
+fig = sched.get("figures") or {}
+if "shifts" in fig and not sched["stale"]:  # the counts every page and summary.md give
+    st.markdown(f"Schedule: **{fig['status']}**, {fig['shifts']} shifts for "
+                f"{fig['agents_scheduled']} agents, {fig['paid_hours']:,.0f} paid hours. "
+                f"{short_line(fig)}")
+else:
+    st.markdown(f"Schedule: **{res.status}**, {len(res.roster)} shifts for "
+                f"{res.roster['agent_id'].nunique()} agents, "
+                f"{res.roster['paid_hours'].sum():,.0f} paid hours.")
 files = [
     ("Roster CSV", stored.get("roster.csv") or roster_to_csv(res.roster),
      f"roster_{week}.csv", "text/csv", "dl_roster"),

@@ -5,6 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from optimize.outputs.labels import model_label
 from optimize.ui import state
 from optimize.ui.charts import forecast_chart, market_chart, whatif_chart
 from optimize.ui.insights import accuracy_table
@@ -15,7 +16,13 @@ st.title("Forecast")
 st.caption(plan_caption(p))
 
 src = p.forecast_source
-if src.get("live"):
+base = src.get("baseline")  # the stored typical run a market what-if is computed against
+if base is not None:
+    st.info(f"Market what-if computed in the app like for like with the stored typical run "
+            f"`{base['run_id']}` (its baseline: the same origin {local(base['asof'], p.tz)}, "
+            f"{base['horizon_days']} days and models, the market scenario alone differs). "
+            "The stored run is unchanged.", icon=":material/info:")
+elif src.get("live"):
     st.info(f"Forecast computed in the app (no stored run of this data covers the plan); origin "
             f"{local(src['asof'], p.tz)}, {src['horizon_days']} days.", icon=":material/info:")
 else:
@@ -91,10 +98,13 @@ else:
 
 st.subheader("Backtest accuracy (WAPE, lower is better)")
 metrics = pd.DataFrame()
-if not src.get("live"):
-    metrics = state.stored_metrics(src["store"], src["run_id"])
+run = base if base is not None else (None if src.get("live") else src)
+if run is not None:  # a what-if keeps showing its baseline run's backtest
+    metrics = state.stored_metrics(run["store"], run["run_id"])
 if metrics.empty:
-    st.caption("No backtest is stored with this forecast run.")
+    st.caption("No backtest is stored with "
+               + ("this forecast." if run is None else f"forecast run `{run['run_id']}`"
+                  + (", the baseline of the market what-if." if base is not None else ".")))
     if st.button("Run a backtest now (2 weekly origins, 7 days; takes a while)", key="run_backtest"):
         try:
             metrics = state.backtest_metrics(p.scenario, p.data_key, 2, 7)
@@ -104,7 +114,10 @@ if not metrics.empty:
     acc = accuracy_table(metrics)
     cand = [c for c in acc.columns if c not in ("channel", "language")]
     st.dataframe(acc, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(c, format="percent")
-                                for c in cand})
+                 column_config={c: st.column_config.NumberColumn(
+                     model_label(c), format="percent", help=f"code name: {c}") for c in cand})
     st.caption("Rolling-origin backtest per queue: every candidate model and the baselines "
-               "(seasonal naive, same-interval average) on the same origins.")
+               "(seasonal naive, same-interval average) on the same origins"
+               + (f"; stored with forecast run `{run['run_id']}`"
+                  + (", the baseline of the market what-if." if base is not None else ".")
+                  if run is not None else "."))

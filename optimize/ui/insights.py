@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from optimize.outputs.figures import target_text
+from optimize.outputs.figures import peak_intervals, target_text
 from optimize.scenario.config import LabourRules, ScenarioConfig
 
 __all__ = ["response_outlook", "fairness", "accuracy_table", "roster_table", "volatility_ratio"]
@@ -28,8 +28,7 @@ def _weighted(df: pd.DataFrame, col: str, weight: np.ndarray, mask: np.ndarray) 
     return (num / den.where(den > 0)).rename(col)
 
 
-def response_outlook(table: pd.DataFrame, config: ScenarioConfig, *,
-                     peak_quantile: float = 0.9) -> pd.DataFrame:
+def response_outlook(table: pd.DataFrame, config: ScenarioConfig) -> pd.DataFrame:
     """Expected wait per channel x language, off-peak and at peak.
 
     Parameters
@@ -39,9 +38,9 @@ def response_outlook(table: pd.DataFrame, config: ScenarioConfig, *,
         for deferred channels, ``oldest_age_h``.
     config : ScenarioConfig
         Gives each channel's kind and target.
-    peak_quantile : float
-        An interval is *peak* for its queue when its contacts reach this quantile of the
-        queue's contacts over the table (default: the busiest 10 %).
+
+    An interval is *peak* for its queue as :func:`optimize.outputs.figures.peak_intervals`
+    says (the busiest 10 % by contacts), the definition ``summary.md`` uses too.
 
     Returns
     -------
@@ -51,16 +50,13 @@ def response_outlook(table: pd.DataFrame, config: ScenarioConfig, *,
         contact-weighted mean ASA (realtime channels), reply times the contact-weighted
         mean and the maximum age of the oldest waiting contact (deferred channels).
     """
-    if not 0.0 < peak_quantile < 1.0:
-        raise ValueError(f"peak_quantile must be in (0, 1), got {peak_quantile!r}")
     if table.empty:
         return pd.DataFrame(columns=["channel", "language", "kind", "target", "contacts",
                                      "service_level", "wait_offpeak_s", "wait_peak_s",
                                      "abandon_rate", "reply_typical_h", "reply_worst_h"])
     df = table.reset_index(drop=True)
     w = df["contacts"].fillna(0.0).to_numpy(dtype="float64")
-    level = df.groupby(_KEYS)["contacts"].transform(lambda s: s.quantile(peak_quantile))
-    peak = (df["contacts"].to_numpy() >= level.to_numpy()) & (w > 0)
+    peak = peak_intervals(df)
     every = np.ones(len(df), dtype=bool)
     out = pd.concat([
         pd.Series(w).groupby([df[k].to_numpy() for k in _KEYS]).sum().rename("contacts"),

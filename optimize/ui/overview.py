@@ -77,8 +77,11 @@ st.dataframe(live[["channel", "language", "target", "contacts", "service_level",
                    "wait_offpeak_s", "wait_peak_s", "abandon_rate"]],
              hide_index=True, width="stretch", column_config=outlook_columns(),
              height=table_height(len(live)))
-st.caption("Waits are the contact-weighted mean time to answer; *peak* is the busiest 10% of "
-           "the queue's intervals.")
+st.caption("Waits are the contact-weighted mean time to answer. *Busiest 10%*: the queue's "
+           "peak, its busiest tenth of intervals by forecast contacts (summary.md's "
+           "peak_asa_s is the same figure); *other intervals*: the rest. A wait at the peak "
+           "can be the shorter one: staff follow volume, and a quiet night interval served "
+           "by one or two agents keeps a contact waiting longer than a busy one with twenty.")
 st.markdown("**Email and social: expected time to a reply**")
 st.dataframe(later[["channel", "language", "target", "contacts", "service_level",
                     "reply_typical_h", "reply_worst_h"]],

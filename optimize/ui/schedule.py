@@ -4,7 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from optimize.outputs.figures import plan_window_rows
+from optimize.outputs.labels import PENALTY_KINDS, penalty_label
 from optimize.outputs.summary import (
+    BENDS_NOTE,
     REMEDY_NOTE,
     over_promise_line,
     remedy_tables,
@@ -166,15 +168,21 @@ with tab_unmet:
         st.dataframe(by_language, hide_index=True, width="stretch",
                      height=table_height(len(by_language)))
     st.markdown("**Where the plan bends** (penalties in cost units)", help=COST_UNITS)
+    st.caption(BENDS_NOTE)
     if len(pen):
         by_kind = pen.groupby("kind", as_index=False)["cost"].agg(["sum", "count"]).sort_values(
             "sum", ascending=False)
+        by_kind.insert(0, "what", by_kind["kind"].map(lambda k: PENALTY_KINDS.get(k, k)))
         st.dataframe(by_kind.round(1), hide_index=True, width="stretch",
                      height=table_height(len(by_kind)),
-                     column_config={"sum": "total cost", "count": "times"})
-        st.dataframe(pen.sort_values("cost", ascending=False).head(200), hide_index=True,
-                     width="stretch", height=240,
-                     column_config={"cost": st.column_config.NumberColumn(format="%.1f")})
+                     column_config={"what": "rule bent", "kind": "code name",
+                                    "sum": "total cost", "count": "times"})
+        top = pen.sort_values("cost", ascending=False).head(200)
+        top.insert(0, "penalty", top["name"].map(lambda n: penalty_label(n, p.tz)))
+        st.dataframe(top.drop(columns="kind"), hide_index=True, width="stretch", height=240,
+                     column_config={"cost": st.column_config.NumberColumn(format="%.1f"),
+                                    "name": st.column_config.TextColumn(
+                                        "code name", help="as in summary.md and the logs")})
     else:
         st.write("No rule bends.")
 

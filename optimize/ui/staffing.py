@@ -1,8 +1,10 @@
 """Staffing page: required agents per interval x queue, with live what-ifs and deflection."""
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+from optimize.outputs.figures import demand_figures
 from optimize.ui import state
 from optimize.ui.charts import requirements_heatmap
 from optimize.ui.views import plan_caption, table_height
@@ -79,8 +81,9 @@ whatif = state.requirements(p, config)
 interval_h = p.scenario.interval_s / 3600.0
 
 def totals(req: pd.DataFrame) -> tuple[float, float, float]:
-    per = req.groupby("interval_start")["required_scheduled"].sum()
-    return req["contacts"].sum(), per.max(), per.sum() * interval_h
+    """Contacts, peak heads and required hours: the Overview's figures (demand_figures)."""
+    fig = demand_figures(req, p.scenario.agents, p.start, p.end, p.scenario.interval_s)
+    return fig["contacts"], fig["peak_heads_required"], fig["required_hours"]
 
 b, w = totals(baseline), totals(whatif)
 m = st.columns(3)
@@ -91,7 +94,8 @@ def delta(new: float, old: float, unit: str = "") -> str | None:
 
 
 m[0].metric("Contacts reaching agents", f"{w[0]:,.0f}", delta(w[0], b[0]), delta_color="off")
-m[1].metric("Peak heads", f"{w[1]:,.0f}", delta(w[1], b[1]), delta_color="inverse")
+m[1].metric("Peak heads", f"{w[1]:,d}", delta(w[1], b[1]), delta_color="inverse",
+            help="Most agents needed on the schedule at once, rounded up to whole heads.")
 m[2].metric("Required hours", f"{w[2]:,.0f} h", delta(w[2], b[2], " h"), delta_color="inverse")
 st.caption("Deltas compare with the scenario as configured (mean forecast, no deflection).")
 
@@ -107,9 +111,11 @@ per_q = whatif.groupby(keys, as_index=False).agg(**agg).merge(
 for col in ("hours", "hours_baseline"):
     per_q[col] *= interval_h
 per_q["hours_change"] = per_q["hours"] - per_q["hours_baseline"]
+per_q["peak"] = np.ceil(per_q["peak"] - 1e-9).astype(int)  # whole heads
 st.dataframe(per_q[["channel", "language", "contacts", "contacts_baseline", "hours",
                     "hours_baseline", "hours_change", "peak"]].round(1),
              hide_index=True, width="stretch", height=table_height(len(per_q)), column_config={
                  "contacts_baseline": "contacts (as configured)", "hours": "hours on schedule",
                  "hours_baseline": "hours (as configured)", "hours_change": "change (h)",
-                 "peak": "peak heads"})
+                 "peak": st.column_config.NumberColumn(
+                     "peak heads", help="Most heads the queue needs at once, rounded up.")})

@@ -143,13 +143,15 @@ def scenario_key() -> str:
 
 @st.cache_data(show_spinner="Forecasting every queue (runs once per choice)...", max_entries=8)
 def _forecast(_scenario: Any, data_key: str, asof: pd.Timestamp, horizon_days: int,
-              market_scenario: str, shock: tuple[str, float] | None) -> pd.DataFrame:
+              market_scenario: str, shock: tuple[str, float] | None,
+              models: tuple[tuple[str, str, str], ...] = ()) -> pd.DataFrame:
     from forecast import Shock, forecast_panel
 
     sh = Shock(pd.Timestamp(shock[0]), float(shock[1])) if shock else None
     market = _scenario.market if market_scenario != "none" else None
+    fixed = {(c, lang): m for c, lang, m in models} or None
     return forecast_panel(_scenario.contacts, market, asof=asof, horizon_days=horizon_days,
-                          scenario=market_scenario, shock=sh, jobs=2)
+                          scenario=market_scenario, shock=sh, jobs=2, models=fixed)
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=60)
@@ -219,12 +221,25 @@ def forecast_for(scenario: Any, key: str, start: pd.Timestamp, end: pd.Timestamp
                  shock: tuple[str, float] | None) -> tuple[pd.DataFrame, dict]:
     """The forecast covering plan ``[start, end)`` under a market scenario, and its source:
     the newest stored run of this data and scenario covering the plan (sample company, no
-    shock), else a forecast computed now (cached)."""
+    shock); else, when a stored typical run covers the plan, the scenario computed now from
+    that run's origin, horizon and models (so it differs from the run, its baseline, by the
+    market alone; the source names the baseline); else a forecast computed now. Cached."""
     asof, horizon_days = forecast_window(start, end, data_end)
-    if shock is None and st.session_state.get("source", "sample") == "sample":
-        stored = _stored_forecast(str(store_path()), key, start, end, market_scenario)
-        if stored is not None:
-            return stored
+    if st.session_state.get("source", "sample") == "sample":
+        if shock is None:
+            stored = _stored_forecast(str(store_path()), key, start, end, market_scenario)
+            if stored is not None:
+                return stored
+        base = _stored_forecast(str(store_path()), key, start, end, "typical")
+        if base is not None:  # like for like: the stored run's origin, horizon and models
+            run_fc, info = base
+            chosen = run_fc.groupby(["channel", "language"])["model"].agg(
+                lambda m: m.mode().iloc[0])
+            models = tuple((c, lang, str(m)) for (c, lang), m in chosen.items())
+            fc = _forecast(scenario, key, info["asof"], info["horizon_days"], market_scenario,
+                           shock, models)
+            return fc, {"live": True, "asof": info["asof"],
+                        "horizon_days": info["horizon_days"], "baseline": info}
     fc = _forecast(scenario, key, asof, horizon_days, market_scenario, shock)
     return fc, {"live": True, "asof": asof, "horizon_days": horizon_days}
 

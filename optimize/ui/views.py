@@ -35,7 +35,10 @@ def table_height(rows: int, max_rows: int = 40) -> int:
 def plan_caption(p: state.Plan) -> str:
     """One line naming the scenario, plan window, forecast source and time zone."""
     src = p.forecast_source
-    if src.get("live"):
+    if src.get("baseline"):
+        where = (f"market what-if computed in the app against forecast run "
+                 f"`{src['baseline']['run_id']}`")
+    elif src.get("live"):
         where = f"forecast computed in the app from {local(src['asof'], p.tz)}"
     else:
         where = (f"forecast run `{src['run_id']}` refreshed {local(src['created_at'], p.tz)}")
@@ -52,8 +55,10 @@ def outlook_columns() -> dict[str, Any]:
         "target": st.column_config.TextColumn("target"),
         "contacts": n("contacts", format="%.0f"),
         "service_level": n("service level", format="percent"),
-        "wait_offpeak_s": n("wait off-peak (s)", format="%.0f"),
-        "wait_peak_s": n("wait at peak (s)", format="%.0f"),
+        "wait_offpeak_s": n("wait, other intervals (s)", format="%.0f"),
+        "wait_peak_s": n("wait, busiest 10% (s)", format="%.0f",
+                         help="Peak: the queue's busiest 10% of intervals by forecast "
+                              "contacts, as in summary.md."),
         "abandon_rate": n("abandoned", format="percent"),
         "reply_typical_h": n("reply typical (h)", format="%.1f"),
         "reply_worst_h": n("reply worst (h)", format="%.1f"),

@@ -180,7 +180,13 @@ def test_market_scenario_changes_the_forecast(app):
     assert not app.exception, [e.value for e in app.exception]
     assert app.session_state["market_scenario"] == "stressed"
     assert "stressed" in app.caption[0].value
-    assert any(m.label.startswith("Contacts in the plan week") for m in app.metric)
+    # like for like with the stored typical run: its origin, horizon and models, so only
+    # the market differs, and a stressed market never has fewer contacts
+    assert "market what-if computed in the app against forecast run" in app.caption[0].value
+    assert any("like for like with the stored typical run" in i.value for i in app.info)
+    surge = next(m for m in app.metric if m.label.startswith("Contacts in the plan week"))
+    assert float(surge.delta.rstrip("%")) >= 0.0, surge.delta
+    assert any("the baseline of the market what-if" in c.value for c in app.caption)
 
 
 

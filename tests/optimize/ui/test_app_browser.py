@@ -322,12 +322,15 @@ def test_sample_company_pages_schedule_and_roster(page):
 
     # a display zone: the roster table shows every shift in it
     pg.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    pg.get_by_role("listbox").wait_for()
     pg.keyboard.type("Manila")
     pg.get_by_role("option", name="Asia/Manila").click()
     idle(pg)
     open_page(pg, "Schedule")
     pg.get_by_text("times in Asia/Manila").first.wait_for()
-    table = pg.locator('[data-testid="stDataFrame"]').first
+    pg.get_by_role("tab", name="Roster").click()  # the page keeps the last tab chosen
+    idle(pg)
+    table = pg.locator('[data-testid="stDataFrame"]:visible').first
     table.wait_for()
     header = " | ".join(table.locator('[role="columnheader"]').all_inner_texts())
     assert "start (Asia/Manila, UTC+08:00)" in header, header

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from forecast.inputs.problems import Problem
 from optimize.outputs.figures import below_target, plan_window_rows
+from optimize.outputs.summary import queue_outlook
 from optimize.scenario.config import LabourRules, load_config
 from optimize.ui import charts
 from optimize.ui.insights import (
@@ -141,6 +142,24 @@ def test_response_outlook_by_hand():
     assert email["reply_worst_h"] == 30.0 and email["target"] == "90% in 24 h"
     assert np.isnan(email["wait_peak_s"])
     assert list(out.index) == ["chat", "email"]  # realtime channels first
+
+
+def test_peak_means_the_same_on_the_overview_and_in_summary_md():
+    table = _table()
+    t0 = table["interval_start"].min()
+    fc = table[["interval_start", "channel", "language", "contacts"]]
+    summary = queue_outlook(fc, table.drop(columns="contacts"), t0,
+                            t0 + pd.Timedelta(days=1)).set_index("channel")
+    overview = response_outlook(table, CONFIG).set_index("channel")
+    assert summary.loc["chat", "peak_asa_s"] == overview.loc["chat", "wait_peak_s"] == 120.0
+    assert summary.loc["chat", "worst_asa_s"] == 120.0
+    quiet = table.assign(asa_s=np.where(table["contacts"] == 100.0, 2.0, 14.0))
+    summary = queue_outlook(fc, quiet.drop(columns="contacts"), t0, t0 + pd.Timedelta(days=1))
+    overview = response_outlook(quiet, CONFIG)
+    # the busiest interval waits 2 s, the quiet ones 14 s: both say so, under one name
+    assert summary.set_index("channel").loc["chat", "peak_asa_s"] == 2.0
+    assert overview.set_index("channel").loc["chat", "wait_peak_s"] == 2.0
+    assert summary.set_index("channel").loc["chat", "worst_asa_s"] == 14.0
 
 
 def test_below_target_lists_exactly_the_misses():

@@ -1,0 +1,58 @@
+"""Readable names for the code names a manager would otherwise read: forecast models,
+penalty terms and their kinds. The code name stays available (the app puts it in a
+tooltip) so that a table can still be matched with ``summary.md`` or a log."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+__all__ = ["MODEL_NAMES", "PENALTY_KINDS", "model_label", "penalty_label"]
+
+#: forecast candidates of :mod:`forecast.candidates` and :mod:`forecast.queue`
+MODEL_NAMES = {
+    "snaive": "same weekday last week",
+    "mean4w": "average of the last 4 weeks",
+    "ets_profile": "ETS on daily totals x weekly profile",
+    "ar_profile": "AR on daily totals x weekly profile",
+    "combo": "average of the 4-week, ETS and AR forecasts",
+}
+#: penalty kinds of :func:`optimize.scheduling.explain.penalty_table`
+PENALTY_KINDS = {
+    "understaffed": "short of the requirement",
+    "overstaffed": "more heads than required",
+    "preference": "agent preference not met",
+    "break_cap": "too many agents on break at once",
+    "fairness": "night or weekend shifts shared unevenly",
+}
+_MKT = "+mkt"
+_TERM = re.compile(r"^(?P<kind>[a-z_]+)\((?P<what>.*?)(?:, (?P<at>\d{4}-\d\d-\d\dT\d\d:\d\dZ))?\)$")
+
+
+def model_label(code: str) -> str:
+    """``"ets_profile+mkt"`` -> ``"ETS on daily totals x weekly profile, with the market
+    effect"``; an unknown name is returned as it is."""
+    base, mkt = (code[: -len(_MKT)], True) if code.endswith(_MKT) else (code, False)
+    name = MODEL_NAMES.get(base, base)
+    return f"{name}, with the market effect" if mkt else name
+
+
+def penalty_label(name: str, tz: str = "UTC") -> str:
+    """A penalty term in words, its time in ``tz``: ``"understaffed(vip_chat/zh,
+    2026-11-30T03:30Z)"`` -> ``"short of the requirement: vip_chat/zh, Mon 30 Nov 11:30
+    (UTC+08:00)"`` in Asia/Manila. Names of other shapes come back unchanged."""
+    m = _TERM.match(str(name))
+    if m is None:
+        return str(name)
+    kind = m["kind"]
+    words = PENALTY_KINDS.get(kind, {"fair_night": "night shifts shared unevenly",
+                                     "fair_weekend": "weekend shifts shared unevenly"}
+                              .get(kind, kind.replace("_", " ")))
+    what = m["what"]
+    if m["at"]:
+        t = pd.Timestamp(m["at"]).tz_convert(tz)
+        offset = t.strftime("%z")
+        zone = "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
+        what = f"{what}, {t:%a %d %b %H:%M} ({zone})"
+    return f"{words}: {what}"
