@@ -12,7 +12,7 @@ from app_support import ROOT, make_company
 from streamlit.testing.v1 import AppTest
 
 from optimize.cli import main
-from optimize.outputs.summary import short_line
+from optimize.outputs.summary import BENDS_NOTE, short_line
 from optimize.records import find_plan, list_plans, load_plan_files
 
 TIMEOUT = 180
@@ -70,10 +70,15 @@ def test_the_app_opens_on_the_published_plan(desk, monkeypatch):
     assert int(metric(at, "Peak heads required")) == info.figures["peak_heads_required"]
     assert number(metric(at, "Forecast contacts")) == pytest.approx(info.figures["contacts"],
                                                                     abs=0.5)
+    # the Overview's count of rows below target is the plan's, the one summary.md gives
+    assert any(w.value.startswith(f"{info.figures['rows_below_target']} interval x queue rows "
+                                  f"below target in {info.figures['queues_below_target']} queue")
+               for w in at.warning), [w.value for w in at.warning]
     go(at, "schedule")
     assert metric(at, "Status") == info.figures["status"]
     assert int(metric(at, "Shifts")) == info.figures["shifts"]
     assert any(c.value == short_line(info.figures) for c in at.caption)  # summary.md's words
+    assert any(c.value == BENDS_NOTE for c in at.caption)  # why penalties exceed the objective
     assert not any("No schedule yet" in i.value for i in at.info)
     go(at, "export")
     assert any(f"Plan **{V1}**" in m.value for m in at.markdown)
