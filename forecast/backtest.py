@@ -61,7 +61,8 @@ def _origins(last_end: pd.Timestamp, origins: int, horizon_days: int) -> list[pd
 
 def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
              origins: int | Sequence[pd.Timestamp], horizon_days: int, jobs: int = 1,
-             scenario: str = "observed") -> BacktestResult:
+             scenario: str = "observed", calendar: pd.DataFrame | None = None
+             ) -> BacktestResult:
     """Rolling-origin backtest of every candidate and baseline on every queue.
 
     Parameters
@@ -78,6 +79,9 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
     scenario : str
         Market scenario of the market-aware candidates: ``observed`` (default, ex-post:
         the realised market over each horizon) or an ex-ante one such as ``typical``.
+    calendar : pd.DataFrame | None
+        Special days (``calendar.csv``), as :func:`forecast.forecast_panel` takes them: each
+        origin knows the closures ahead of it, as a manager would have.
 
     Raises
     ------
@@ -104,8 +108,8 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
                          f"contacts start {first.date()}")
     scenario = "none" if market is None else scenario
     wide = to_wide(contacts, pd.date_range(first, last_end - freq, freq=freq), "contacts", 0.0)
-    preps = [prepare(contacts, market, asof=o, horizon_days=horizon_days, scenario=scenario)
-             for o in ors]
+    preps = [prepare(contacts, market, asof=o, horizon_days=horizon_days, scenario=scenario,
+                     calendar=calendar) for o in ors]
     tasks = [t for p in preps for t in p.tasks]
     results = iter(run_queues(tasks, jobs=jobs, keep_all=True))
     rows, daily = [], {k: [] for k in ("channel", "language", "candidate", "day", "actual",

@@ -28,6 +28,7 @@ from forecast.features import (
 )
 from forecast.models import fit_market_effect, nb_quantiles
 from forecast.queue import QueueForecast, QueueInput, forecast_queue
+from forecast.special_days import apply_day_effects, own_rows, pool_rows, special_days
 
 __all__ = ["forecast_panel", "run_queues", "prepare", "Prepared", "Pool", "split_pool",
            "ChannelEffect", "MIN_HISTORY_DAYS", "SPARSE_PER_DAY", "TASK_WEEKS", "infer_freq",
@@ -221,9 +222,10 @@ def _market_multipliers(market: pd.DataFrame, asof: pd.Timestamp, grid: pd.Datet
 
 
 def prepare(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof: pd.Timestamp,
-            horizon_days: int, scenario: str = "typical", shock: Shock | None = None
-            ) -> Prepared:
-    """Read the inputs once: history grid, pools of sparse languages, market multipliers."""
+            horizon_days: int, scenario: str = "typical", shock: Shock | None = None,
+            calendar: pd.DataFrame | None = None) -> Prepared:
+    """Read the inputs once: history grid, pools of sparse languages, market multipliers,
+    and the special days of ``calendar`` (:mod:`forecast.inputs.calendar`) per series."""
     asof = _check(contacts, asof, horizon_days, scenario)
     if market is None or len(market) == 0 or scenario == "none":
         scenario = "none"
@@ -272,9 +274,12 @@ def prepare(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof: pd.Tim
         mh, mf, mv = mult[pool.channel].multipliers() if pool.channel in mult else (None,) * 3
         aht_y = aht_wide[(pool.channel, pool.members[0])].to_numpy() if len(pool.members) == 1 \
             else np.full(len(y), np.nan)
+        hist_days = (len(y[keep]) - seen) // spd
+        rows = pool_rows(calendar, pool.channel, pool.members)
+        known, shut = special_days(rows, start.floor("D"), hist_days, horizon_days)
         tasks.append(QueueInput(pool.channel, pool.name, y[keep].copy(), aht_y[keep].copy(), spd,
                                 len(future), seen, None if mh is None else mh[keep].copy(), mf,
-                                mult_valid=mv))
+                                mult_valid=mv, closed_hist=known, closed_future=shut))
     # the history ends at ``start``, so the AHT profile lines up with the future
     aht = {key: aht_forecast(aht_wide[key].to_numpy(), wide[key].to_numpy(), spd, len(future))
            for key in wide.columns}
@@ -308,8 +313,8 @@ def split_pool(pool: Pool, mean: np.ndarray, start_slot: int, spd: int) -> np.nd
 
 def forecast_panel(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof: pd.Timestamp,
                    horizon_days: int, scenario: str = "typical", shock: Shock | None = None,
-                   jobs: int = 1, models: Mapping[tuple[str, str], str] | None = None
-                   ) -> pd.DataFrame:
+                   jobs: int = 1, models: Mapping[tuple[str, str], str] | None = None,
+                   calendar: pd.DataFrame | None = None) -> pd.DataFrame:
     """Forecast every queue from ``asof`` for ``horizon_days`` days (forecast table).
 
     Parameters
@@ -334,6 +339,9 @@ def forecast_panel(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof:
     models : Mapping | None
         ``(channel, language) -> model`` to fix models (e.g. a backtest's choice); other
         queues choose by the internal validation WAPE.
+    calendar : pd.DataFrame | None
+        Special days (``calendar.csv``, :mod:`forecast.inputs.calendar`): left out of the
+        history's fits; closed days forecast as zero, holidays and events scaled.
 
     Returns
     -------
@@ -342,16 +350,30 @@ def forecast_panel(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof:
         contacts_p50, contacts_p90, aht_s, model, scenario``.
     """
     prep = prepare(contacts, market, asof=asof, horizon_days=horizon_days, scenario=scenario,
-                   shock=shock)
+                   shock=shock, calendar=calendar)
     fixed = []
     for pool in prep.pools:
         names = [models.get((pool.channel, lang)) for lang in pool.targets] if models else []
         fixed.append(next((m for m in names if m), None))
     results = run_queues(prep.tasks, jobs=jobs, models=fixed)
-    start_slot = int((prep.start - prep.start.floor("D")) / prep.freq)
-    frames = []
+    day0 = prep.start.floor("D")
     for pool, res in zip(prep.pools, results, strict=True):
+        if res.found_closed:
+            days = ", ".join(f"{day0 - pd.Timedelta(days=k):%a %Y-%m-%d}"
+                             for k in sorted(res.found_closed, reverse=True))
+            log.warning("%s/%s: no contacts at all on %s, though that weekday is normally busy: "
+                        "treated as a closure or outage (left out of averages, profiles, fits "
+                        "and validation)", pool.channel, "+".join(pool.members), days)
+    start_slot = int((prep.start - day0) / prep.freq)
+    frames = []
+    for pool, res, task in zip(prep.pools, results, prep.tasks, strict=True):
         means = split_pool(pool, res.mean, start_slot, prep.spd)
+        if calendar is not None and not calendar.empty:
+            whole = pool_rows(calendar, pool.channel, pool.members)
+            means = [apply_day_effects(mean, own_rows(calendar, pool.channel, pool.members,
+                                                      lang, whole),
+                                       task.contacts, prep.future, prep.spd, day0, start_slot)
+                     for lang, mean in zip(pool.targets, means, strict=True)]
         for lang, mean in zip(pool.targets, means, strict=True):
             q10, q50, q90 = nb_quantiles(mean, res.phi, (0.1, 0.5, 0.9))
             frames.append(pd.DataFrame({

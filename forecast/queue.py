@@ -16,6 +16,7 @@ import numpy as np
 
 from forecast.aht import aht_forecast
 from forecast.candidates import CANDIDATES
+from forecast.closures import closed_days, fill_closed
 from forecast.models import nb_dispersion
 
 __all__ = ["QueueInput", "QueueForecast", "forecast_queue", "candidate_names",
@@ -42,7 +43,10 @@ class QueueInput:
     ``mult_valid`` holds, per validation week (most recent first), the multiplier expected
     ex ante at that week's origin under the same scenario, so that market-aware candidates
     are validated the way they will be used; ``None`` validates them with the realised
-    market (ex post).
+    market (ex post). ``closed_hist`` marks days of the history (whole days before the day
+    in progress, counted back from it as in :func:`forecast.closures.closed_days`) known
+    to be closed; ``closed_future`` the days from the day in progress on that will be
+    closed (forecast as zero).
     """
 
     channel: str
@@ -55,6 +59,8 @@ class QueueInput:
     mult_hist: np.ndarray | None = None
     mult_future: np.ndarray | None = None
     mult_valid: tuple[np.ndarray, ...] | None = None
+    closed_hist: np.ndarray | None = None
+    closed_future: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,9 @@ class QueueForecast:
 
     ``candidates`` maps every candidate evaluated to ``(mean, phi)`` when requested (for
     backtests), else it is empty. ``validation_wape`` holds each candidate's WAPE on the
-    internal validation weeks.
+    internal validation weeks. ``found_closed`` lists the days of the history found empty
+    on a normally busy weekday (days before the day in progress: 1 is the day before) and
+    treated as closed.
     """
 
     channel: str
@@ -74,6 +82,7 @@ class QueueForecast:
     aht_s: np.ndarray
     validation_wape: dict[str, float] = field(default_factory=dict)
     candidates: dict[str, tuple[np.ndarray, float]] = field(default_factory=dict)
+    found_closed: tuple[int, ...] = ()
 
 
 def candidate_names(market: bool) -> list[str]:
@@ -181,7 +190,19 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
             raise ValueError(f"model must be one of {names}, got {model!r}")
     y_all = np.asarray(q.contacts, dtype=float)
     cut_fit = len(y_all) - q.seen_today
-    y = y_all[:cut_fit]
+    known = None
+    if q.closed_hist is not None:
+        known = np.zeros(cut_fit // spd, dtype=bool)
+        k = np.asarray(q.closed_hist, dtype=bool)[-len(known):]
+        known[len(known) - len(k):] = k
+    closed = closed_days(y_all[:cut_fit], spd, known)
+    extra = closed if known is None else closed & ~known
+    found = tuple(int(len(closed) - i) for i in np.flatnonzero(extra))
+    # closed days are left out: filled with their open neighbours for every fit, and out of
+    # the validation errors (a zero there would reward a model for forecasting closures)
+    y = fill_closed(y_all[:cut_fit], spd, closed)
+    is_open = np.ones(len(y), dtype=bool)
+    is_open[len(y) - len(closed) * spd:] = np.repeat(~closed, spd)
     mh = np.asarray(q.mult_hist, dtype=float) if has_mkt else None
 
     # validation: weekly origins inside the history, one-week horizon
@@ -191,13 +212,14 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
         if cut < 14 * spd:
             break
         act = y[cut:cut + p]
+        keep_v = is_open[cut:cut + p]
         mf_val = None
         if has_mkt:
             mv = q.mult_valid
             mf_val = mv[v - 1] if mv is not None and v <= len(mv) else mh[cut:cut + p]
         fcs = _run_all(y[:cut], mh[:cut] if has_mkt else None, mf_val, spd, p, names)
         for nm, f in fcs.items():
-            errs[nm].append((act, f))
+            errs[nm].append((act[keep_v], f[keep_v]))
     wape = {nm: _wape(np.concatenate([a for a, _ in e]), np.concatenate([f for _, f in e]))
             for nm, e in errs.items() if e}
     if model is None:
@@ -225,7 +247,12 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
             return 0.0
         return nb_dispersion(np.concatenate([a for a, _ in e]), np.concatenate([f for _, f in e]))
 
+    if q.closed_future is not None and np.any(q.closed_future):
+        shut = np.repeat(np.asarray(q.closed_future, dtype=bool), spd)[q.seen_today:]
+        shut = np.concatenate([shut, np.zeros(max(0, q.n_future - len(shut)), bool)])
+        for f in fcs.values():
+            f[shut[:len(f)]] = 0.0
     aht = aht_forecast(q.aht_s, q.contacts, spd, q.n_future)
     cands = {nm: (f, phi_of(nm)) for nm, f in fcs.items()} if keep_all else {}
     return QueueForecast(q.channel, q.language, model, fcs[model], phi_of(model), aht,
-                         wape, cands)
+                         wape, cands, found)

@@ -83,13 +83,16 @@ def _hash_frame(h: hashlib._Hash, frame: pd.DataFrame, columns: tuple[str, ...],
         h.update(b"\x1e")
 
 
-def data_hash(contacts: pd.DataFrame, market: pd.DataFrame | None) -> str:
+def data_hash(contacts: pd.DataFrame, market: pd.DataFrame | None,
+              calendar: pd.DataFrame | None = None) -> str:
     """A stable content hash (SHA-256 hex) of the inputs a forecast depends on.
 
     Only the contract columns count (contacts: ``interval_start, channel, language,
     contacts, aht_s``; market: ``timestamp, price, volume``), row order does not, and
     timestamps count as instants (the same instant in another time zone hashes the same).
-    Integer and float encodings of the same numbers hash the same.
+    Integer and float encodings of the same numbers hash the same. A ``calendar``
+    (``calendar.csv``) counts when it has rows; without one the hash is what it was before
+    calendars existed, so stored runs still match.
     """
     if not isinstance(contacts, pd.DataFrame):
         raise ValueError(f"contacts must be a DataFrame, got {type(contacts).__name__}")
@@ -102,6 +105,11 @@ def data_hash(contacts: pd.DataFrame, market: pd.DataFrame | None) -> str:
         _hash_frame(h, market, _MARKET_COLUMNS, ("timestamp",), "market")
     else:
         raise ValueError(f"market must be a DataFrame or None, got {type(market).__name__}")
+    if calendar is not None and len(calendar):
+        rows = sorted(zip(calendar["date"].dt.strftime("%Y-%m-%d"), calendar["scope"],
+                          calendar["kind"], calendar["multiplier"].astype(float).map(repr),
+                          calendar["note"].astype(str), strict=True))
+        h.update(b"calendar\n" + "\n".join("\t".join(r) for r in rows).encode("utf-8"))
     return h.hexdigest()
 
 
@@ -174,8 +182,8 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
             *, horizon_days: int = 42, asof: object = None, scenario: str = "typical",
             jobs: int = 1, forecast_fn: Callable[..., pd.DataFrame] | None = None,
             backtest_fn: Callable[..., object] | None = None,
-            backtest_origins: int = 4, backtest_horizon_days: int | None = None
-            ) -> RefreshResult:
+            backtest_origins: int = 4, backtest_horizon_days: int | None = None,
+            calendar: pd.DataFrame | None = None) -> RefreshResult:
     """Run the refresh job: forecast every queue and publish one run to the store.
 
     Parameters
@@ -204,6 +212,9 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
         Default ``forecast.backtest``.
     backtest_origins : int
         Backtest origins; 0 skips the backtest (the run then has no metrics).
+    calendar : DataFrame, optional
+        Special days (``calendar.csv``), passed to the backtest and the forecast
+        (``calendar=``) and counted in the data hash.
     backtest_horizon_days : int, optional
         Horizon of each backtest origin; default ``horizon_days``. 7 matches the one-week
         origins the model choice is calibrated on; on the sample company (2026-11-25) it
@@ -232,7 +243,7 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
     if not isinstance(backtest_horizon_days, int | np.integer) or backtest_horizon_days < 1:
         raise ValueError("backtest_horizon_days must be a positive integer, got "
                          f"{backtest_horizon_days!r}")
-    digest = data_hash(contacts, market)
+    digest = data_hash(contacts, market, calendar)
     start, end = data_window(contacts)
     origin = end if asof is None else to_utc(asof, "asof")
     store = os.fspath(store_path)
@@ -253,7 +264,8 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
             log.info("backtesting %d origins before %s", backtest_origins, iso_utc(origin))
             result = backtest_fn(*_known_at(contacts, market, origin),
                                  origins=int(backtest_origins),
-                                 horizon_days=int(backtest_horizon_days), jobs=jobs)
+                                 horizon_days=int(backtest_horizon_days), jobs=jobs,
+                                 **({} if calendar is None else {"calendar": calendar}))
             metrics, choice = _metrics_table(result), _choice(result)
 
         if forecast_fn is None:
@@ -262,7 +274,8 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
                  iso_utc(origin), scenario, jobs)
         forecast = forecast_fn(contacts, market, asof=origin, horizon_days=int(horizon_days),
                                scenario=scenario, jobs=jobs,
-                               **({} if choice is None else {"models": choice}))
+                               **({} if choice is None else {"models": choice}),
+                               **({} if calendar is None else {"calendar": calendar}))
 
         run = publish_run(store_path, forecast=forecast, metrics=metrics, data_hash=digest,
                           data_start=start, data_end=end, asof=origin,

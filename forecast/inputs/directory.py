@@ -1,8 +1,8 @@
 """A history directory: what forecasting needs, and nothing more.
 
 Forecasting, backtests and the refresh job need the contacts history (``contacts.csv`` or
-``contacts.csv.gz``) and, when present, ``market.csv``. :func:`load_history_dir` reads
-just those, so a directory holding only ``contacts.csv`` can be forecast; agents and the
+``contacts.csv.gz``) and, when present, ``market.csv`` and ``calendar.csv`` (special days,
+:mod:`forecast.inputs.calendar`). :func:`load_history_dir` reads just those, so a directory holding only ``contacts.csv`` can be forecast; agents and the
 scenario's targets are checked by the commands that schedule
 (:func:`optimize.scenario.load_scenario_dir`).
 """
@@ -19,7 +19,8 @@ import pandas as pd
 from forecast.inputs.history import ContactsChecked, check_contacts, check_market
 from forecast.inputs.problems import InputError, Problem, raise_if_any
 
-__all__ = ["History", "contacts_path", "load_history_dir", "queues_of", "read_history_files"]
+__all__ = ["History", "contacts_path", "load_history_dir", "queues_of", "read_calendar_file",
+           "read_history_files"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class History:
     market: pd.DataFrame | None
     interval_s: int
     directory: Path
+    calendar: pd.DataFrame | None = None  # calendar.csv, when the directory has one
 
     @property
     def queues(self) -> pd.DataFrame:
@@ -78,6 +80,21 @@ def read_history_files(directory: Path, *, channels: Collection[str] | None = No
     return contacts, market, problems
 
 
+def read_calendar_file(directory: Path, contacts: ContactsChecked
+                       ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """``calendar.csv`` of ``directory`` checked against the contacts' channels and
+    languages (None and no problem when the directory has none)."""
+    from forecast.inputs.calendar import check_calendar
+
+    path = directory / "calendar.csv"
+    if not path.is_file():
+        return None, []
+    frame = contacts.frame
+    channels = () if frame is None else tuple(frame["channel"].unique())
+    checked = check_calendar(path, channels=channels, languages=tuple(contacts.languages))
+    return checked.frame, list(checked.problems)
+
+
 def load_history_dir(directory: str | Path) -> History:
     """Read and check the history of ``directory`` (contacts, and market when present).
 
@@ -90,6 +107,7 @@ def load_history_dir(directory: str | Path) -> History:
     if not directory.is_dir():
         raise InputError([Problem(str(directory), "data directory not found")])
     contacts, market, problems = read_history_files(directory)
-    raise_if_any(problems)
+    calendar, found = read_calendar_file(directory, contacts)
+    raise_if_any(problems + found)
     return History(contacts=contacts.frame, market=None if market is None else market.frame,
-                   interval_s=contacts.interval_s, directory=directory)
+                   interval_s=contacts.interval_s, directory=directory, calendar=calendar)

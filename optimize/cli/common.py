@@ -130,7 +130,8 @@ def forecast_or_stored(data, *, asof: pd.Timestamp, horizon_days: int, scenario_
 
     t0 = time.perf_counter()
     fc = forecast_panel(data.contacts, data.market, asof=asof, horizon_days=horizon_days,
-                        scenario=scenario_name, shock=shock, jobs=jobs)
+                        scenario=scenario_name, shock=shock, jobs=jobs,
+                        calendar=getattr(data, "calendar", None))
     log.info("forecast %d queues x %d days from %s in %.1f s", len(data.queues), horizon_days,
              asof, time.perf_counter() - t0)
     return fc, None

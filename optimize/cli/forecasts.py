@@ -46,7 +46,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     history = load_history(args.data)
     t0 = time.perf_counter()
     res = backtest(history.contacts, history.market, origins=args.origins,
-                   horizon_days=args.horizon_days, jobs=args.jobs)
+                   horizon_days=args.horizon_days, jobs=args.jobs, calendar=history.calendar)
     log.info("backtest done in %.1f s", time.perf_counter() - t0)
     write_outputs(args.out, {"metrics.csv": to_csv(res.metrics),
                              "summary.csv": to_csv(res.summary), "choice.csv": to_csv(res.choice)})
@@ -63,7 +63,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     res = refresh(history.contacts, history.market, args.store, horizon_days=args.horizon_days,
                   asof=asof, scenario=args.scenario, jobs=args.jobs,
                   backtest_origins=args.backtest_origins,
-                  backtest_horizon_days=args.backtest_horizon_days)
+                  backtest_horizon_days=args.backtest_horizon_days, calendar=history.calendar)
     print(res.summary)
     return 0
 

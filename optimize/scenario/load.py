@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.inputs.directory import queues_of, read_history_files
+from forecast.inputs.directory import queues_of, read_calendar_file, read_history_files
 from forecast.inputs.problems import InputError, Problem, raise_if_any
 from optimize.scenario.agents import check_agents
 from optimize.scenario.config import ScenarioConfig, load_config
@@ -43,6 +43,8 @@ class Scenario:
         Interval length of the contacts history, seconds (900, 1800 or 3600).
     directory : Path
         Where it was read from.
+    calendar : DataFrame or None
+        ``calendar.csv`` (special days, :mod:`forecast.inputs.calendar`), when present.
     """
 
     contacts: pd.DataFrame
@@ -51,6 +53,7 @@ class Scenario:
     config: ScenarioConfig
     interval_s: int
     directory: Path
+    calendar: pd.DataFrame | None = None
 
     @property
     def queues(self) -> pd.DataFrame:
@@ -112,6 +115,8 @@ def load_scenario_dir(directory: str | Path) -> Scenario:
 
     contacts, market, found = read_history_files(directory, channels=channel_names)
     problems += found
+    calendar, found = read_calendar_file(directory, contacts)
+    problems += found
 
     agents = check_agents(directory / "agents.csv", channels=channel_names,
                           languages=contacts.languages or None, vip_channels=vip_channels)
@@ -122,7 +127,7 @@ def load_scenario_dir(directory: str | Path) -> Scenario:
 
     scenario = Scenario(contacts=contacts.frame, market=None if market is None else market.frame,
                         agents=agents.frame, config=config, interval_s=contacts.interval_s,
-                        directory=directory)
+                        directory=directory, calendar=calendar)
     _log_coverage(scenario)
     return scenario
 

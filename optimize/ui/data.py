@@ -40,8 +40,9 @@ with left:
 with right:
     st.subheader("Upload a scenario")
     st.markdown(
-        "Four files, as described in the README: `contacts.csv` (or `contacts.csv.gz`), "
-        "`market.csv` (optional), `agents.csv` and `scenario.toml`. "
+        "The files of a scenario directory, as described in the README: `contacts.csv` (or "
+        "`contacts.csv.gz`), `agents.csv`, `scenario.toml`, and optionally `market.csv` and "
+        "`calendar.csv` (special days: closures, outages, holidays, events). "
         f"Each file at most **{state.MAX_UPLOAD_MB} MB**; UTF-8, with or without BOM.")
     files = st.file_uploader("Scenario files", type=["csv", "gz", "toml"],
                              accept_multiple_files=True, key="upload_files",
@@ -87,6 +88,12 @@ tz = st.session_state["tz"] or scenario.config.horizon.display_timezone
 st.caption(f"History {local(first, tz)} to {local(last, tz)}; "
            f"{len(contacts):,} contact rows; market rows: "
            f"{0 if scenario.market is None else len(scenario.market):,}; data hash {key[:12]}.")
+if scenario.calendar is not None and len(scenario.calendar):
+    kinds = scenario.calendar["kind"].value_counts()
+    st.caption(f"calendar.csv: {len(scenario.calendar)} special days ("
+               + ", ".join(f"{n} {k}" for k, n in kinds.items()) + "): closed and outage days "
+               "are left out of the forecast's fits and forecast as zero ahead; holidays and "
+               "events are scaled (README, calendar.csv).")
 
 st.subheader("Channels and service targets")
 rows = [{"channel": ch.name, "kind": ch.kind, "model": ch.model if ch.kind == "realtime" else "backlog",

@@ -101,7 +101,7 @@ def _load_dir(path: str, stamp: tuple) -> tuple[Any, str]:
     from optimize.scenario.load import load_scenario_dir
 
     scenario = load_scenario_dir(Path(path))
-    return scenario, data_hash(scenario.contacts, scenario.market)
+    return scenario, data_hash(scenario.contacts, scenario.market, scenario.calendar)
 
 
 def load_dir(path: Path) -> tuple[Any, str]:
@@ -125,7 +125,7 @@ def load_upload(files: tuple[tuple[str, bytes], ...]) -> tuple[Any, str]:
         for name, data in files:
             (Path(tmp) / Path(name).name).write_bytes(data)
         scenario = load_scenario_dir(Path(tmp))
-    return scenario, data_hash(scenario.contacts, scenario.market)
+    return scenario, data_hash(scenario.contacts, scenario.market, scenario.calendar)
 
 
 def current_scenario() -> tuple[Any, str]:
@@ -151,7 +151,8 @@ def _forecast(_scenario: Any, data_key: str, asof: pd.Timestamp, horizon_days: i
     market = _scenario.market if market_scenario != "none" else None
     fixed = {(c, lang): m for c, lang, m in models} or None
     return forecast_panel(_scenario.contacts, market, asof=asof, horizon_days=horizon_days,
-                          scenario=market_scenario, shock=sh, jobs=2, models=fixed)
+                          scenario=market_scenario, shock=sh, jobs=2, models=fixed,
+                          calendar=_scenario.calendar)
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=60)

@@ -11,7 +11,7 @@ from forecast.inputs.problems import Problem
 __all__ = ["EXPECTED", "read_uploads", "problems_table"]
 
 #: file names a scenario directory may hold, and whether each is required
-EXPECTED = {"contacts.csv": True, "contacts.csv.gz": True, "market.csv": False,
+EXPECTED = {"contacts.csv": True, "contacts.csv.gz": True, "market.csv": False, "calendar.csv": False,
             "agents.csv": True, "scenario.toml": True}
 
 

@@ -215,8 +215,8 @@ def test_read_uploads_lists_every_problem():
     files = [("notes.txt", b"x"), ("agents.csv", b""), ("contacts.csv", b"0" * 2_000_000)]
     _, problems = read_uploads(files, max_mb=1)
     text = [str(p) for p in problems]
-    assert "notes.txt: unexpected file; expected names among ['agents.csv', 'contacts.csv', " \
-           "'contacts.csv.gz', 'market.csv', 'scenario.toml']" in text
+    assert "notes.txt: unexpected file; expected names among ['agents.csv', 'calendar.csv', " \
+           "'contacts.csv', 'contacts.csv.gz', 'market.csv', 'scenario.toml']" in text
     assert "agents.csv: file is empty" in text
     assert "contacts.csv: file is 1.9 MB; the limit is 1 MB per file" in text
     assert "scenario.toml: missing: this file is required" in text

@@ -1,0 +1,80 @@
+"""Closed days in a queue's history: found, and kept out of what the models learn.
+
+A real desk has days without contacts that say nothing about demand: a closure, an
+outage of the contact channel, a public holiday on which the queue did not open. Left in
+the history as zeros they drag every average, profile and fit down for weeks. Here a day
+(UTC, the forecasting grid's day) is *closed* when
+
+* a calendar says so (``known``: ``closed`` and ``outage`` days of ``calendar.csv``), or
+* it has no contacts at all while the same weekday is normally busy: the median of that
+  weekday's totals over the surrounding weeks is at least :data:`BUSY_DAY` contacts (a
+  Poisson day of 20 is empty with probability 2e-9, so this is an outage or a closure,
+  not a quiet day).
+
+:func:`fill_closed` replaces each closed day by the mean of the same interval on the
+nearest open same weekdays (up to :data:`FILL_WEEKS` before it, else after it), so that
+averages, profiles and fits see a typical day instead of a zero; the validation of the
+model choice leaves closed days out of its errors (:mod:`forecast.queue`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["BUSY_DAY", "FILL_WEEKS", "closed_days", "fill_closed"]
+
+#: a weekday whose median total is at least this many contacts is "normally busy"
+BUSY_DAY = 20.0
+#: open same weekdays averaged to fill a closed day
+FILL_WEEKS = 4
+_WINDOW_WEEKS = 8  # weeks on each side whose same weekday sets "normally busy"
+
+
+def closed_days(y: np.ndarray, spd: int, known: np.ndarray | None = None) -> np.ndarray:
+    """Boolean per whole day of ``y`` (``len(y) // spd`` days): closed or not.
+
+    Parameters
+    ----------
+    y : ndarray
+        Contacts per interval, ending at a day boundary (as the candidates take it); a
+        partial first day is ignored. Day ``i`` of the result is
+        ``y[len(y) - (n_days - i) * spd:][:spd]``.
+    spd : int
+        Intervals per day.
+    known : ndarray | None
+        Days known to be closed (same length as the result), e.g. from ``calendar.csv``.
+    """
+    n_days = len(y) // spd
+    d = np.asarray(y[len(y) - n_days * spd:], dtype=float).reshape(n_days, spd).sum(axis=1)
+    closed = np.zeros(n_days, dtype=bool) if known is None else np.asarray(known, bool).copy()
+    if n_days == 0:
+        return closed
+    empty = (d <= 0) & ~closed
+    for i in np.flatnonzero(empty):
+        same = np.arange(i % 7, n_days, 7)
+        same = same[(same != i) & (np.abs(same - i) <= 7 * _WINDOW_WEEKS) & ~closed[same]]
+        if len(same) >= 2 and np.median(d[same]) >= BUSY_DAY:
+            closed[i] = True
+    return closed
+
+
+def fill_closed(y: np.ndarray, spd: int, closed: np.ndarray) -> np.ndarray:
+    """``y`` with every closed day replaced by the same intervals' mean over the nearest
+    :data:`FILL_WEEKS` open same weekdays before it (after it when there are none before;
+    left as it is when the weekday is never open)."""
+    out = np.asarray(y, dtype=float).copy()
+    n_days = len(closed)
+    if not closed.any():
+        return out
+    days = out[len(out) - n_days * spd:].reshape(n_days, spd)  # a view: filled in place
+    src = days.copy()  # fill from the original open days only
+    for i in np.flatnonzero(closed):
+        before = np.arange(i - 7, -1, -7)
+        before = before[~closed[before]][:FILL_WEEKS]
+        pick = before
+        if len(pick) == 0:
+            after = np.arange(i + 7, n_days, 7)
+            pick = after[~closed[after]][:FILL_WEEKS]
+        if len(pick):
+            days[i] = src[pick].mean(axis=0)
+    return out

@@ -1,0 +1,102 @@
+"""Special days of ``calendar.csv`` applied to the modelled series and their forecasts.
+
+:func:`pool_rows` picks the rows of a series, :func:`special_days` turns them into the
+day masks :class:`~forecast.queue.QueueInput` takes (history days left out of the fits,
+future days closed), :func:`apply_day_effects` scales or zeroes a forecast's future days
+(holidays and events by their multiplier or by the ratio their ``note`` showed before).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecast.inputs.calendar import CLOSING_KINDS, calendar_days
+
+__all__ = ["apply_day_effects", "own_rows", "pool_rows", "special_days"]
+
+
+def pool_rows(calendar: pd.DataFrame | None, channel: str, members: tuple[str, ...]
+              ) -> pd.DataFrame:
+    """Calendar rows that apply to a modelled series of ``channel`` summing ``members``:
+    for a pool of several languages only ``all`` and its channel (a language's own days
+    are applied to its share after the split, :func:`own_rows`)."""
+    return calendar_days(calendar, channel, members if len(members) == 1 else ())
+
+
+def special_days(rows: pd.DataFrame, day0: pd.Timestamp, hist_days: int, horizon_days: int
+                 ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Days of the history (counted back from ``day0``, as
+    :class:`~forecast.queue.QueueInput` takes them) that are special (closed, outage,
+    holiday, event: left out of the fits), and future days from ``day0`` that are closed
+    (forecast as zero); None for either when there are none."""
+    if rows.empty:
+        return None, None
+    offset = ((rows["date"] - day0) / pd.Timedelta(days=1)).round().astype(int).to_numpy()
+    known = np.zeros(hist_days, dtype=bool)
+    back = hist_days + offset[(offset < 0) & (offset >= -hist_days)]
+    known[back] = True
+    shut = np.zeros(horizon_days + 1, dtype=bool)
+    closing = rows["kind"].isin(CLOSING_KINDS).to_numpy()
+    ahead = offset[closing & (offset >= 0) & (offset <= horizon_days)]
+    shut[ahead] = True
+    return (known if known.any() else None), (shut if shut.any() else None)
+
+
+def _day_ratio(y: np.ndarray, spd: int, day: int) -> float | None:
+    """A history day's total against the mean of the same weekday on the (up to) 4 weeks
+    before it; None without a usable week before it. ``day`` counts whole days of ``y``
+    from its end (1 = the last)."""
+    n_days = len(y) // spd
+    d = np.asarray(y[len(y) - n_days * spd:], dtype=float).reshape(n_days, spd).sum(axis=1)
+    i = n_days - day
+    before = [i - 7 * k for k in range(1, 5) if i - 7 * k >= 0 and d[i - 7 * k] > 0]
+    if i < 0 or not before:
+        return None
+    return float(d[i] / np.mean(d[before]))
+
+
+def own_rows(calendar: pd.DataFrame, channel: str, members: tuple[str, ...], lang: str,
+             whole: pd.DataFrame) -> pd.DataFrame:
+    """The rows for one target language of a series: the series' holidays and events (its
+    closing days are already zero), plus, in a pool of several languages, the language's
+    own rows of every kind."""
+    rows = whole[~whole["kind"].isin(CLOSING_KINDS)]
+    if len(members) > 1:
+        own = calendar_days(calendar, channel, (lang,))
+        own = own[~own["scope"].isin(["all", channel])]
+        rows = pd.concat([rows, own], ignore_index=True)
+    return rows
+
+
+def apply_day_effects(mean: np.ndarray, rows: pd.DataFrame, history: np.ndarray,
+                      future: pd.DatetimeIndex, spd: int, day0: pd.Timestamp,
+                      seen: int) -> np.ndarray:
+    """Future ``holiday``/``event`` days (and, for one language of a pooled series, its
+    ``closed``/``outage`` days) applied to a forecast ``mean`` over ``future``: closing
+    days give zero; other days are multiplied by their ``multiplier``, or by the mean
+    ratio the same ``note`` showed on its days in ``history`` (whole days ending at
+    ``day0`` after the ``seen`` intervals of the day in progress), else left as they are."""
+    out = np.asarray(mean, dtype=float).copy()
+    if rows.empty:
+        return out
+    hist = history[:len(history) - seen] if seen else history
+    day_of = ((future.floor("D") - day0) / pd.Timedelta(days=1)).astype(int).to_numpy()
+    for r in rows.itertuples(index=False):
+        k = int(round((r.date - day0) / pd.Timedelta(days=1)))
+        on = day_of == k
+        if k < 0 or not on.any():
+            continue
+        if r.kind in CLOSING_KINDS:
+            out[on] = 0.0
+            continue
+        m = r.multiplier
+        if not np.isfinite(m) and str(r.note):
+            past = rows[(rows["note"] == r.note) & (rows["date"] < day0)]
+            ratios = [_day_ratio(hist, spd, int(round((day0 - t) / pd.Timedelta(days=1))))
+                      for t in past["date"]]
+            ratios = [x for x in ratios if x is not None]
+            m = float(np.mean(ratios)) if ratios else np.nan
+        if np.isfinite(m):
+            out[on] *= m
+    return out
