@@ -30,7 +30,7 @@ plan: $(STAMP)
 
 run: plan
 	@echo "staffcast app on the sample company: http://localhost:$(PORT)  (Ctrl-C stops it)"
-	STAFFCAST_STORE=$(OUT)/store.sqlite $(BIN)/python -m streamlit run app.py --server.headless true \
+	STAFFCAST_STORE=$(OUT)/store.sqlite $(BIN)/python -m optimize.ui.serve --server.headless true \
 		--server.port $(PORT) --client.toolbarMode viewer --browser.gatherUsageStats false
 
 test: $(STAMP)

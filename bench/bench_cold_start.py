@@ -1,17 +1,22 @@
-"""Cold start of the app in a real browser: a fresh ``streamlit run`` server, Debian's
-chromium, the sample company with a published plan in the store.
+"""Cold start of the app in a real browser: a freshly started server, Debian's chromium,
+the sample company with a published plan in the store.
 
 Issue 18's goal: the Overview's first figure within 2 s of opening the app on a freshly
-started server, from a stored plan. Each round starts a new server (nothing imported by a
-script, nothing cached), opens the app once and records, from the start of the navigation:
-the page's static files loaded (``goto``), the Overview's title, its first metric (the
-published plan's stored figures) and the response-time outlook (the scenario loaded, the
-coverage computed). A second session on the same server gives the warm figures.
+started server, from a stored plan. The server is started as ``make run`` starts it
+(``python -m optimize.ui.serve``: ``streamlit run app.py`` with the app's modules imported
+before serving), or with ``--launcher streamlit`` as plain ``streamlit run app.py``. Each
+round starts a new server (nothing cached, no session yet), opens the app once and
+records, from the start of the navigation: the page loaded (``goto``), the Overview's
+title, its first metric (the published plan's stored figures) and the response-time
+outlook (the scenario loaded, the coverage computed). A second session on the same server
+gives the warm figures. Every round serves the same address, so round 1 is a browser's
+first visit and later rounds a returning browser (Streamlit's static files cached) on a
+freshly restarted server.
 
 The store is ``--store`` (default ``out/store.sqlite``, as ``make run`` leaves it); when it
 has no published plan of the sample, a 16-day refresh and a short ``plan --publish``
 (``--work-limit 5``) are stored in a temporary one first (not timed).
-Usage: ``python bench/bench_cold_start.py [--store PATH] [--repeat N]``.
+Usage: ``python bench/bench_cold_start.py [--store PATH] [--repeat N] [--launcher L]``.
 """
 
 from __future__ import annotations
@@ -46,12 +51,17 @@ def _prepare(store: Path) -> None:
                    check=True, capture_output=True)
 
 
-def _serve(store: Path) -> tuple[subprocess.Popen, str]:
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def _serve(store: Path, launcher: str, port: int) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "STAFFCAST_DATA": str(SAMPLE), "STAFFCAST_STORE": str(store)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py",
+    start = (["-m", "optimize.ui.serve"] if launcher == "serve"
+             else ["-m", "streamlit", "run", "app.py"])
+    proc = subprocess.Popen([sys.executable, *start,
                              "--server.headless", "true", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--browser.gatherUsageStats",
                              "false", "--server.fileWatcherType", "none"], cwd=ROOT, env=env,
@@ -90,6 +100,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--store", type=Path, default=ROOT / "out" / "store.sqlite")
     p.add_argument("--repeat", type=int, default=3, help="fresh servers to time")
+    p.add_argument("--launcher", choices=("serve", "streamlit"), default="serve",
+                   help="serve: python -m optimize.ui.serve, as make run starts the app "
+                        "(default); streamlit: plain streamlit run app.py")
     args = p.parse_args()
     if not CHROMIUM.exists():
         print(f"skipped: no {CHROMIUM} (apt-get install chromium)")
@@ -108,8 +121,9 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                          args=["--no-sandbox", "--disable-gpu",
                                                "--disable-dev-shm-usage"])
-            for i in range(args.repeat):
-                proc, url = _serve(store)
+            port = _free_port()  # one address: from round 2 on, the browser has the app's
+            for i in range(args.repeat):  # static files cached, as a manager's browser does
+                proc, url = _serve(store, args.launcher, port)
                 try:
                     for session in ("cold", "warm"):
                         goto, title, metric, outlook = _open(browser, url)

@@ -3,9 +3,10 @@
 The main flow runs on the embedded sample company (``data/sample``, 150 agents, 32
 queues): the set-up does what ``make run`` does before serving, with short limits: it
 publishes a forecast run of it to a temporary store (``staffcast refresh``) and a plan
-(``staffcast plan --store --publish``), then starts ``streamlit run app.py`` headless on a
-free port and waits for ``/_stcore/health``. Then, in a real browser: the Overview shows
-the published plan without a build; every page opens; a build with a long solver limit is
+(``staffcast plan --store --publish``), then starts the app as ``make run`` does
+(``python -m optimize.ui.serve``, i.e. ``streamlit run app.py``) headless on a free port
+and waits for ``/_stcore/health``. Then, in a real browser: the Overview shows the
+published plan without a build; every page opens; a build with a long solver limit is
 stopped after a few seconds (the best schedule found by then is kept, marked as stopped,
 and saved as a draft); the draft is compared with the published plan and published; the
 roster CSV is downloaded and checked against the app's figures and
@@ -90,7 +91,7 @@ def server(tmp_path_factory):
     env = {**os.environ, "STAFFCAST_DATA": str(SAMPLE), "STAFFCAST_STORE": str(store)}
     log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "-m", "optimize.ui.serve", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
