@@ -184,7 +184,9 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
             backtest_fn: Callable[..., object] | None = None,
             backtest_origins: int = 4, backtest_horizon_days: int | None = None,
             calendar: pd.DataFrame | None = None) -> RefreshResult:
-    """Run the refresh job: forecast every queue and publish one run to the store.
+    """Run the refresh job: forecast every queue and publish one run to the store, then
+    score the store's earlier runs on the actuals that arrived since (the track record,
+    :mod:`forecast.store.track`).
 
     Parameters
     ----------
@@ -280,6 +282,18 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
         run = publish_run(store_path, forecast=forecast, metrics=metrics, data_hash=digest,
                           data_start=start, data_end=end, asof=origin,
                           horizon_days=int(horizon_days), scenario=scenario)
+        # the earlier runs against the actuals that arrived since (the track record)
+        from forecast.store.track import score_runs, track_record
+
+        scores = score_runs(store_path, contacts)
+        if len(scores):
+            rec = track_record(scores)
+            day1 = rec[rec["horizon"] == "1"]
+            if len(day1):
+                last = day1.iloc[-1]
+                log.info("track record: run %s, day ahead, WAPE %.3f, bias %+.3f, P10-P90 "
+                         "coverage %.0f%% (%d runs scored)", last["run_id"], last["wape"],
+                         last["bias"], 100 * last["coverage"], rec["run_id"].nunique())
     summary = _summary(run, reused=False, elapsed_s=time.perf_counter() - t0, store=store)
     log.info("%s", summary)
     return RefreshResult(run=run, reused=False, summary=summary)

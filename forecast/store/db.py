@@ -7,8 +7,9 @@ both lives here so that one ``user_version`` describes the whole file). WAL jour
 plan), explicit ``BEGIN IMMEDIATE`` write transactions, and the writers' ``flock`` on
 ``<store>.lock`` (:func:`store_lock`).
 
-Schema versions: 1 = runs; 2 adds ``plans`` and ``plan_files``. Opening an older store
-adds the missing tables (the DDL is idempotent); a newer one is refused.
+Schema versions: 1 = runs; 2 adds ``plans`` and ``plan_files``; 3 adds ``run_scores``
+(the track record, :mod:`forecast.store.track`). Opening an older store adds the missing
+tables (the DDL is idempotent); a newer one is refused.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 __all__ = ["SCHEMA_VERSION", "StoreLocked", "open_store", "connect", "read_snapshot",
            "write_transaction", "store_lock"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -58,6 +59,20 @@ CREATE TABLE IF NOT EXISTS run_metrics (
     run_id TEXT PRIMARY KEY REFERENCES runs (run_id) ON DELETE CASCADE,
     table_json TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS run_scores (
+    run_id         TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    channel        TEXT NOT NULL,
+    language       TEXT NOT NULL,
+    horizon        TEXT NOT NULL,
+    wape           REAL,
+    mape           REAL,
+    bias           REAL,
+    coverage       REAL,
+    intervals      INTEGER NOT NULL,
+    actual         REAL NOT NULL,
+    scored_through TEXT NOT NULL,
+    PRIMARY KEY (run_id, channel, language, horizon)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS plans (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     plan_id      TEXT NOT NULL UNIQUE,

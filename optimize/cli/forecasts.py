@@ -77,6 +77,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if args.keep is not None:
         pruned = prune_runs(args.store, keep=args.keep)
         print(f"pruned {len(pruned)} run(s), kept the newest {args.keep}")
+    if args.accuracy:
+        return _print_accuracy(args.store, by_queue=args.by_queue)
     runs = list_runs(args.store)
     if not runs:
         print("no runs")
@@ -84,6 +86,26 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(f"{r.run_id}  created {r.created_at:%Y-%m-%d %H:%M}Z  data {r.data_start:%Y-%m-%d}.."
               f"{r.data_end:%Y-%m-%d}  asof {r.asof:%Y-%m-%d %H:%M}Z  {r.horizon_days} d  "
               f"{r.scenario}  {r.n_rows} rows  hash {r.data_hash[:12]}")
+    return 0
+
+
+def _print_accuracy(store: Path, *, by_queue: bool) -> int:
+    """``runs --accuracy``: the stored scores of the runs (all queues pooled, or per queue)."""
+    import pandas as pd
+
+    from forecast.store.track import load_scores, track_record
+
+    scores = load_scores(store)
+    if scores.empty:
+        print("no scores yet: a run is scored by the first refresh after actuals for its "
+              "horizon arrive")
+        return 0
+    table = (scores.drop(columns="scored_through") if by_queue else track_record(scores))
+    with pd.option_context("display.width", 200, "display.max_rows", 500,
+                           "display.float_format", "{:.3f}".format):
+        print(table.to_string(index=False))
+    print(f"scored through {scores['scored_through'].max()}; wape and bias relative to the "
+          "actuals, coverage = share of intervals inside P10-P90")
     return 0
 
 
@@ -132,4 +154,8 @@ def add_forecast_parsers(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--store", type=Path, required=True, help="SQLite run store")
     sp.add_argument("--keep", type=int, help="first delete all but the newest KEEP runs "
                                               "(a nightly refresh adds ~9 MB a run)")
+    sp.add_argument("--accuracy", action="store_true",
+                    help="the track record: each run scored on the actuals that arrived "
+                         "after it (by every refresh), per horizon, all queues pooled")
+    sp.add_argument("--by-queue", action="store_true", help="with --accuracy: per queue")
     sp.set_defaults(func=cmd_runs)

@@ -9,7 +9,7 @@ from optimize.outputs.labels import model_label
 from optimize.ui import state
 from optimize.ui.charts import forecast_chart, market_chart, whatif_chart
 from optimize.ui.insights import accuracy_table
-from optimize.ui.views import local, plan_caption
+from optimize.ui.views import local, plan_caption, table_height
 
 p = state.plan()
 st.title("Forecast")
@@ -121,3 +121,25 @@ if not metrics.empty:
                + (f"; stored with forecast run `{run['run_id']}`"
                   + (", the baseline of the market what-if." if base is not None else ".")
                   if run is not None else "."))
+
+st.subheader("Track record: published forecasts against what came")
+record = state.track_record(str(state.store_path()))
+if record.empty:
+    st.caption("No run has been scored yet: each refresh (`staffcast refresh`) scores the "
+               "store's earlier runs on the actuals that arrived after them.")
+else:
+    recent = record[record["run_id"].isin(record["run_id"].drop_duplicates().tail(10))]
+    n = st.column_config.NumberColumn
+    st.dataframe(recent, hide_index=True, width="stretch", height=table_height(len(recent), 20),
+                 column_config={"run_id": "forecast run", "horizon": "days ahead",
+                                "wape": n("WAPE", format="percent"),
+                                "bias": n("bias", format="percent",
+                                          help="Above zero: the run forecast too many."),
+                                "coverage": n("inside P10-P90", format="percent",
+                                              help="Share of intervals inside the band; 80% "
+                                                   "is what the band promises."),
+                                "actual": n("actual contacts", format="%.0f")})
+    st.caption("The last 10 scored runs, all queues pooled; `staffcast runs --accuracy "
+               "--by-queue` gives every queue. Compare the day-ahead WAPE with the backtest "
+               "above: a track record much worse than the backtest means the forecast "
+               "should not be trusted as it is.")

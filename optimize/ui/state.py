@@ -40,6 +40,7 @@ __all__ = [
     "forecast_for",
     "backtest_metrics",
     "stored_metrics",
+    "track_record",
     "forecast_key",
     "requirements",
     "coverage",
@@ -297,6 +298,18 @@ def stored_metrics(store: str, run_id: str) -> pd.DataFrame:
     from forecast.store.runs import load_metrics
 
     return load_metrics(store, run_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=4, ttl=60)
+def track_record(store: str) -> pd.DataFrame:
+    """The stored forecast runs' scores on later actuals, pooled per run and horizon
+    (:func:`forecast.store.track.track_record`; empty without a store or scores)."""
+    from forecast.store.track import load_scores
+    from forecast.store.track import track_record as pooled
+
+    if not Path(store).is_file():
+        return pooled(pd.DataFrame())
+    return pooled(load_scores(store))
 
 
 @st.cache_data(show_spinner="Evaluating the schedule...", max_entries=4)

@@ -147,3 +147,18 @@ def test_a_build_is_a_draft_to_compare_and_publish_and_a_reload_keeps_it(desk, m
     go(again, "schedule")
     assert not any("built before the forecast or what-ifs changed" in w.value
                    for w in again.warning)  # its choices came back with it: not stale
+
+
+def test_the_forecast_page_shows_the_track_record(desk, monkeypatch):
+    from forecast.store.runs import latest_run, load_forecast
+    from forecast.store.track import score_runs
+
+    run = latest_run(desk["store"])
+    fc = load_forecast(desk["store"], run.run_id)
+    actual = fc[["interval_start", "channel", "language"]].assign(
+        contacts=fc["contacts"] * 1.1)  # the actuals came in 10% above the forecast
+    score_runs(desk["store"], actual)
+    at = go(start(desk, monkeypatch), "forecast")
+    table = next(d.value for d in at.dataframe if "horizon" in d.value.columns)
+    assert set(table["run_id"]) == {run.run_id}
+    assert table["bias"].to_numpy() == pytest.approx(-1 / 11, abs=1e-6)  # (f - 1.1 f) / 1.1 f
