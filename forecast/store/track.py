@@ -68,14 +68,22 @@ def score_run(forecast: pd.DataFrame, contacts: pd.DataFrame, asof: pd.Timestamp
 
 
 def score_runs(store: str | os.PathLike, contacts: pd.DataFrame) -> pd.DataFrame:
-    """Score every run of ``store`` on ``contacts`` and keep the scores (one transaction;
-    a run's earlier scores are replaced). Returns the scores written."""
+    """Score the runs of ``store`` on ``contacts`` and keep the scores (one transaction;
+    a run's earlier scores are replaced). A run already scored through the end of
+    ``contacts`` (or through its own horizon) is skipped. Returns the scores written."""
     end = contacts["interval_start"].max()
+    with read_snapshot(store) as conn:
+        done = dict(conn.execute("SELECT run_id, MAX(scored_through) FROM run_scores "
+                                 "GROUP BY run_id").fetchall())
+    t = contacts["interval_start"]
     frames = []
     for run in list_runs(store):
-        if run.asof > end:
-            continue
-        scores = score_run(load_forecast(store, run.run_id), contacts, run.asof)
+        run_end = run.asof + pd.Timedelta(days=run.horizon_days)
+        if run.asof > end or (run.run_id in done and pd.Timestamp(done[run.run_id]) >= min(
+                end, run_end - pd.Timedelta(hours=1))):
+            continue  # nothing new to score it on
+        window = contacts[(t >= run.asof) & (t < run_end)]
+        scores = score_run(load_forecast(store, run.run_id), window, run.asof)
         if len(scores):
             frames.append(scores.assign(run_id=run.run_id, scored_through=iso_utc(end)))
     if not frames:

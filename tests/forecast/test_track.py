@@ -54,6 +54,9 @@ def test_a_refresh_scores_the_runs_before_it(tmp_path, capsys):
     assert rec["horizon"].tolist() == ["1", "2-7", "8-14"]
     assert (rec["wape"] < 0.6).all() and rec["coverage"].between(0.5, 1.0).all()
     assert second.run.run_id in {r.run_id for r in list_runs(store)}
+    from forecast.store.track import score_runs
+
+    assert score_runs(store, full).empty  # scored through these actuals already: skipped
     assert main(["runs", "--store", str(store), "--accuracy"]) == 0
     out = capsys.readouterr().out
     assert first.run.run_id in out and "scored through 2026-11-01T23:30:00Z" in out
