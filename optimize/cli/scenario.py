@@ -26,7 +26,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     paths = write_sample(args.out, seed=args.seed, weeks=args.weeks, n_agents=args.agents,
-                         volume_scale=args.volume_scale)
+                         volume_scale=args.volume_scale, closures=args.closures,
+                         outages=args.outages, declared=args.declared)
     log.info("wrote sample company to %s in %.1f s", args.out, time.perf_counter() - t0)
     for p in paths.values():
         print(p)
@@ -45,4 +46,12 @@ def add_scenario_parsers(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--weeks", type=int, default=104, help="weeks of history (default 104)")
     sp.add_argument("--agents", type=int, default=150, help="number of agents (default 150)")
     sp.add_argument("--volume-scale", type=float, default=1.0, help="multiply volumes (default 1)")
+    sp.add_argument("--closures", type=int, default=0,
+                    help="weekdays of the last 8 weeks with no contacts at all (default 0)")
+    sp.add_argument("--outages", type=int, default=0,
+                    help="weekdays of the last 8 weeks with no contacts in the busiest "
+                         "channel (default 0)")
+    sp.add_argument("--declared", type=int, default=0,
+                    help="how many of those to list in calendar.csv (the rest must be "
+                         "found; default 0)")
     sp.set_defaults(func=cmd_sample)

@@ -271,7 +271,8 @@ def _write(path: Path, data: bytes) -> Path:
 
 def write_sample(out_dir: str | Path, *, seed: int = 7, weeks: int = 104, n_agents: int = 150,
                  languages: tuple[str, ...] | None = None, end: str = "2026-11-23T00:00:00Z",
-                 volume_scale: float = 1.0) -> dict[str, Path]:
+                 volume_scale: float = 1.0, closures: int = 0, outages: int = 0,
+                 declared: int = 0) -> dict[str, Path]:
     """Generate the sample company and write it as a scenario directory.
 
     Parameters
@@ -290,11 +291,16 @@ def write_sample(out_dir: str | Path, *, seed: int = 7, weeks: int = 104, n_agen
         End of the history, ISO 8601 UTC, on a 30-minute boundary; the plan starts here.
     volume_scale : float
         Multiplies every queue's volume.
+    closures, outages, declared : int
+        Real-world faults (:func:`forecast.faults.inject_faults`): weekdays of the last 8
+        weeks with no contacts at all, or none in the busiest channel; the first
+        ``declared`` of them are written to ``calendar.csv``, the others left to be found.
 
     Returns
     -------
     dict
-        ``{"contacts", "market", "agents", "scenario"}`` -> written path.
+        ``{"contacts", "market", "agents", "scenario"}`` (and ``"calendar"`` when one is
+        written) -> written path.
     """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
@@ -312,6 +318,12 @@ def write_sample(out_dir: str | Path, *, seed: int = 7, weeks: int = 104, n_agen
     market = generate_market(start - pd.Timedelta(days=7), end_ts, seed)
     contacts = generate_contacts(market, start, end_ts, langs, seed, volume_scale=volume_scale)
     agents = generate_agents(contacts, n_agents, seed, plan_start=end_ts.date())
+    calendar = None
+    if closures or outages:
+        from forecast.faults import inject_faults
+
+        contacts, calendar = inject_faults(contacts, closures=closures, outages=outages,
+                                           declared=declared, seed=seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     scenario = resources.files("optimize.scenario").joinpath("sample_scenario.toml").read_bytes()
@@ -321,6 +333,10 @@ def write_sample(out_dir: str | Path, *, seed: int = 7, weeks: int = 104, n_agen
         "agents": _write(out / "agents.csv", agents_to_csv(agents)),
         "scenario": _write(out / "scenario.toml", scenario),
     }
+    if calendar is not None and len(calendar):
+        text = calendar.assign(date=calendar["date"].dt.strftime("%Y-%m-%d")).to_csv(
+            index=False, lineterminator="\n")
+        paths["calendar"] = _write(out / "calendar.csv", text.encode("utf-8"))
     log.info("wrote %s: %d contact rows, %d market hours, %d agents", out, len(contacts),
              len(market), len(agents))
     return paths
