@@ -23,14 +23,20 @@ def _write_contacts(d, weeks: int = 10) -> pd.DataFrame:
     return df
 
 
-def test_a_closed_day_in_calendar_csv_is_forecast_as_zero(tmp_path):
+def _forecast(tmp_path, calendar: str) -> tuple[int, object]:
+    """``staffcast forecast`` on a contacts-only directory with ``calendar.csv``."""
     d = tmp_path / "desk"
     _write_contacts(d)
-    (d / "calendar.csv").write_text("date,scope,kind,multiplier,note\n"
-                                    "2026-11-11,all,closed,,staff training\n", encoding="utf-8")
+    (d / "calendar.csv").write_text(calendar, encoding="utf-8")
     out = tmp_path / "fc.csv"
-    assert main(["forecast", "--data", str(d), "--asof", "2026-11-09T00:00Z",
-                 "--horizon-days", "7", "--out", str(out)]) == 0
+    return main(["forecast", "--data", str(d), "--asof", "2026-11-09T00:00Z",
+                 "--horizon-days", "7", "--out", str(out)]), out
+
+
+def test_a_closed_day_in_calendar_csv_is_forecast_as_zero(tmp_path):
+    code, out = _forecast(tmp_path, "date,scope,kind,multiplier,note\n"
+                                    "2026-11-11,all,closed,,staff training\n")
+    assert code == 0
     fc = pd.read_csv(out)
     day = fc["interval_start"].str[:10]
     assert fc.loc[day == "2026-11-11", "contacts"].sum() == 0.0
@@ -38,13 +44,9 @@ def test_a_closed_day_in_calendar_csv_is_forecast_as_zero(tmp_path):
 
 
 def test_a_malformed_calendar_is_bad_input_naming_the_line(tmp_path, capsys):
-    d = tmp_path / "desk"
-    _write_contacts(d)
-    (d / "calendar.csv").write_text("date,scope,kind\n2026-11-11,all,closed\n"
-                                    "2026-11-12,email,closed\n", encoding="utf-8")
-    out = tmp_path / "fc.csv"
-    assert main(["forecast", "--data", str(d), "--asof", "2026-11-09T00:00Z",
-                 "--horizon-days", "7", "--out", str(out)]) == 2
+    code, out = _forecast(tmp_path, "date,scope,kind\n2026-11-11,all,closed\n"
+                                    "2026-11-12,email,closed\n")
+    assert code == 2
     err = capsys.readouterr().err
     assert "calendar.csv:3, column 'scope', value 'email'" in err
     assert not out.exists()

@@ -1,4 +1,5 @@
-"""Helpers shared by the app tests: a small generated company with a stored forecast run."""
+"""Helpers shared by the app tests: a small generated company with a stored forecast run,
+and the AppTest steps every test takes (switch page, read a metric)."""
 
 from pathlib import Path
 
@@ -27,3 +28,20 @@ def make_company(root: Path) -> dict[str, Path]:
     write_sample(root / "other", seed=5, weeks=6, n_agents=30, languages=("en", "ru"),
                  volume_scale=0.1)
     return {"data": root / "small", "store": store, "other": root / "other"}
+
+
+def go(at, page: str):
+    """Switch the AppTest ``at`` to ``optimize/ui/<page>.py`` and run it, without errors."""
+    at.switch_page(f"optimize/ui/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at, label: str) -> str:
+    """The shown value of the metric labelled ``label``."""
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def number(text: str) -> float:
+    """A metric's text (``"1,234 h"``) as a number."""
+    return float(text.replace(",", "").replace("h", "").strip())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
-from app_support import ROOT, make_company
+from app_support import ROOT, go, make_company, metric, number
 from streamlit.testing.v1 import AppTest
 
 from forecast.store.runs import latest_run, load_forecast
@@ -37,20 +37,6 @@ def app(company, monkeypatch) -> AppTest:
     assert not at.exception, [e.value for e in at.exception]
     yield at
     st.cache_data.clear()
-
-
-def go(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"optimize/ui/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def number(text: str) -> float:
-    return float(text.replace(",", "").replace("h", "").strip())
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import pytest
 import streamlit as st
-from app_support import ROOT, make_company
+from app_support import ROOT, go, make_company, metric, number
 from streamlit.testing.v1 import AppTest
 
 from optimize.cli import main
@@ -37,20 +37,6 @@ def start(desk, monkeypatch) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def go(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"optimize/ui/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def number(text: str) -> float:
-    return float(text.replace(",", "").replace("h", "").strip())
 
 
 def test_the_app_opens_on_the_published_plan(desk, monkeypatch):
