@@ -33,7 +33,7 @@ import pandas as pd
 
 from forecast.store.db import connect, read_snapshot, write_transaction
 
-__all__ = ["MADE_BY", "STATUSES", "PlanInfo", "fingerprint_dir", "fingerprint_files",
+__all__ = ["INPUT_FILES", "MADE_BY", "STATUSES", "PlanInfo", "fingerprint_dir", "fingerprint_files",
            "scenario_label", "save_plan", "list_plans", "find_plan", "published_plan",
            "load_plan_files", "publish_plan"]
 
@@ -88,8 +88,14 @@ def fingerprint_files(files: Iterable[tuple[str, bytes]]) -> str:
     return h.hexdigest()
 
 
+#: the files of a scenario directory that make a plan (other files there are ignored)
+INPUT_FILES = ("contacts.csv", "contacts.csv.gz", "market.csv", "calendar.csv", "agents.csv",
+               "scenario.toml")
+
+
 def fingerprint_dir(path: str | os.PathLike) -> str:
-    """:func:`fingerprint_files` of the visible regular files of a scenario directory.
+    """:func:`fingerprint_files` of the input files (:data:`INPUT_FILES`) of a scenario
+    directory; other files (notes, outputs written there) do not count.
 
     Hashes the raw bytes without parsing them: a few milliseconds for the sample company,
     where validating its contacts takes seconds.
@@ -97,8 +103,8 @@ def fingerprint_dir(path: str | os.PathLike) -> str:
     path = Path(path)
     if not path.is_dir():
         raise ValueError(f"scenario directory {str(path)!r} does not exist")
-    return fingerprint_files((p.name, p.read_bytes()) for p in path.iterdir()
-                             if p.is_file() and not p.name.startswith("."))
+    return fingerprint_files((name, (path / name).read_bytes()) for name in INPUT_FILES
+                             if (path / name).is_file())
 
 
 def scenario_label(path: str | os.PathLike) -> str:

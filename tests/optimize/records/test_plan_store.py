@@ -136,6 +136,7 @@ def test_fingerprints_see_content_not_place(tmp_path):
         (d / "agents.csv").write_bytes(b"agent_id\nA1\n")
         (d / "scenario.toml").write_bytes(b"[horizon]\n")
     (b / ".hidden").write_bytes(b"editor swap file")
+    (b / "roster.csv").write_bytes(b"an output written beside the inputs")
     assert fingerprint_dir(a) == fingerprint_dir(b)
     assert fingerprint_dir(a) == fingerprint_files([("scenario.toml", b"[horizon]\n"),
                                                     ("agents.csv", b"agent_id\nA1\n")])
