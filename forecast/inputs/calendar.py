@@ -11,8 +11,8 @@ What the forecast does with them (:mod:`forecast.closures`, :func:`forecast.fore
 in the history and forecast as zero in the future; ``holiday`` and ``event`` days are left
 out of the history too (they are not typical days), and a future one is forecast as a
 usual day times its ``multiplier``, or, without one, times the ratio the same ``note``
-showed on its earlier days in the history (a recurring holiday such as Lunar New Year),
-else as a usual day.
+showed on its earlier days within the last 26 weeks (a holiday that recurs within them),
+else as a usual day (give a yearly holiday such as Lunar New Year its multiplier).
 """
 
 from __future__ import annotations
