@@ -14,6 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from forecast.inputs.history import ContactsChecked, check_contacts, check_market
@@ -83,16 +84,29 @@ def read_history_files(directory: Path, *, channels: Collection[str] | None = No
 def read_calendar_file(directory: Path, contacts: ContactsChecked
                        ) -> tuple[pd.DataFrame | None, list[Problem]]:
     """``calendar.csv`` of ``directory`` checked against the contacts' channels and
-    languages (None and no problem when the directory has none)."""
+    languages, plus the whole days the contacts file has no rows for (outages of the
+    export); None and no problem when there is neither."""
     from forecast.inputs.calendar import check_calendar
 
     path = directory / "calendar.csv"
+    missing = _missing_rows(contacts)
     if not path.is_file():
-        return None, []
+        return missing, []
     frame = contacts.frame
     channels = () if frame is None else tuple(frame["channel"].unique())
     checked = check_calendar(path, channels=channels, languages=tuple(contacts.languages))
-    return checked.frame, list(checked.problems)
+    if checked.frame is None or missing is None:
+        return checked.frame, list(checked.problems)
+    return pd.concat([checked.frame, missing], ignore_index=True), []
+
+
+def _missing_rows(contacts: ContactsChecked) -> pd.DataFrame | None:
+    """The whole days the contacts file has no rows for, as calendar outages (or None)."""
+    if not contacts.missing_days:
+        return None
+    return pd.DataFrame({"date": [t for _, t in contacts.missing_days],
+                         "scope": [q for q, _ in contacts.missing_days], "kind": "outage",
+                         "multiplier": np.nan, "note": "no rows in the contacts file"})
 
 
 def load_history_dir(directory: str | Path) -> History:

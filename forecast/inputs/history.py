@@ -55,6 +55,8 @@ class ContactsChecked(Checked):
 
     languages: frozenset[str] = frozenset()  # well-formed languages seen in the file
     interval_s: int | None = None  # inferred interval length, when it could be inferred
+    #: whole UTC days without rows, ``(channel/language, day)``: outages of the export
+    missing_days: tuple[tuple[str, pd.Timestamp], ...] = ()
 
 
 # --------------------------------------------------------------------------- timestamps and grid
@@ -90,7 +92,8 @@ def _fmt(ns: int) -> str:
 
 
 def _grid_problems(file: str, ns: np.ndarray, ok: np.ndarray, queue: np.ndarray,
-                   names: Callable[[int], str], lines: np.ndarray, raw_ts: pd.Series
+                   names: Callable[[int], str], lines: np.ndarray, raw_ts: pd.Series,
+                   missing: list[tuple[str, int]] | None = None
                    ) -> tuple[int | None, np.ndarray, list[Problem]]:
     """Interval length, grid alignment, duplicates and gaps of the rows where ``ok`` holds.
 
@@ -99,7 +102,10 @@ def _grid_problems(file: str, ns: np.ndarray, ok: np.ndarray, queue: np.ndarray,
 
     ``queue`` is an int code per row (its order is the output order) and ``names(code)``
     spells a queue for messages. Returns ``(step_ns, order, problems)`` where ``order``
-    lists the row positions sorted by queue and time.
+    lists the row positions sorted by queue and time. A gap of whole UTC days (from
+    midnight to midnight) is not a problem when ``missing`` is given: a real export leaves
+    out the days a queue was closed or its tool down, and each such day is appended to
+    ``missing`` as ``(queue name, day start in ns)`` instead.
     """
     problems: list[Problem] = []
     uniq = np.sort(pd.unique(ns[ok]))
@@ -139,6 +145,15 @@ def _grid_problems(file: str, ns: np.ndarray, ok: np.ndarray, queue: np.ndarray,
         return step, pos, problems
     jump = np.diff(key)
     gap = np.flatnonzero((key[1:] // k_max == key[:-1] // k_max) & (jump > 1)) + 1
+    if missing is not None and len(gap):
+        day = 24 * 60 * _NS_PER_MIN
+        t0s = ns[pos[gap - 1]] + step
+        lengths = (jump[gap - 1] - 1) * step
+        whole = (t0s % day == 0) & (lengths % day == 0)
+        for i, t0, length in zip(gap[whole], t0s[whole], lengths[whole], strict=True):
+            q = names(key[i] // k_max)
+            missing += [(q, int(t0 + d * day)) for d in range(int(length // day))]
+        gap = gap[~whole]
     for i in gap[:MAX_PER_CHECK]:
         n, t0 = jump[i - 1] - 1, ns[pos[i - 1]] + step
         problems.append(Problem(
@@ -213,8 +228,9 @@ def _check_contacts(path: str | Path, channels: Collection[str] | None) -> Conta
     def names(q: int) -> str:
         return f"{c_uniq[q // n_lang]}/{l_uniq[q % n_lang]}"
 
+    missing: list[tuple[str, int]] = []
     step, order, p = _grid_problems(file, ns, ts_ok & ~bad_ch & ~bad_lang, queue, names, lines,
-                                    frame["interval_start"])
+                                    frame["interval_start"], missing)
     problems += p
     languages = frozenset(l_uniq[l_good].tolist())
     interval_s = None if step is None else step // 10**9
@@ -230,7 +246,13 @@ def _check_contacts(path: str | Path, channels: Collection[str] | None) -> Conta
     })
     log.info("%s: %d rows, %d queues, %d-minute intervals", file, len(out),
              len(np.unique(queue)), step // _NS_PER_MIN)
-    return ContactsChecked(out, (), languages, interval_s)
+    days = tuple((q, pd.Timestamp(t, tz="UTC")) for q, t in missing)
+    if days:
+        shown = ", ".join(f"{q} {t:%Y-%m-%d}" for q, t in days[:10])
+        log.warning("%s: no rows at all for %d queue-day(s) (%s%s): read as outages of the "
+                    "export, left out of the forecast's fits like calendar.csv outages", file,
+                    len(days), shown, ", ..." if len(days) > 10 else "")
+    return ContactsChecked(out, (), languages, interval_s, days)
 
 
 def load_contacts(path: str | Path, *, channels: Collection[str] | None = None) -> pd.DataFrame:

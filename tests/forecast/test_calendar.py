@@ -96,3 +96,33 @@ def test_a_holiday_is_scaled_by_its_multiplier_or_by_what_it_did_before():
     assert _day(fc, "2026-11-13", "ko") == pytest.approx(
         2.0 * _day(plain, "2026-11-13", "ko"), rel=0.15)
     assert _day(fc, "2026-11-13", "en") == pytest.approx(_day(plain, "2026-11-13", "en"), rel=0.1)
+
+
+def test_a_whole_day_without_rows_is_an_outage_not_bad_input(tmp_path, caplog):
+    from forecast.inputs.directory import load_history_dir
+
+    contacts = _contacts(weeks=10, seed=4)
+    gone = pd.Timestamp("2026-09-30", tz="UTC")  # a Wednesday, all rows of it left out
+    day = contacts["interval_start"].dt.floor("D")
+    d = tmp_path / "desk"
+    d.mkdir()
+    kept = contacts[day != gone].assign(
+        interval_start=lambda f: f["interval_start"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    kept.to_csv(d / "contacts.csv", index=False)
+    with caplog.at_level("WARNING"):
+        history = load_history_dir(d)
+    assert "no rows at all for 2 queue-day(s) (chat/en 2026-09-30, chat/ko 2026-09-30)" in caplog.text
+    cal = history.calendar
+    assert sorted(cal["scope"]) == ["chat/en", "chat/ko"] and set(cal["kind"]) == {"outage"}
+    asof = contacts["interval_start"].max() + pd.Timedelta("30min")
+    models = {("chat", "en"): "mean4w", ("chat", "ko"): "mean4w"}
+    full = forecast_panel(contacts, None, asof=asof, horizon_days=7, models=models)
+    got = forecast_panel(history.contacts, None, asof=asof, horizon_days=7, models=models,
+                         calendar=cal)
+    assert got["contacts"].sum() == pytest.approx(full["contacts"].sum(), rel=0.03)
+    # a gap inside a day is still bad input
+    part = contacts[~((day == gone) & (contacts["interval_start"].dt.hour < 12))].assign(
+        interval_start=lambda f: f["interval_start"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    part.to_csv(d / "contacts.csv", index=False)
+    with pytest.raises(Exception, match="missing intervals"):
+        load_history_dir(d)
