@@ -24,7 +24,9 @@ evaluated period (every 9th day from the first origin, Saturdays and Sundays ski
 all their volume, as a closure or an outage leaves them in a contacts file. Closed days are
 then left out of the scores (nobody staffs them), the baselines average the last 5 *open*
 same weekdays and take the last open one, and staffcast gets no calendar: it must find the
-closures itself. Usage: ``python bench/bench_real_series.py [--origins 40] [--closures 4]``.
+closures itself. ``--catch-up X`` multiplies the day after each closure by X (the
+catch-up a real desk sees). Usage: ``python bench/bench_real_series.py [--origins 40]
+[--closures 4] [--catch-up 1.4] [--counts 40]``.
 """
 
 from __future__ import annotations
@@ -74,6 +76,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--origins", type=int, default=40)
     p.add_argument("--closures", type=int, default=0, help="weekdays to close (see above)")
+    p.add_argument("--catch-up", type=float, default=1.0, metavar="X",
+                   help="with --closures: the open day after each closed day carries X times "
+                        "its volume (customers come back)")
     p.add_argument("--counts", type=float, default=0.0, metavar="MEAN",
                    help="turn the demand into Poisson counts averaging MEAN per half-hour "
                         "(seeded): the noise of a contact queue on a real pattern")
@@ -87,6 +92,8 @@ def main() -> None:
     shut = [d for d in range(first, n_days, 9) if d % 7 < 5][:args.closures]
     for d in shut:
         y[d * SPD:(d + 1) * SPD] = 0.0
+        if d + 1 < n_days and d + 1 not in shut:
+            y[(d + 1) * SPD:(d + 2) * SPD] *= args.catch_up
     t = pd.date_range("2000-06-05", periods=len(y), freq="30min", tz="UTC")
     contacts = pd.DataFrame({"interval_start": t, "channel": "chat", "language": "en",
                              "contacts": y, "aht_s": 300.0})

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BUSY_DAY", "FILL_WEEKS", "closed_days", "fill_closed"]
+__all__ = ["BUSY_DAY", "FILL_WEEKS", "MAX_CATCH_UP", "catch_up", "closed_days", "fill_closed"]
 
 #: a weekday whose median total is at least this many contacts is "normally busy"
 BUSY_DAY = 20.0
 #: open same weekdays averaged to fill a closed day
 FILL_WEEKS = 4
 _WINDOW_WEEKS = 8  # weeks on each side whose same weekday sets "normally busy"
+#: the day after a closure is at most this many times a usual day
+MAX_CATCH_UP = 3.0
 
 
 def closed_days(y: np.ndarray, spd: int, known: np.ndarray | None = None) -> np.ndarray:
@@ -78,3 +80,36 @@ def fill_closed(y: np.ndarray, spd: int, closed: np.ndarray) -> np.ndarray:
         if len(pick):
             days[i] = src[pick].mean(axis=0)
     return out
+
+
+def catch_up(y: np.ndarray, spd: int, closed: np.ndarray) -> tuple[np.ndarray, float]:
+    """The open days right after a closed day, and how busy they were against a usual day.
+
+    Returns ``(after, factor)``: ``after`` marks, per day of :func:`closed_days`, an open
+    day that follows a closed one (customers come back with what they could not ask the
+    day before); ``factor`` is the mean over the ``n`` of them of the day's total against
+    the mean of the same weekday on up to :data:`FILL_WEEKS` usual days before it, shrunk
+    toward 1 by ``n / (n + 1)`` and clipped to [1 / :data:`MAX_CATCH_UP`,
+    :data:`MAX_CATCH_UP`] (a desk may also be quieter after a closure); 1.0 when the
+    history shows none.
+    """
+    n_days = len(closed)
+    after = np.zeros(n_days, dtype=bool)
+    after[1:] = closed[:-1] & ~closed[1:]
+    if not after.any():
+        return after, 1.0
+    d = np.asarray(y[len(y) - n_days * spd:], dtype=float).reshape(n_days, spd).sum(axis=1)
+    usual = ~closed & ~after
+    ratios = []
+    for i in np.flatnonzero(after):
+        same = np.arange(i - 7, -1, -7)
+        same = same[usual[same]][:FILL_WEEKS]
+        if len(same) and d[same].mean() > 0:
+            ratios.append(d[i] / d[same].mean())
+    if not ratios:
+        return after, 1.0
+    # shrunk toward 1 by the evidence (n / (n + 1)): one noisy day is half an effect
+    n = len(ratios)
+    factor = 1.0 + (float(np.mean(ratios)) - 1.0) * n / (n + 1.0)
+    factor = float(np.clip(factor, 1.0 / MAX_CATCH_UP, MAX_CATCH_UP))
+    return after, factor

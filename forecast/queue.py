@@ -16,7 +16,7 @@ import numpy as np
 
 from forecast.aht import aht_forecast
 from forecast.candidates import CANDIDATES
-from forecast.closures import closed_days, fill_closed
+from forecast.closures import catch_up, closed_days, fill_closed
 from forecast.models import nb_dispersion
 
 __all__ = ["QueueInput", "QueueForecast", "forecast_queue", "candidate_names",
@@ -198,11 +198,14 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
     closed = closed_days(y_all[:cut_fit], spd, known)
     extra = closed if known is None else closed & ~known
     found = tuple(int(len(closed) - i) for i in np.flatnonzero(extra))
-    # closed days are left out: filled with their open neighbours for every fit, and out of
-    # the validation errors (a zero there would reward a model for forecasting closures)
-    y = fill_closed(y_all[:cut_fit], spd, closed)
+    # closed days, and the catch-up days right after them, are left out: filled with
+    # usual days for every fit, and out of the validation errors (a zero there would
+    # reward a model for forecasting closures, a catch-up day for over-forecasting)
+    after, catch = catch_up(y_all[:cut_fit], spd, closed)
+    unusual = closed | after
+    y = fill_closed(y_all[:cut_fit], spd, unusual)
     is_open = np.ones(len(y), dtype=bool)
-    is_open[len(y) - len(closed) * spd:] = np.repeat(~closed, spd)
+    is_open[len(y) - len(closed) * spd:] = np.repeat(~unusual, spd)
     mh = np.asarray(q.mult_hist, dtype=float) if has_mkt else None
 
     # validation: weekly origins inside the history, one-week horizon
@@ -247,11 +250,21 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
             return 0.0
         return nb_dispersion(np.concatenate([a for a, _ in e]), np.concatenate([f for _, f in e]))
 
-    if q.closed_future is not None and np.any(q.closed_future):
-        shut = np.repeat(np.asarray(q.closed_future, dtype=bool), spd)[q.seen_today:]
-        shut = np.concatenate([shut, np.zeros(max(0, q.n_future - len(shut)), bool)])
+    future = (np.zeros(0, bool) if q.closed_future is None
+              else np.asarray(q.closed_future, dtype=bool))
+    yesterday = bool(len(closed) and closed[-1]) and not q.seen_today  # (else the
+    if future.any() or yesterday:  # intraday update has seen today's catch-up already)
+        # a closed day ahead is zero; the open day after a closure (ahead, or yesterday)
+        # gets the catch-up the history showed
+        prev = np.concatenate([[yesterday], future])
         for f in fcs.values():
-            f[shut[:len(f)]] = 0.0
+            day = (np.arange(len(f)) + q.seen_today) // spd
+            shut = day < len(future)
+            shut[shut] = future[day[shut]]
+            back = day < len(prev)
+            back[back] = prev[day[back]]
+            f[back & ~shut] *= catch
+            f[shut] = 0.0
     aht = aht_forecast(q.aht_s, q.contacts, spd, q.n_future)
     cands = {nm: (f, phi_of(nm)) for nm, f in fcs.items()} if keep_all else {}
     return QueueForecast(q.channel, q.language, model, fcs[model], phi_of(model), aht,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from forecast import forecast_panel
-from forecast.closures import closed_days, fill_closed
+from forecast.closures import catch_up, closed_days, fill_closed
 from forecast.queue import QueueInput, forecast_queue
 
 SPD = 48
@@ -85,3 +85,47 @@ def test_the_panel_names_the_probable_outage(caplog):
     wed = fc[fc["interval_start"].dt.day_of_week == 2]["contacts"].sum()
     tue = fc[fc["interval_start"].dt.day_of_week == 1]["contacts"].sum()
     assert wed == pytest.approx(tue, rel=0.15)  # not dragged down by the outage
+
+
+def _with_catch_up(n_weeks: int, closures: list[int], seed: int = 6) -> np.ndarray:
+    """Weekday queue whose closed days are followed by a day at 1.5 times its usual level."""
+    y = _weeks(n_weeks, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    for d in closures:
+        y[d * SPD:(d + 1) * SPD] = 0.0
+        nxt = slice((d + 1) * SPD, (d + 2) * SPD)
+        y[nxt] = rng.poisson(1.5 * y[nxt] + 0.1)
+    return y
+
+
+def test_the_day_after_a_closure_gets_the_catch_up_the_history_showed():
+    # Wednesdays closed in weeks 10 and 14, each followed by a Thursday at 1.5x
+    y = _with_catch_up(16, [7 * 9 + 2, 7 * 13 + 2])
+    after, factor = catch_up(y, SPD, closed_days(y, SPD))
+    assert np.flatnonzero(after).tolist() == [7 * 9 + 3, 7 * 13 + 3]
+    d = y.reshape(-1, SPD).sum(axis=1)  # by hand: each Thursday against the 4 usual before
+    want = np.mean([d[7 * 9 + 3] / d[[7 * 8 + 3, 7 * 7 + 3, 7 * 6 + 3, 7 * 5 + 3]].mean(),
+                    d[7 * 13 + 3] / d[[7 * 12 + 3, 7 * 11 + 3, 7 * 10 + 3, 7 * 8 + 3]].mean()])
+    assert factor == pytest.approx(1 + (want - 1) * 2 / 3)  # two days: shrunk by 2/3
+    assert 1.3 < factor < 2.0
+    future = np.zeros(7, dtype=bool)
+    future[2] = True  # next Wednesday closed
+    q = QueueInput("chat", "en", y, np.full(len(y), 300.0), SPD, 7 * SPD, closed_future=future)
+    fc = forecast_queue(q, model="mean4w")
+    plain = forecast_queue(QueueInput("chat", "en", y, np.full(len(y), 300.0), SPD, 7 * SPD),
+                           model="mean4w")
+    thu, fri = slice(3 * SPD, 4 * SPD), slice(4 * SPD, 5 * SPD)
+    assert fc.mean[2 * SPD:3 * SPD].sum() == 0.0
+    assert fc.mean[thu].sum() == pytest.approx(factor * plain.mean[thu].sum(), rel=1e-9)
+    assert fc.mean[fri].sum() == pytest.approx(plain.mean[fri].sum(), rel=1e-9)
+    # the past catch-up Thursday (week 14, inside the 4-week mean) does not inflate Thursdays
+    clean = _weeks(16, seed=6)
+    usual = forecast_queue(QueueInput("chat", "en", clean, np.full(len(clean), 300.0), SPD,
+                                      7 * SPD), model="mean4w")
+    assert plain.mean[thu].sum() == pytest.approx(usual.mean[thu].sum(), rel=0.05)
+
+
+def test_no_closure_no_catch_up():
+    y = _weeks(8)
+    after, factor = catch_up(y, SPD, closed_days(y, SPD))
+    assert not after.any() and factor == 1.0
