@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 
-__all__ = ["MODEL_NAMES", "PENALTY_KINDS", "model_label", "penalty_label"]
+__all__ = ["MODEL_NAMES", "PENALTY_KINDS", "model_label", "penalty_label", "utc_offset"]
 
 #: forecast candidates of :mod:`forecast.candidates` and :mod:`forecast.queue`
 MODEL_NAMES = {
@@ -28,6 +28,12 @@ PENALTY_KINDS = {
 }
 _MKT = "+mkt"
 _TERM = re.compile(r"^(?P<kind>[a-z_]+)\((?P<what>.*?)(?:, (?P<at>\d{4}-\d\d-\d\dT\d\d:\d\dZ))?\)$")
+
+
+def utc_offset(z: str) -> str:
+    """A ``%z`` offset as people read it: ``"+0800"`` -> ``"UTC+08:00"``, ``"+0000"`` ->
+    ``"UTC"`` (zone abbreviations are ambiguous: Asia/Manila's "PST" reads as Pacific)."""
+    return "UTC" if z in ("+0000", "-0000", "") else f"UTC{z[:3]}:{z[3:]}"
 
 
 def model_label(code: str) -> str:
@@ -52,7 +58,5 @@ def penalty_label(name: str, tz: str = "UTC") -> str:
     what = m["what"]
     if m["at"]:
         t = pd.Timestamp(m["at"]).tz_convert(tz)
-        offset = t.strftime("%z")
-        zone = "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
-        what = f"{what}, {t:%a %d %b %H:%M} ({zone})"
+        what = f"{what}, {t:%a %d %b %H:%M} ({utc_offset(t.strftime('%z'))})"
     return f"{words}: {what}"

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.outputs.figures import peak_intervals, target_text
+from optimize.outputs.labels import utc_offset
 from optimize.scenario.config import LabourRules, ScenarioConfig
 
 __all__ = ["response_outlook", "fairness", "accuracy_table", "roster_table", "volatility_ratio"]
@@ -179,16 +180,19 @@ def roster_table(roster: pd.DataFrame, tz: str) -> pd.DataFrame:
     each cell), beside the agent's own local times; one row per shift."""
     start = pd.to_datetime(roster["start_utc"], utc=True).dt.tz_convert(tz)
     end = pd.to_datetime(roster["end_utc"], utc=True).dt.tz_convert(tz)
-    offsets = {str(t.strftime("%z")) for t in pd.concat([start, end])}
-    fmt = "%a %d %b %H:%M" if len(offsets) <= 1 else "%a %d %b %H:%M (UTC%z)"
-    offset = _offset(next(iter(offsets))) if len(offsets) == 1 else ""
-    zone = f"{tz}, UTC{offset}" if offset else tz
+    offsets = pd.concat([start, end]).dt.strftime("%z").unique()
+    zone = f"{tz}, {utc_offset(offsets[0])}" if len(offsets) == 1 else tz
+    if zone == f"{tz}, UTC":
+        zone = tz
 
     def agent_local(col: str) -> pd.Series:
         return roster[col].astype(str).str.slice(11, 16)
 
-    def text(t: pd.Series) -> pd.Series:
-        return t.dt.strftime(fmt).str.replace(r"([+-]\d\d)(\d\d)\)$", r"\1:\2)", regex=True)
+    def text(t: pd.Series) -> pd.Series:  # the offset in each cell when it changes
+        cell = t.dt.strftime("%a %d %b %H:%M")
+        if len(offsets) <= 1:
+            return cell
+        return cell + " (" + t.dt.strftime("%z").map(utc_offset) + ")"
 
     return pd.DataFrame({
         "agent": roster["agent_id"].astype(str) + " " + roster["name"].astype(str),
@@ -200,7 +204,3 @@ def roster_table(roster: pd.DataFrame, tz: str) -> pd.DataFrame:
         "shift": roster["template"].astype(str),
     }).reset_index(drop=True)
 
-
-def _offset(z: str) -> str:
-    """``+0800`` as ``+08:00`` (``""`` for UTC itself)."""
-    return "" if z in ("+0000", "") else f"{z[:3]}:{z[3:]}"

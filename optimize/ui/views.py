@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from optimize.outputs.labels import utc_offset
 from optimize.scenario.config import ScenarioConfig
 from optimize.ui import state
 from optimize.ui.whatif import apply_deflection
@@ -18,12 +19,7 @@ def local(ts, tz: str, fmt: str = "%a %d %b %Y %H:%M") -> str:
     """``ts`` (tz-aware) as text in ``tz``, with its UTC offset (``UTC+08:00``; ``UTC`` at
     zero): abbreviations are ambiguous (Asia/Manila's "PST" reads as Pacific time)."""
     t = ts.tz_convert(tz)
-    offset = t.utcoffset()
-    if not offset:
-        return f"{t.strftime(fmt)} UTC"
-    minutes = int(offset.total_seconds() // 60)
-    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
-    return f"{t.strftime(fmt)} UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return f"{t.strftime(fmt)} {utc_offset(t.strftime('%z'))}"
 
 
 def table_height(rows: int, max_rows: int = 40) -> int:
