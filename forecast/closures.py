@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BUSY_DAY", "FILL_WEEKS", "MAX_CATCH_UP", "catch_up", "closed_days", "fill_closed"]
+__all__ = ["BUSY_DAY", "FILL_WEEKS", "MAX_CATCH_UP", "catch_up", "closed_days", "day_totals",
+           "fill_closed"]
 
 #: a weekday whose median total is at least this many contacts is "normally busy"
 BUSY_DAY = 20.0
@@ -30,6 +31,13 @@ FILL_WEEKS = 4
 _WINDOW_WEEKS = 8  # weeks on each side whose same weekday sets "normally busy"
 #: the day after a closure is at most this many times a usual day
 MAX_CATCH_UP = 3.0
+
+
+def day_totals(y: np.ndarray, spd: int) -> np.ndarray:
+    """Contacts per whole day of ``y``, the days counted back from its end (which lies on a
+    day boundary, as the candidates take it); a partial first day is dropped."""
+    n_days = len(y) // spd
+    return np.asarray(y[len(y) - n_days * spd:], dtype=float).reshape(n_days, spd).sum(axis=1)
 
 
 def closed_days(y: np.ndarray, spd: int, known: np.ndarray | None = None) -> np.ndarray:
@@ -46,8 +54,8 @@ def closed_days(y: np.ndarray, spd: int, known: np.ndarray | None = None) -> np.
     known : ndarray | None
         Days known to be closed (same length as the result), e.g. from ``calendar.csv``.
     """
-    n_days = len(y) // spd
-    d = np.asarray(y[len(y) - n_days * spd:], dtype=float).reshape(n_days, spd).sum(axis=1)
+    d = day_totals(y, spd)
+    n_days = len(d)
     closed = np.zeros(n_days, dtype=bool) if known is None else np.asarray(known, bool).copy()
     if n_days == 0:
         return closed
@@ -98,7 +106,7 @@ def catch_up(y: np.ndarray, spd: int, closed: np.ndarray) -> tuple[np.ndarray, f
     after[1:] = closed[:-1] & ~closed[1:]
     if not after.any():
         return after, 1.0
-    d = np.asarray(y[len(y) - n_days * spd:], dtype=float).reshape(n_days, spd).sum(axis=1)
+    d = day_totals(y, spd)
     usual = ~closed & ~after
     ratios = []
     for i in np.flatnonzero(after):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from forecast.closures import day_totals
 from forecast.inputs.calendar import CLOSING_KINDS, calendar_days
 
 __all__ = ["apply_day_effects", "own_rows", "pool_rows", "special_days"]
@@ -47,9 +48,8 @@ def _day_ratio(y: np.ndarray, spd: int, day: int) -> float | None:
     """A history day's total against the mean of the same weekday on the (up to) 4 weeks
     before it; None without a usable week before it. ``day`` counts whole days of ``y``
     from its end (1 = the last)."""
-    n_days = len(y) // spd
-    d = np.asarray(y[len(y) - n_days * spd:], dtype=float).reshape(n_days, spd).sum(axis=1)
-    i = n_days - day
+    d = day_totals(y, spd)
+    i = len(d) - day
     before = [i - 7 * k for k in range(1, 5) if i - 7 * k >= 0 and d[i - 7 * k] > 0]
     if i < 0 or not before:
         return None
