@@ -149,23 +149,13 @@ def choose_plan_weeks(scenario, start: dt.date | None, weeks: int | None) -> tup
 def schedule_outputs(result, forecast: pd.DataFrame, config, interval_s: int,
                       start: dt.date, weeks: int) -> tuple[dict[str, bytes], pd.DataFrame]:
     """Export tables, and coverage over the plan weeks only (see ``evaluate_staffing``)."""
-    from optimize.outputs.export import (
-        activities_to_csv,
-        coverage_to_csv,
-        roster_to_csv,
-        roster_to_ics,
-    )
+    from optimize.outputs.export import schedule_files
     from optimize.queueing.requirements import evaluate_staffing
 
     t0 = pd.Timestamp(start, tz="UTC")
     coverage = evaluate_staffing(forecast, result.staffed, config, interval_s=interval_s,
                                  window=(t0, t0 + pd.Timedelta(weeks=weeks)))
-    return {
-        "roster.csv": roster_to_csv(result.roster),
-        "activities.csv": activities_to_csv(result.activities),
-        "coverage.csv": coverage_to_csv(coverage),
-        "roster.ics": roster_to_ics(result.roster),
-    }, coverage
+    return schedule_files(result, coverage), coverage
 
 
 def remedies_section(requirements: pd.DataFrame, result, scenario, weeks: int) -> str:

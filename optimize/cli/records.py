@@ -34,18 +34,17 @@ def add_publish_arg(sp: argparse.ArgumentParser) -> None:
 def store_plan(args: argparse.Namespace, *, data_dir: Path, scenario, result,
                files: dict[str, bytes], coverage: pd.DataFrame, forecast: pd.DataFrame,
                requirements: pd.DataFrame, start: pd.Timestamp, weeks: int, made_by: str,
-               run_id: str | None = None,
-               parent_id: str | None = None):
+               run_id: str | None = None, parent_id: str | None = None):
     """Save the plan just written to ``--out`` in ``--store`` (nothing without it), as the
-    next draft (or, with ``--publish``, the published plan) of its scenario and week."""
+    next draft (or, with ``--publish``, the published plan) of its scenario and week;
+    ``start`` is the first instant of the plan (tz-aware)."""
     store = getattr(args, "store", None)
     if store is None:  # (main refuses --publish without --store before any work)
         return None
     from optimize.outputs.figures import plan_figures
     from optimize.records import fingerprint_dir, record_files, save_plan, scenario_label
 
-    t0 = pd.Timestamp(start).tz_convert("UTC") if pd.Timestamp(start).tzinfo else pd.Timestamp(
-        start, tz="UTC")
+    t0 = pd.Timestamp(start).tz_convert("UTC")
     t1 = t0 + pd.Timedelta(weeks=weeks)
     figures = plan_figures(result, coverage, forecast, scenario.config, t0, t1,
                            scenario.interval_s, requirements=requirements,

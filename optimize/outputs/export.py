@@ -26,7 +26,7 @@ import pandas as pd
 from forecast.inputs.problems import InputError, Problem
 
 __all__ = ["write_outputs", "escape_cell", "read_table", "table_to_csv", "roster_to_csv", "activities_to_csv", "coverage_to_csv",
-           "roster_to_ics", "ics_uid"]
+           "roster_to_ics", "ics_uid", "schedule_files"]
 
 ROSTER_COLUMNS = ("agent_id", "name", "timezone", "shift_date", "start_utc", "end_utc",
                   "start_local", "end_local", "paid_hours", "template")
@@ -179,6 +179,16 @@ def roster_to_ics(roster: pd.DataFrame, *, stamp: dt.datetime | None = None) -> 
         ]
     lines.append("END:VCALENDAR")
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def schedule_files(result, coverage: pd.DataFrame) -> dict[str, bytes]:
+    """The files a schedule is published as: ``roster.csv``, ``activities.csv``,
+    ``coverage.csv`` (``coverage``: its evaluation) and ``roster.ics``; the commands and the
+    app's Build write the same bytes."""
+    return {"roster.csv": roster_to_csv(result.roster),
+            "activities.csv": activities_to_csv(result.activities),
+            "coverage.csv": coverage_to_csv(coverage),
+            "roster.ics": roster_to_ics(result.roster)}
 
 
 def write_outputs(out_dir: Path, files: Mapping[str, bytes]) -> list[Path]:

@@ -70,12 +70,16 @@ class PlanInfo:
     figures: dict[str, Any] = field(hash=False, compare=False)
 
     @property
-    def label(self) -> str:
-        """A short line naming the plan: id, status, what made it, when."""
+    def origin(self) -> str:
+        """What made the plan and when, e.g. ``"made by staffcast plan, 2026-12-06 18:27 UTC"``."""
         made = {"app": "built in the app", "replan": f"re-planned from {self.parent_id}"}.get(
             self.made_by, f"made by staffcast {self.made_by}")
-        return (f"{self.plan_id} ({self.status}; {made}, "
-                f"{self.created_at:%Y-%m-%d %H:%M} UTC)")
+        return f"{made}, {self.created_at:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def label(self) -> str:
+        """A short line naming the plan: id, status, what made it, when."""
+        return f"{self.plan_id} ({self.status}; {self.origin})"
 
 
 def fingerprint_files(files: Iterable[tuple[str, bytes]]) -> str:

@@ -36,7 +36,7 @@ stored = {}
 if sched.get("plan_id"):  # the files exactly as kept in the store
     info, _, stored = state.stored_plan(str(state.store_path()), sched["plan_id"])
     status = find_plan(state.store_path(), info.plan_id).status  # it may have been published since
-    st.markdown(f"Plan **{info.plan_id}** ({status}; {info.label.split('; ', 1)[1]}: the files "
+    st.markdown(f"Plan **{info.plan_id}** ({status}; {info.origin}): the files "
                 "below are the ones kept in the plan store (`staffcast export "
                 f"{info.plan_id} --store ...` writes the same).")
 fig = sched.get("figures") or {}

@@ -116,13 +116,7 @@ def open_published(p: state.Plan) -> None:
 def save_build(p: state.Plan, config: ScenarioConfig) -> None:
     """Keep the session's just-built schedule in the store as a draft (a failed save is
     reported and the schedule stays in this session)."""
-    from optimize.outputs.export import (
-        activities_to_csv,
-        coverage_to_csv,
-        roster_to_csv,
-        roster_to_ics,
-        table_to_csv,
-    )
+    from optimize.outputs.export import schedule_files, table_to_csv
     from optimize.outputs.figures import plan_figures
     from optimize.outputs.summary import summary_markdown
     from optimize.records import record_files, save_plan
@@ -142,10 +136,7 @@ def save_build(p: state.Plan, config: ScenarioConfig) -> None:
     pad = pd.Timedelta(days=1)
     window = fc[(fc["interval_start"] >= p.start - pad) & (fc["interval_start"] < p.end + pad)]
     files = {"forecast.csv": table_to_csv(window), "requirements.csv": table_to_csv(req),
-             "roster.csv": roster_to_csv(result.roster),
-             "activities.csv": activities_to_csv(result.activities),
-             "coverage.csv": coverage_to_csv(cov), "roster.ics": roster_to_ics(result.roster),
-             "summary.md": summary.encode("utf-8")}
+             **schedule_files(result, cov), "summary.md": summary.encode("utf-8")}
     figures = plan_figures(result, cov, fc, config, p.start, p.end, p.scenario.interval_s,
                            requirements=req, agents=p.scenario.agents)
     label, fingerprint = state.scenario_identity()

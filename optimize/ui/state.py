@@ -168,9 +168,12 @@ def _stored_forecast(store: str, data_key: str, start: pd.Timestamp, end: pd.Tim
             continue
         if run.asof > start or run.asof + pd.Timedelta(days=run.horizon_days) < end:
             continue
+        fc = load_forecast(store, run.run_id)
+        chosen = fc.groupby(["channel", "language"])["model"].agg(lambda m: m.mode().iloc[0])
         info = {"run_id": run.run_id, "created_at": run.created_at, "asof": run.asof,
-                "horizon_days": run.horizon_days, "store": store}
-        return load_forecast(store, run.run_id), info
+                "horizon_days": run.horizon_days, "store": store,
+                "models": tuple((c, lang, str(m)) for (c, lang), m in chosen.items())}
+        return fc, info
     return None
 
 
@@ -234,12 +237,9 @@ def forecast_for(scenario: Any, key: str, start: pd.Timestamp, end: pd.Timestamp
                 return stored
         base = _stored_forecast(str(store_path()), key, start, end, "typical")
         if base is not None:  # like for like: the stored run's origin, horizon and models
-            run_fc, info = base
-            chosen = run_fc.groupby(["channel", "language"])["model"].agg(
-                lambda m: m.mode().iloc[0])
-            models = tuple((c, lang, str(m)) for (c, lang), m in chosen.items())
+            info = base[1]
             fc = _forecast(scenario, key, info["asof"], info["horizon_days"], market_scenario,
-                           shock, models)
+                           shock, info["models"])
             return fc, {"live": True, "asof": info["asof"],
                         "horizon_days": info["horizon_days"], "baseline": info}
     fc = _forecast(scenario, key, asof, horizon_days, market_scenario, shock)
