@@ -76,20 +76,28 @@ def use_plan(p: state.Plan, plan_id: str) -> None:
         st.rerun()
 
 
-def quick_published() -> Any | None:
-    """The published plan a new session is about to open, found from the store and the
-    fingerprint of the scenario's raw files alone (milliseconds: nothing is parsed), so a
-    page can show its stored figures before the scenario is loaded. None once a plan is in
-    use or was offered, or when the plan was made with other choices than the session's."""
+def _to_open() -> Any | None:
+    """The latest published plan of the scenario in use, while the session has neither a
+    plan nor was offered one yet (found from the store and the fingerprint of the
+    scenario's input files alone: milliseconds, nothing parsed); None otherwise, or when
+    the store cannot be read (the app works without it)."""
     if st.session_state.get("opened_published") or st.session_state.get("schedule") is not None:
         return None
     from optimize.records import published_plan
 
     _, fingerprint = state.scenario_identity()
     try:
-        info = published_plan(state.store_path(), fingerprint=fingerprint)
-    except (ValueError, sqlite3.Error):
+        return published_plan(state.store_path(), fingerprint=fingerprint)
+    except (ValueError, sqlite3.Error) as exc:
+        log.warning("cannot read plans from %s: %s", state.store_path(), exc)
         return None
+
+
+def quick_published() -> Any | None:
+    """The published plan a new session is about to open, so that a page can show its
+    stored figures before the scenario is loaded; None when :func:`open_published` will
+    not open one, or the plan was made with other choices than the session's."""
+    info = _to_open()
     if info is None or any(st.session_state[k] != v for k, v in _settings_from(info).items()):
         return None
     return info
@@ -98,17 +106,8 @@ def quick_published() -> Any | None:
 def open_published(p: state.Plan) -> None:
     """Once a session, before anything is built: open the latest published plan of the
     scenario in use (the one ``make run`` published), if there is one."""
-    if st.session_state.get("opened_published") or st.session_state.get("schedule") is not None:
-        return
+    info = _to_open()
     st.session_state["opened_published"] = True
-    from optimize.records import published_plan
-
-    _, fingerprint = state.scenario_identity()
-    try:
-        info = published_plan(state.store_path(), fingerprint=fingerprint)
-    except (ValueError, sqlite3.Error) as exc:  # an unreadable store: the app still works
-        log.warning("cannot read plans from %s: %s", state.store_path(), exc)
-        return
     if info is not None and info.start == p.start:
         use_plan(p, info.plan_id)
 
