@@ -14,6 +14,7 @@ import logging
 import sys
 
 from forecast.inputs.problems import InputError
+from optimize.cli.capacity import add_capacity_parser
 from optimize.cli.common import EXIT_BAD_INPUT, EXIT_BUSY, UsageError
 from optimize.cli.forecasts import add_forecast_parsers
 from optimize.cli.plan import add_plan_parser, add_schedule_parser
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_replan_parser(sub)
     add_records_parsers(sub)
     add_simulate_parser(sub)
+    add_capacity_parser(sub)
     add_scenario_parsers(sub)
     return p
 

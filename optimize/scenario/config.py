@@ -257,7 +257,9 @@ def parse_config(doc: dict[str, Any], file: str = FILE) -> ScenarioConfig:
         With one :class:`Problem` per bad key.
     """
     r = _Reader(file)
-    top_known = {"channels", "shifts", "labour", "staffing", "horizon", "hours", "overflow"}
+    # [capacity] is read by optimize.capacity.config (the capacity plan's own settings)
+    top_known = {"channels", "shifts", "labour", "staffing", "horizon", "hours", "overflow",
+                 "capacity"}
     for key in doc:
         if key not in top_known:
             r.problem(key, None, f"unknown section; expected one of {sorted(top_known)}")

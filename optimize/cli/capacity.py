@@ -1,0 +1,181 @@
+"""``staffcast capacity``: how many agents of which skills to hire, and by when.
+
+Reads a scenario directory (its ``[capacity]`` settings in ``scenario.toml`` are
+optional), measures the scheduling efficiency on the history's last week unless
+``--efficiency`` is given, builds the capacity plan (:mod:`optimize.capacity`) and writes
+``capacity.csv``, ``hires.csv``, ``supply.csv`` and ``capacity.md`` into ``--out``. The
+what-if options replace single settings for this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import time
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+
+from optimize.cli.common import UsageError, add_data_arg, load_scenario
+
+__all__ = ["add_capacity_parser", "capacity_settings", "cmd_capacity", "parse_pairs"]
+
+log = logging.getLogger("staffcast")
+
+
+def parse_pairs(values: list[str] | None, option: str) -> dict[str, float]:
+    """``["chat=0.2", ...]`` -> ``{"chat": 0.2}``; UsageError naming ``option`` otherwise."""
+    out = {}
+    for value in values or []:
+        key, sep, number = value.partition("=")
+        try:
+            out[key.strip()] = float(number)
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            raise UsageError(f"{option} {value!r}: expected NAME=NUMBER, e.g. chat=0.2")
+    return out
+
+
+def _added(values: list[str] | None):
+    from optimize.capacity.plan import AddedAgents
+
+    out = []
+    for value in values or []:
+        head, _, week = value.partition("@")
+        profile, sep, count = head.rpartition(":")
+        try:
+            out.append(AddedAgents(profile, int(count), int(week) if week else 0))
+        except ValueError:
+            sep = ""
+        if not sep or not profile:
+            raise UsageError(f"--add {value!r}: expected PROFILE:COUNT[@WEEK], e.g. ko:3@4")
+    return tuple(out)
+
+
+def _surge(values: list[str] | None, first: pd.Timestamp) -> tuple[pd.Timestamp, ...]:
+    weeks = []
+    for value in values or []:
+        start, _, count = value.partition(":")
+        try:
+            t0 = pd.Timestamp(start, tz="UTC").normalize()
+            n = int(count) if count else 1
+        except ValueError:
+            raise UsageError(f"--surge {value!r}: expected DATE[:WEEKS], e.g. "
+                             "2027-03-01:6") from None
+        t0 = t0 - pd.Timedelta(days=t0.weekday())
+        weeks += [t0 + pd.Timedelta(weeks=k) for k in range(max(n, 1))]
+    return tuple(w for w in weeks if w >= first)
+
+
+def _targets(config, targets: dict[str, float]):
+    channels = dict(config.channels)
+    for name, value in targets.items():
+        if name not in channels:
+            raise UsageError(f"--target names unknown channel {name!r}; the scenario's "
+                             f"channels are {sorted(channels)}")
+        if not 0.0 < value < 1.0:
+            raise UsageError(f"--target {name}={value}: expected a share in (0, 1)")
+        key = "response_share" if channels[name].kind == "deferred" else "service_level"
+        channels[name] = dataclasses.replace(channels[name], **{key: value})
+    return dataclasses.replace(config, channels=channels)
+
+
+def capacity_settings(data: Path, args: argparse.Namespace):
+    """The ``[capacity]`` settings of ``data/scenario.toml`` with the command line's what-ifs."""
+    from optimize.capacity.config import capacity_config
+
+    path = data / "scenario.toml"
+    doc = tomllib.loads(path.read_text(encoding="utf-8-sig")) if path.is_file() else {}
+    base = capacity_config(doc.get("capacity"), file="scenario.toml")
+    by_lang = parse_pairs(args.attrition_language, "--attrition-language")
+    return base.replace(
+        attrition_monthly=args.attrition, training_weeks=args.training_weeks,
+        ramp_weeks=args.ramp_weeks, lead_time_weeks=args.lead_time,
+        max_hires_per_week=args.max_hires, min_class_size=args.min_class,
+        cost_per_hire=args.cost_per_hire, efficiency=args.efficiency,
+        attrition_by_language={**base.attrition_by_language, **by_lang} if by_lang else None)
+
+
+def cmd_capacity(args: argparse.Namespace) -> int:
+    """Run ``staffcast capacity``."""
+    from forecast.longrange import VolumeScenario
+    from optimize.capacity.efficiency import measure_efficiency, recent_week
+    from optimize.capacity.plan import capacity_plan
+    from optimize.capacity.report import capacity_files
+    from optimize.outputs.export import write_outputs
+
+    if not 4 <= args.weeks <= 52:
+        raise UsageError(f"--weeks {args.weeks}: a capacity plan looks 4 to 52 weeks ahead")
+    scenario = load_scenario(args.data)
+    settings = capacity_settings(args.data, args)
+    config = _targets(scenario.config, parse_pairs(args.target, "--target"))
+    settings.check_against(sorted(scenario.contacts["language"].unique()), list(config.channels),
+                           args.weeks)  # before the measuring schedule
+    first = scenario.contacts["interval_start"].max().normalize()
+    volume = VolumeScenario(regime=args.regime, growth=args.growth,
+                            surge_weeks=_surge(args.surge, first),
+                            deflection=parse_pairs(args.deflection, "--deflection"))
+    unknown = sorted(set(volume.deflection) - set(config.channels))
+    if unknown:
+        raise UsageError(f"--deflection names unknown channel(s) {unknown}")
+    t0 = time.perf_counter()
+    if settings.efficiency is not None:
+        efficiency, note = settings.efficiency, f"{settings.efficiency:.3f} (given)"
+    else:
+        measured = measure_efficiency(recent_week(scenario.contacts, config, scenario.interval_s),
+                                      scenario.agents, config, work_limit_s=args.work_limit,
+                                      time_limit_s=max(args.work_limit * 4, 60.0), seed=args.seed)
+        efficiency, note = measured.factor, measured.describe()
+    plan = capacity_plan(scenario.contacts, scenario.agents, config, scenario.interval_s,
+                         args.weeks, capacity=settings, volume=volume, efficiency=efficiency,
+                         market=scenario.market, calendar=scenario.calendar,
+                         added=_added(args.add), efficiency_note=note)
+    written = write_outputs(args.out, capacity_files(plan))
+    hires = int(plan.hires["hires"].sum()) if len(plan.hires) else 0
+    log.info("capacity plan: %d weeks, %d hires, in %.1f s", args.weeks, hires,
+             time.perf_counter() - t0)
+    for path in written:
+        print(path)
+    return 0
+
+
+def add_capacity_parser(sub: argparse._SubParsersAction) -> None:
+    """Add ``capacity`` to the ``staffcast`` parser."""
+    sp = sub.add_parser("capacity", help="capacity plan: required vs available FTE per "
+                                         "language and week, and the hires to close the gap")
+    add_data_arg(sp)
+    sp.add_argument("--weeks", type=int, default=26, help="weeks ahead, 4-52 (default 26)")
+    sp.add_argument("--out", type=Path, required=True, help="output directory")
+    sp.add_argument("--efficiency", type=float, metavar="X",
+                    help="paid hours per required hour (default: measured by scheduling "
+                         "the history's last week with today's agents)")
+    sp.add_argument("--work-limit", type=float, default=20.0, metavar="S",
+                    help="work seconds of that measuring schedule (default 20)")
+    sp.add_argument("--seed", type=int, default=0, help="its solver seed (default 0)")
+    w = sp.add_argument_group("what-ifs (each replaces one setting for this run)")
+    w.add_argument("--regime", choices=("calm", "typical", "stressed"), default="typical",
+                   help="market regime of every week (default typical)")
+    w.add_argument("--surge", action="append", metavar="DATE[:WEEKS]",
+                   help="weeks taken as stressed (a bull run or a crash), e.g. 2027-03-01:6")
+    w.add_argument("--growth", type=float, default=0.0,
+                   help="extra volume growth per year on top of the history's trend, e.g. 0.2")
+    w.add_argument("--deflection", action="append", metavar="CHANNEL=SHARE",
+                   help="share of a channel's contacts self-served (help centre, chatbot)")
+    w.add_argument("--target", action="append", metavar="CHANNEL=SHARE",
+                   help="service target: share answered in time (real-time) or replied "
+                        "within the window (deferred)")
+    w.add_argument("--attrition", type=float, metavar="M", help="monthly attrition, 0-1")
+    w.add_argument("--attrition-language", action="append", metavar="LANG=M",
+                   help="monthly attrition of one language's agents")
+    w.add_argument("--training-weeks", type=int, help="weeks a hire trains before working")
+    w.add_argument("--ramp-weeks", type=int, help="weeks at the ramp-up share after training")
+    w.add_argument("--lead-time", type=int, help="weeks from the decision to a hire's start")
+    w.add_argument("--max-hires", type=int, help="most hires starting in one week")
+    w.add_argument("--min-class", type=int, help="fewest hires in a training class")
+    w.add_argument("--cost-per-hire", type=float, help="one-off cost of a hire, paid hours")
+    w.add_argument("--add", action="append", metavar="PROFILE:COUNT[@WEEK]",
+                   help="agents of a hire profile added by hand from a week (0 = first)")
+    sp.set_defaults(func=cmd_capacity)
