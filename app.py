@@ -20,6 +20,7 @@ PAGES = [
     st.Page("optimize/ui/staffing.py", title="Staffing", icon=":material/groups:"),
     st.Page("optimize/ui/schedule.py", title="Schedule", icon=":material/calendar_month:"),
     st.Page("optimize/ui/export.py", title="Export", icon=":material/download:"),
+    st.Page("optimize/ui/capacity.py", title="Capacity", icon=":material/person_add:"),
 ]
 page = st.navigation(PAGES)
 

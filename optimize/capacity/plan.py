@@ -221,7 +221,8 @@ def _hires_table(planned: Allocation, profiles, weeks: pd.DatetimeIndex,
                          "fully_productive_from": ready, "hours_week": prof.hours_week})
     cols = ["week_start", "profile", "languages", "channels", "vip", "hires", "decide_by",
             "fully_productive_from", "hours_week"]
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=cols).sort_values(["week_start", "profile"],
+                                                        ignore_index=True)
 
 
 def _groups_table(names, paid: np.ndarray, used: np.ndarray, weeks) -> pd.DataFrame:

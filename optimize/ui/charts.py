@@ -19,6 +19,7 @@ __all__ = [
     "coverage_chart",
     "roster_gantt",
     "whatif_chart",
+    "capacity_chart",
 ]
 
 _AXIS = alt.Axis(format="%a %d %b %H:%M", labelAngle=0)
@@ -196,3 +197,28 @@ def roster_gantt(activities: pd.DataFrame, agents: pd.DataFrame, tz: str) -> alt
                  alt.Tooltip("t_label:N", title="from"), alt.Tooltip("end_label:N", title="to")],
     ).add_params(alt.selection_interval(bind="scales", encodings=["x"])).properties(
         height=max(200, 22 * a["who"].nunique()))
+
+
+def capacity_chart(by_language: pd.DataFrame) -> alt.Chart:
+    """Required beside available FTE per week, one panel per language
+    (:func:`optimize.capacity.by_language`): today's desk, and with the hiring plan."""
+    names = {"required_fte": "required", "available_fte_today": "available today",
+             "available_fte_plan": "available with the plan"}
+    long = by_language.melt(id_vars=["week_start", "language"], value_vars=list(names),
+                            var_name="series", value_name="fte")
+    long["series"] = long["series"].map(names)
+    long["week"] = long["week_start"].dt.tz_convert("UTC").dt.tz_localize(None)
+    return alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("week:T", title=None, axis=alt.Axis(format="%d %b %y", labelAngle=0)),
+        y=alt.Y("fte:Q", title="FTE"),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=list(names.values()),
+                                        range=["#e15759", "#bab0ac", "#4e79a7"])),
+        strokeDash=alt.StrokeDash("series:N", legend=None,
+                                  scale=alt.Scale(domain=list(names.values()),
+                                                  range=[[1, 0], [4, 3], [1, 0]])),
+        tooltip=[alt.Tooltip("language:N"), alt.Tooltip("week:T", format="%Y-%m-%d"),
+                 alt.Tooltip("series:N"), alt.Tooltip("fte:Q", format=".1f")],
+    ).properties(width=190, height=150).facet(
+        facet=alt.Facet("language:N", title=None), columns=4
+    ).resolve_scale(y="independent")

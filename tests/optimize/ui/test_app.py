@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from forecast.store.runs import latest_run, load_forecast
 from optimize.outputs.export import roster_to_csv
 
-PAGES = ["overview", "data", "forecast", "staffing", "schedule", "export"]
+PAGES = ["overview", "data", "forecast", "staffing", "schedule", "export", "capacity"]
 TIMEOUT = 180
 
 
@@ -228,3 +228,35 @@ def test_overview_never_says_all_is_well_under_the_contracts_alert(company, tmp_
     assert any("Not enough contracted hours" in w.value for w in at.warning)
     assert not any("Every queue meets its service target" in s.value for s in at.success)
     assert any("the contracted hours above cannot cover" in i.value for i in at.info)
+
+
+def test_capacity_page_builds_the_plan_the_library_builds(app, company):
+    from optimize.capacity import by_language, capacity_plan
+    from optimize.capacity.config import CapacityConfig
+    from optimize.scenario.load import load_scenario_dir
+
+    go(app, "capacity")
+    assert any("Build capacity plan" in i.value for i in app.info)  # nothing built yet
+    app.slider(key="cap:weeks").set_value(12)
+    app.number_input(key="cap:efficiency").set_value(1.3)
+    app.button(key="cap:build").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    s = load_scenario_dir(company["data"])
+    plan = capacity_plan(s.contacts, s.agents, s.config, s.interval_s, 12,
+                         capacity=CapacityConfig(), efficiency=1.3, market=s.market,
+                         calendar=s.calendar)
+    hires = int(plan.hires["hires"].sum()) if len(plan.hires) else 0
+    assert number(metric(app, "Hires in the plan")) == hires
+    lang = by_language(plan.capacity)
+    last = lang[lang["week_start"] == lang["week_start"].max()]
+    assert number(metric(app, "Required FTE")) == pytest.approx(last["required_fte"].sum(),
+                                                                abs=0.05)
+    assert {"dl_capacity.csv", "dl_hires.csv", "dl_supply.csv", "dl_capacity.md"} <= {
+        b.key for b in app.get("download_button")}
+    go(app, "overview")
+    go(app, "capacity")  # the plan survives a page switch
+    assert number(metric(app, "Hires in the plan")) == hires
+    app.number_input(key="cap:training").set_value(20)  # 4 + 20 weeks > 12: no hire could work
+    app.button(key="cap:build").click().run()
+    assert any("training period" in e.value for e in app.error)
