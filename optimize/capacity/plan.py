@@ -4,7 +4,9 @@
 
 1. weekly volume per queue under the volume scenario (:func:`forecast.longrange.forecast_weeks`);
 2. hours on schedule needed per queue and week (:mod:`~optimize.capacity.demand`), times
-   the scheduling efficiency (:mod:`~optimize.capacity.efficiency`) = paid hours needed;
+   the scheduling efficiency (:mod:`~optimize.capacity.efficiency`) and the queue's
+   factor from a check of a planned week (:mod:`~optimize.capacity.check`; 1 without
+   one) = paid hours needed;
 3. expected paid hours of today's agents per skill group (:mod:`~optimize.capacity.supply`),
    plus agents added by hand;
 4. the hiring programme chooses the hires (:func:`~optimize.capacity.hiring.plan_hires`);
@@ -62,6 +64,7 @@ class CapacityPlan:
     profiles: tuple[HireProfile, ...]
     cost: dict[str, float] = field(default_factory=dict)
     efficiency_note: str = ""  # where the efficiency came from
+    queue_factors: dict = field(default_factory=dict)  # (channel, language) -> factor
 
 
 def _service(req: pd.DataFrame, ratio: pd.DataFrame, config: ScenarioConfig,
@@ -117,12 +120,15 @@ def capacity_plan(contacts: pd.DataFrame, agents: pd.DataFrame, config: Scenario
                   volume: VolumeScenario | None = None, efficiency: float,
                   market: pd.DataFrame | None = None, calendar: pd.DataFrame | None = None,
                   added: tuple[AddedAgents, ...] = (), choice: Choice | None = None,
-                  efficiency_note: str = "", time_limit_s: float = 60.0) -> CapacityPlan:
+                  efficiency_note: str = "", queue_factors: dict | None = None,
+                  time_limit_s: float = 60.0) -> CapacityPlan:
     """A capacity plan of ``weeks`` weeks after the history (module docstring).
 
     ``efficiency`` is paid hours per required hour on schedule
     (:func:`optimize.capacity.efficiency.measure_efficiency`, or a what-if); ``choice`` a
-    long-range backtest already run on this history.
+    long-range backtest already run on this history; ``queue_factors`` maps
+    ``(channel, language)`` to a multiplier of that queue's paid hours needed (the
+    scheduler's check of a planned week, :func:`optimize.capacity.check.queue_factors`).
     """
     capacity = capacity or CapacityConfig()
     languages = sorted(contacts["language"].unique())
@@ -138,6 +144,9 @@ def capacity_plan(contacts: pd.DataFrame, agents: pd.DataFrame, config: Scenario
     need = (need_wk.pivot_table(index=["channel", "language"], columns="week_start",
                                 values="required_hours").reindex(
         pd.MultiIndex.from_frame(queues)).to_numpy() * efficiency)
+    factors = np.array([(queue_factors or {}).get((c, lang), 1.0)
+                        for c, lang in zip(queues["channel"], queues["language"], strict=True)])
+    need = need * factors[:, None]
     priority = queues["channel"].map(lambda c: config.channels[c].priority).to_numpy(float)
     groups, supply = supply_hours(agents, week_index, capacity)
     g_cover = np.array([covers(r.languages, r.channels, r.vip, queues, config)
@@ -163,6 +172,7 @@ def capacity_plan(contacts: pd.DataFrame, agents: pd.DataFrame, config: Scenario
                              np.vstack([cover_all, p_cover]),
                              short_hour_cost=capacity.short_hour_cost)
     table = _capacity_table(need_wk, fc, queues, week_index, need, today, planned, capacity)
+    table = table.merge(queues.assign(queue_factor=factors), on=["channel", "language"])
     ratios = {}
     for name, alloc in (("today", today), ("plan", planned)):
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -179,7 +189,7 @@ def capacity_plan(contacts: pd.DataFrame, agents: pd.DataFrame, config: Scenario
                              np.vstack([supply_all, hours]), planned.used, week_index),
         forecast=fc, efficiency=float(efficiency), profiles=tuple(profiles),
         cost={"today": today.cost, "plan": planned.cost + float((hired.hires * costs).sum())},
-        efficiency_note=efficiency_note)
+        efficiency_note=efficiency_note, queue_factors=dict(queue_factors or {}))
 
 
 def _long(values: np.ndarray, queues: pd.DataFrame, weeks: pd.DatetimeIndex, name: str

@@ -19,7 +19,8 @@ import pandas as pd
 
 from optimize.capacity.plan import CapacityPlan
 
-__all__ = ["COVERED_FTE", "by_language", "capacity_files", "capacity_markdown", "service_by_queue"]
+__all__ = ["COVERED_FTE", "by_language", "capacity_files", "capacity_markdown", "check_summary",
+           "service_by_queue"]
 
 #: a queue-week short by less than this many FTE counts as covered
 COVERED_FTE = 0.05
@@ -58,13 +59,33 @@ def service_by_queue(capacity: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def capacity_files(plan: CapacityPlan) -> dict[str, bytes]:
-    """``capacity.csv``, ``hires.csv``, ``supply.csv`` and ``capacity.md`` as bytes."""
+def capacity_files(plan: CapacityPlan, checks: pd.DataFrame | None = None) -> dict[str, bytes]:
+    """``capacity.csv``, ``hires.csv``, ``supply.csv``, ``capacity.md`` and, after a check
+    on the scheduler (:func:`optimize.capacity.check.calibrate`), ``check.csv``, as bytes."""
     from optimize.outputs.export import table_to_csv
 
-    return {"capacity.csv": table_to_csv(plan.capacity), "hires.csv": table_to_csv(plan.hires),
-            "supply.csv": table_to_csv(plan.groups),
-            "capacity.md": capacity_markdown(plan).encode()}
+    files = {"capacity.csv": table_to_csv(plan.capacity), "hires.csv": table_to_csv(plan.hires),
+             "supply.csv": table_to_csv(plan.groups),
+             "capacity.md": capacity_markdown(plan, checks).encode()}
+    if checks is not None:
+        files["check.csv"] = table_to_csv(checks)
+    return files
+
+
+def check_summary(checks: pd.DataFrame) -> pd.DataFrame:
+    """Per round of a check: the week, agents, paid hours, efficiency there, required and
+    covered hours, and the worst-covered queue."""
+    rows = []
+    for r, g in checks.groupby("round"):
+        worst = g.loc[g["covered_share"].idxmin()]
+        rows.append({"round": int(r), "week_start": g["week_start"].iloc[0],
+                     "agents": int(g["agents"].iloc[0]), "paid_hours": g["paid_hours"].iloc[0],
+                     "efficiency": g["efficiency"].iloc[0],
+                     "covered_share": g["covered_hours"].sum() / g["required_hours"].sum(),
+                     "queues_below_98pct": int((g["covered_share"] < 0.98).sum()),
+                     "worst_queue": f"{worst['channel']}/{worst['language']} "
+                                    f"{worst['covered_share']:.1%}"})
+    return pd.DataFrame(rows)
 
 
 def _table(df: pd.DataFrame) -> str:
@@ -83,7 +104,7 @@ def _table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def capacity_markdown(plan: CapacityPlan) -> str:
+def capacity_markdown(plan: CapacityPlan, checks: pd.DataFrame | None = None) -> str:
     """The plan's summary: horizon, method choices, hires, FTE per language, service."""
     cap = plan.capacity
     weeks = sorted(cap["week_start"].unique())
@@ -126,6 +147,12 @@ def capacity_markdown(plan: CapacityPlan) -> str:
     ]
     if scores is not None:
         parts += ["", "## Long-range backtest (WAPE, weeks 4 and beyond)", "", _table(scores)]
+    if checks is not None and len(checks):
+        parts += ["", "## Check on the scheduler (the last week scheduled with its planned desk)",
+                  "", "Each round schedules the plan's last week with today's agents less the "
+                  "expected leavers plus the hires so far; a queue covered below its need "
+                  "gets `1 / covered share` more hours in the next round's plan.", "",
+                  _table(check_summary(checks))]
     parts += ["", "## Market regimes (contacts against the centred 13-week mean)", "",
               _table(plan.forecast.regimes.pivot(index="channel", columns="regime",
                                                  values="factor").reset_index())]

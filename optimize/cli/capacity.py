@@ -3,8 +3,10 @@
 Reads a scenario directory (its ``[capacity]`` settings in ``scenario.toml`` are
 optional), measures the scheduling efficiency on the history's last week unless
 ``--efficiency`` is given, builds the capacity plan (:mod:`optimize.capacity`) and writes
-``capacity.csv``, ``hires.csv``, ``supply.csv`` and ``capacity.md`` into ``--out``. The
-what-if options replace single settings for this run.
+``capacity.csv``, ``hires.csv``, ``supply.csv`` and ``capacity.md`` into ``--out`` (and
+``check.csv`` with ``--calibrate``: the plan's last week scheduled with its desk,
+:mod:`optimize.capacity.check`). The what-if options replace single settings for this
+run.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def capacity_settings(data: Path, args: argparse.Namespace):
 def cmd_capacity(args: argparse.Namespace) -> int:
     """Run ``staffcast capacity``."""
     from forecast.longrange import VolumeScenario
+    from optimize.capacity.check import calibrate
     from optimize.capacity.efficiency import measure_efficiency, recent_week
     from optimize.capacity.plan import capacity_plan
     from optimize.capacity.report import capacity_files
@@ -109,6 +112,8 @@ def cmd_capacity(args: argparse.Namespace) -> int:
 
     if not 4 <= args.weeks <= 52:
         raise UsageError(f"--weeks {args.weeks}: a capacity plan looks 4 to 52 weeks ahead")
+    if args.calibrate is not None and not 0 <= args.calibrate <= 5:
+        raise UsageError(f"--calibrate {args.calibrate}: expected 0 (check only) to 5 rounds")
     scenario = load_scenario(args.data)
     settings = capacity_settings(args.data, args)
     config = _targets(scenario.config, parse_pairs(args.target, "--target"))
@@ -129,11 +134,19 @@ def cmd_capacity(args: argparse.Namespace) -> int:
                                       scenario.agents, config, work_limit_s=args.work_limit,
                                       time_limit_s=max(args.work_limit * 4, 60.0), seed=args.seed)
         efficiency, note = measured.factor, measured.describe()
-    plan = capacity_plan(scenario.contacts, scenario.agents, config, scenario.interval_s,
-                         args.weeks, capacity=settings, volume=volume, efficiency=efficiency,
-                         market=scenario.market, calendar=scenario.calendar,
-                         added=_added(args.add), efficiency_note=note)
-    written = write_outputs(args.out, capacity_files(plan))
+    kw = dict(volume=volume, efficiency=efficiency, market=scenario.market,
+              added=_added(args.add), efficiency_note=note)
+    checks = None
+    if args.calibrate is None:
+        plan = capacity_plan(scenario.contacts, scenario.agents, config, scenario.interval_s,
+                             args.weeks, capacity=settings, calendar=scenario.calendar, **kw)
+    else:
+        cal = calibrate(scenario.contacts, scenario.agents, config,
+                                 scenario.interval_s, args.weeks, rounds=args.calibrate,
+                                 capacity=settings, calendar=scenario.calendar,
+                                 work_limit_s=args.check_work_limit, **kw)
+        plan, checks = cal.plan, cal.checks
+    written = write_outputs(args.out, capacity_files(plan, checks))
     hires = int(plan.hires["hires"].sum()) if len(plan.hires) else 0
     log.info("capacity plan: %d weeks, %d hires, in %.1f s", args.weeks, hires,
              time.perf_counter() - t0)
@@ -155,6 +168,13 @@ def add_capacity_parser(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--work-limit", type=float, default=20.0, metavar="S",
                     help="work seconds of that measuring schedule (default 20)")
     sp.add_argument("--seed", type=int, default=0, help="its solver seed (default 0)")
+    sp.add_argument("--calibrate", type=int, metavar="N",
+                    help="check the plan on the scheduler: schedule its last week with the "
+                         "desk it plans (today's agents less leavers, plus the hires) and "
+                         "write check.csv; with N > 0, correct the queues found short and "
+                         "plan again, N times (each round schedules a week: a minute or two)")
+    sp.add_argument("--check-work-limit", type=float, default=30.0, metavar="S",
+                    help="work seconds of each check's schedule (default 30)")
     w = sp.add_argument_group("what-ifs (each replaces one setting for this run)")
     w.add_argument("--regime", choices=("calm", "typical", "stressed"), default="typical",
                    help="market regime of every week (default typical)")

@@ -1,0 +1,83 @@
+"""Closing the loop (issue 17): the desk a plan promises for a week, scheduled; the
+queues it leaves short corrected in the next round's plan."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from optimize.capacity.check import MAX_FACTOR, WeekCheck, desk_for_week, queue_factors
+from optimize.capacity.config import CapacityConfig, HireProfile
+from optimize.capacity.plan import CapacityPlan
+from optimize.cli import main
+from optimize.scenario.sample import write_sample
+
+
+def _agents(n_ko: int = 10, n_en: int = 4) -> pd.DataFrame:
+    rows = [{"agent_id": f"K{i}", "languages": ("ko", "en"), "channels": ("chat",),
+             "timezone": "Asia/Seoul" if i else "Europe/London"} for i in range(n_ko)]
+    rows += [{"agent_id": f"E{i}", "languages": ("en",), "channels": ("chat",),
+              "timezone": "Europe/London"} for i in range(n_en)]
+    return pd.DataFrame(rows).assign(max_hours_week=40.0, min_hours_week=32.0)
+
+
+def _plan(hires: pd.DataFrame) -> CapacityPlan:
+    weeks = pd.date_range("2027-01-04", periods=10, freq="7D", tz="UTC")
+    return CapacityPlan(capacity=pd.DataFrame({"week_start": weeks}), hires=hires,
+                        groups=pd.DataFrame(), forecast=None, efficiency=1.3,
+                        profiles=(HireProfile("ko", ("ko", "en"), ("chat",)),))
+
+
+def test_the_desk_keeps_the_expected_survivors_and_adds_the_hires():
+    plan = _plan(pd.DataFrame({"week_start": [pd.Timestamp("2027-01-18", tz="UTC")],
+                               "profile": ["ko"], "hires": [3]}))
+    cap = CapacityConfig(attrition_monthly=0.0, attrition_by_language={"ko": 0.1})
+    desk = desk_for_week(plan, _agents(), 9, cap)
+    # ko: 10 x 0.9 ** (12 * 10 / 52) = 7.8 -> 8 kept; en keeps all 4; 3 hires
+    assert (desk["agent_id"].str.startswith("K")).sum() == 8
+    assert (desk["agent_id"].str.startswith("E")).sum() == 4
+    hired = desk[desk["agent_id"].str.startswith("H-")]
+    assert len(hired) == 3
+    assert set(hired["timezone"]) == {"Asia/Seoul"}  # where most ko agents work
+    assert hired["languages"].iloc[0] == ("ko", "en")
+    early = desk_for_week(plan, _agents(), 1, cap)  # before the hires start
+    assert not early["agent_id"].str.startswith("H-").any()
+
+
+def _check(shares: dict) -> WeekCheck:
+    q = pd.DataFrame([{"channel": c, "language": lang, "covered_share": s}
+                      for (c, lang), s in shares.items()])
+    return WeekCheck(pd.Timestamp("2027-01-04", tz="UTC"), None, None, None, None, q, 0.0, 1.0)
+
+
+def test_a_short_queue_gets_the_inverse_of_its_covered_share():
+    f = queue_factors(_check({("chat", "ko"): 0.8, ("chat", "en"): 1.0}))
+    assert f[("chat", "ko")] == pytest.approx(1.25) and f[("chat", "en")] == 1.0
+    again = queue_factors(_check({("chat", "ko"): 0.9, ("chat", "en"): 1.0}), f)
+    assert again[("chat", "ko")] == pytest.approx(1.25 / 0.9)
+    capped = queue_factors(_check({("chat", "ko"): 0.1}))
+    assert capped[("chat", "ko")] == MAX_FACTOR
+
+
+def test_staffcast_capacity_calibrate_writes_its_checks(tmp_path):
+    d = tmp_path / "desk"
+    write_sample(d, seed=3, weeks=14, n_agents=16, languages=("en", "ko"), volume_scale=0.04)
+    agents = pd.read_csv(d / "agents.csv", dtype=str, keep_default_na=False)
+    agents.assign(unavailable="").to_csv(d / "agents.csv", index=False)
+    out = tmp_path / "out"
+    code = main(["capacity", "--data", str(d), "--weeks", "10", "--out", str(out),
+                 "--efficiency", "1.3", "--lead-time", "1", "--training-weeks", "1",
+                 "--ramp-weeks", "1", "--calibrate", "1", "--check-work-limit", "5"])
+    assert code == 0
+    checks = pd.read_csv(out / "check.csv")
+    assert sorted(checks["round"].unique()) == [0, 1]
+    assert checks["covered_share"].between(0, 1).all()
+    first = checks[checks["round"] == 0]
+    assert (first["queue_factor"] == 1.0).all()  # round 0 checks the uncorrected plan
+    second = checks[checks["round"] == 1].set_index(["channel", "language"])
+    for r in first.itertuples():
+        want = min(1.0 / max(r.covered_share, 1 / MAX_FACTOR), MAX_FACTOR)
+        assert second.loc[(r.channel, r.language), "queue_factor"] == pytest.approx(want)
+    cap = pd.read_csv(out / "capacity.csv")
+    assert "queue_factor" in cap.columns
+    assert "Check on the scheduler" in (out / "capacity.md").read_text()
