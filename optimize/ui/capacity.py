@@ -52,7 +52,7 @@ with st.form("capacity_form"):
                                    "by scheduling the history's last week with today's agents")
     c = st.columns(6)
     attrition = c[0].number_input("attrition per month (%)", 0.0, 50.0,
-                                  100.0 * base.attrition_monthly, 0.5)
+                                  100.0 * base.attrition_monthly, 0.5, key="cap:attrition")
     training = c[1].number_input("training (weeks)", 0, 26, base.training_weeks,
                                key="cap:training")
     ramp = c[2].number_input("ramp-up (weeks)", 0, 26, base.ramp_weeks)

@@ -219,6 +219,6 @@ def capacity_chart(by_language: pd.DataFrame) -> alt.Chart:
                                                   range=[[1, 0], [4, 3], [1, 0]])),
         tooltip=[alt.Tooltip("language:N"), alt.Tooltip("week:T", format="%Y-%m-%d"),
                  alt.Tooltip("series:N"), alt.Tooltip("fte:Q", format=".1f")],
-    ).properties(width=190, height=150).facet(
+    ).properties(width=165, height=150).facet(
         facet=alt.Facet("language:N", title=None), columns=4
     ).resolve_scale(y="independent")

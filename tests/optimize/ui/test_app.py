@@ -260,3 +260,30 @@ def test_capacity_page_builds_the_plan_the_library_builds(app, company):
     app.number_input(key="cap:training").set_value(20)  # 4 + 20 weeks > 12: no hire could work
     app.button(key="cap:build").click().run()
     assert any("training period" in e.value for e in app.error)
+
+
+def test_capacity_page_plans_an_uploaded_scenario_with_its_own_settings(app, company):
+    files = []
+    for p in sorted(company["other"].iterdir()):
+        data = p.read_bytes()
+        if p.name == "scenario.toml":  # the upload's own [capacity]: one profile, 5 % a month
+            data += (b'\n[capacity]\nattrition_monthly = 0.05\n\n[[capacity.profiles]]\n'
+                     b'name = "ru-chat"\nlanguages = ["ru", "en"]\nchannels = ["chat"]\n')
+        files.append((p.name, data, "application/octet-stream"))
+    go(app, "data")
+    app.file_uploader(key="upload_files").set_value(files).run()
+    app.button(key="validate_upload").click().run()
+    assert app.session_state["source"] == "upload"
+    go(app, "capacity")
+    assert "Uploaded scenario" in app.caption[0].value
+    assert app.number_input(key="cap:attrition").value == pytest.approx(5.0)
+    app.slider(key="cap:weeks").set_value(12)
+    app.number_input(key="cap:efficiency").set_value(1.3)
+    app.button(key="cap:build").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    table = next((d.value for d in app.dataframe if "hires" in d.value.columns), None)
+    assert table is not None, [s.value for s in app.success]
+    assert set(table["profile"]) == {"ru-chat"}  # only the upload's own profile is hired
+    assert "ru" in set(next(d.value for d in app.dataframe
+                            if "service_level_today" in d.value.columns)["language"])

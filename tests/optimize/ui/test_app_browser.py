@@ -308,6 +308,24 @@ def test_sample_company_pages_schedule_and_roster(page):
     assert f"{shifts} shifts for {roster['agent_id'].nunique()} agents" in summary
     assert f"{paid:,.0f} paid hours" in summary
 
+    open_page(pg, "Capacity")  # how many to hire: the plan and its files
+    eff = pg.get_by_role("spinbutton", name="efficiency (0 = measure)")
+    eff.fill("1.343")  # the sample's measured figure (bench/README.md), not measured again here
+    eff.press("Enter")
+    pg.get_by_role("button", name="Build capacity plan").click()
+    pg.get_by_text("Hiring plan").wait_for(timeout=300_000)
+    pg.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    idle(pg)
+    no_exception(pg)
+    shoot(pg, "7_capacity")
+    with pg.expect_download() as info:
+        pg.get_by_role("button", name="Download capacity.csv").click()
+    cap = pd.read_csv(info.value.path())
+    assert cap["week_start"].nunique() == 26 and len(cap) == 26 * 32
+    gap = cap["available_fte_plan"] + cap["short_fte_plan"] - cap["required_fte"]
+    assert gap.abs().max() < 1e-4
+    assert number(metric(pg, "Hires in the plan")) >= 0
+
     open_page(pg, "Overview")  # the schedule survived the page switches and feeds the overview
     pg.get_by_text(f"Figures from plan {DRAFT}").wait_for()
     assert number(metric(pg, "Scheduled paid hours")) == pytest.approx(paid, abs=0.5)
