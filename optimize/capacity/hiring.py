@@ -30,6 +30,7 @@ come out with its hours spread differently).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -91,34 +92,17 @@ def plan_hires(need: np.ndarray, priority: np.ndarray, supply: np.ndarray,
                  for w in range(n_w)] for q in range(n_q)]
     short = [[mathopt.fast_sum(segments[q][w]) for w in range(n_w)] for q in range(n_q)]
     served_terms: list[list[list]] = [[[] for _ in range(n_w)] for _ in range(n_q)]
-    used_vars = []
-    for g in range(supply.shape[0]):
-        qs = np.flatnonzero(supply_covers[g])
-        per_week = []
-        for w in range(n_w):
-            xs = [model.add_variable(lb=0.0) for _ in qs]
-            for q, x in zip(qs, xs, strict=True):
-                served_terms[q][w].append(x)
-            if xs:
-                model.add_linear_constraint(mathopt.fast_sum(xs) <= float(supply[g, w]))
-            per_week.append(xs)
-        used_vars.append(per_week)
+    used_vars = [_give(model, np.flatnonzero(supply_covers[g]), n_w, served_terms,
+                       lambda w, g=g: float(supply[g, w]))
+                 for g in range(supply.shape[0])]
     hires = [[model.add_integer_variable(lb=0.0, ub=0.0 if s < lead_time_weeks
                                          else float(max_hires_per_week))
               for s in range(n_w)] for _ in range(n_p)]
-    hire_vars = []
-    for p in range(n_p):
-        qs = np.flatnonzero(hire_covers[p])
-        per_week = []
-        for w in range(n_w):
-            xs = [model.add_variable(lb=0.0) for _ in qs]
-            for q, x in zip(qs, xs, strict=True):
-                served_terms[q][w].append(x)
-            made = [yields[p][s, w] * hires[p][s] for s in range(w + 1) if yields[p][s, w] > 0]
-            if xs:
-                model.add_linear_constraint(mathopt.fast_sum(xs) <= mathopt.fast_sum(made))
-            per_week.append(xs)
-        hire_vars.append(per_week)
+    hire_vars = [_give(model, np.flatnonzero(hire_covers[p]), n_w, served_terms,
+                       lambda w, p=p: mathopt.fast_sum(yields[p][s, w] * hires[p][s]
+                                                       for s in range(w + 1)
+                                                       if yields[p][s, w] > 0))
+                 for p in range(n_p)]
     for q in range(n_q):
         for w in range(n_w):
             model.add_linear_constraint(
@@ -140,7 +124,8 @@ def plan_hires(need: np.ndarray, priority: np.ndarray, supply: np.ndarray,
         objective += mathopt.fast_sum(float(hire_cost[p, s]) * hires[p][s]
                                       for p in range(n_p) for s in range(lead_time_weeks, n_w))
     model.minimize(objective)
-    params = mathopt.SolveParameters(time_limit=_seconds(time_limit_s), relative_gap_tolerance=1e-4)
+    params = mathopt.SolveParameters(time_limit=dt.timedelta(seconds=float(time_limit_s)),
+                                     relative_gap_tolerance=1e-4)
     result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params)
     if not result.has_primal_feasible_solution():
         raise RuntimeError(f"hiring programme not solved: {result.termination}")
@@ -163,9 +148,21 @@ def plan_hires(need: np.ndarray, priority: np.ndarray, supply: np.ndarray,
                       status)
 
 
-def _seconds(s: float):
-    import datetime as dt
-    return dt.timedelta(seconds=float(s))
+def _give(model: mathopt.Model, queues: np.ndarray, n_w: int, served_terms: list,
+          capacity) -> list[list]:
+    """Hours one group or profile gives each queue it covers, per week (variables, also
+    appended to ``served_terms[q][w]``), at most ``capacity(w)`` in week ``w``."""
+    per_week = []
+    for w in range(n_w):
+        xs = [model.add_variable(lb=0.0) for _ in queues]
+        for q, x in zip(queues, xs, strict=True):
+            served_terms[q][w].append(x)
+        if xs:
+            model.add_linear_constraint(mathopt.fast_sum(xs) <= capacity(w))
+        per_week.append(xs)
+    return per_week
+
+
 
 
 def allocate_weeks(need: np.ndarray, priority: np.ndarray, supply: np.ndarray,
