@@ -2,7 +2,7 @@
 
 The page only collects the what-ifs and shows :func:`optimize.capacity.capacity_plan`'s
 result through the report functions (:mod:`optimize.capacity.report`) that also write
-``capacity.md``; the plan itself is cached in :mod:`optimize.ui.state`.
+``capacity.md``; the plan itself is cached in :mod:`optimize.ui.capacity_state`.
 """
 
 import dataclasses
@@ -15,14 +15,14 @@ from forecast.longrange import REGIMES, VolumeScenario
 from optimize.capacity import AddedAgents, by_language, capacity_files, service_by_queue
 from optimize.capacity.config import default_profiles
 from optimize.capacity.report import capacity_markdown
-from optimize.ui import state
+from optimize.ui import capacity_state, state
 from optimize.ui.charts import capacity_chart
 from optimize.ui.views import table_height
 
 st.title("Capacity")
 try:
     scenario, data_key = state.current_scenario()
-    base = state.capacity_settings()
+    base = capacity_state.capacity_settings()
 except InputError as exc:
     st.error(f"The {state.scenario_key()} cannot be planned: "
              + "; ".join(str(p) for p in exc.problems[:3]) + ". See the Data page.")
@@ -36,7 +36,7 @@ st.caption(f"{state.scenario_key().capitalize()}: history to {history_end:%a %d 
            "the plan's weeks start on the Monday after the last whole week. Settings from "
            "`[capacity]` of scenario.toml, changed here for this session only.")
 
-saved = st.session_state.setdefault("capacity_inputs", None)
+saved = st.session_state["capacity_inputs"]
 with st.form("capacity_form"):
     c = st.columns(4)
     weeks = c[0].slider("weeks ahead", 4, 52, saved["weeks"] if saved else 26, key="cap:weeks")
@@ -114,11 +114,11 @@ except ValueError as exc:
 if saved["efficiency"] > 0:
     eff, note = saved["efficiency"], f"{saved['efficiency']:.3f} (given)"
 else:
-    measured = state.efficiency(scenario, data_key, repr(config), config)
+    measured = capacity_state.efficiency(scenario, data_key, repr(config), config)
     eff, note = measured.factor, measured.describe()
 whatif_key = repr((settings, volume, added, plan_config.channels))
 try:
-    plan = state.capacity(scenario, data_key, saved["weeks"], plan_config, settings, volume,
+    plan = capacity_state.capacity(scenario, data_key, saved["weeks"], plan_config, settings, volume,
                           added, eff, note, whatif_key)
 except ValueError as exc:
     st.error(f"No capacity plan: {exc}")

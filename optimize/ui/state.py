@@ -1,4 +1,5 @@
-"""The app's cached loaders and session state: the only module of the UI that caches.
+"""The app's cached loaders and session state (with :mod:`optimize.ui.capacity_state`, the
+capacity page's, the only modules of the UI that cache).
 
 Heavy work (loading a scenario, forecasting, computing requirements, evaluating a
 schedule) goes through ``st.cache_data`` keyed on its inputs, so a simple rerun repeats
@@ -47,9 +48,6 @@ __all__ = [
     "simulation",
     "scenario_identity",
     "stored_plan",
-    "capacity_settings",
-    "efficiency",
-    "capacity",
     "timezone_picker",
     "widget",
 ]
@@ -74,6 +72,7 @@ DEFAULTS: dict[str, Any] = {
     "deflection": {},            # {(channel, language): share}
     "schedule": None,            # {"key": ..., "result": ScheduleResult, "plan_id": ..., ...}
     "opened_published": False,   # the published plan was offered once this session
+    "capacity_inputs": None,     # the Capacity page's last built what-ifs (a dict)
 }
 
 
@@ -379,54 +378,6 @@ def stored_plan(store: str, plan_id: str) -> tuple[Any, Any, dict[str, bytes]]:
 ZONES = ("UTC", "Asia/Seoul", "Asia/Tokyo", "Asia/Shanghai", "Asia/Singapore",
          "Asia/Ho_Chi_Minh", "Asia/Kolkata", "Europe/Istanbul", "Europe/Berlin",
          "Europe/London", "America/Sao_Paulo", "America/New_York", "America/Los_Angeles")
-
-
-def capacity_settings() -> Any:
-    """``[capacity]`` of the scenario in use (sample or upload) as a ``CapacityConfig``;
-    InputError on a bad table."""
-    import tomllib
-
-    from optimize.capacity.config import capacity_config
-
-    upload = st.session_state.get("upload") if st.session_state.get("source") == "upload" else None
-    raw = next((b for n, b in upload if Path(n).name == "scenario.toml"), b"") if upload \
-        else (sample_dir() / "scenario.toml").read_bytes()
-    doc = tomllib.loads(raw.decode("utf-8-sig")) if raw else {}
-    return capacity_config(doc.get("capacity"))
-
-
-@st.cache_data(show_spinner="Measuring the scheduling efficiency: scheduling the history's "
-                            "last week with today's agents (once per scenario)...", max_entries=2)
-def efficiency(_scenario: Any, data_key: str, config_key: str, _config: ScenarioConfig) -> Any:
-    """The measured :class:`optimize.capacity.Efficiency` of the scenario (cached on the data)."""
-    from optimize.capacity.efficiency import measure_efficiency, recent_week
-
-    req = recent_week(_scenario.contacts, _config, _scenario.interval_s)
-    return measure_efficiency(req, _scenario.agents, _config, work_limit_s=20.0)
-
-
-@st.cache_data(show_spinner="Backtesting the long-range models (once per scenario)...",
-               max_entries=4)
-def _longrange_choice(_scenario: Any, data_key: str, weeks: int) -> Any:
-    from forecast.longrange import backtest_weeks, weekly_history
-
-    weekly = weekly_history(_scenario.contacts, _scenario.interval_s, _scenario.calendar)
-    return backtest_weeks(weekly, weeks)
-
-
-@st.cache_data(show_spinner="Building the capacity plan...", max_entries=8)
-def capacity(_scenario: Any, data_key: str, weeks: int, _config: ScenarioConfig,
-             _settings: Any, _volume: Any, _added: tuple, efficiency: float, note: str,
-             whatif_key: str) -> Any:
-    """The :class:`optimize.capacity.CapacityPlan` of the scenario under the page's
-    what-ifs (``whatif_key`` is their repr: the cache key of the unhashed arguments)."""
-    from optimize.capacity.plan import capacity_plan
-
-    return capacity_plan(_scenario.contacts, _scenario.agents, _config, _scenario.interval_s,
-                         weeks, capacity=_settings, volume=_volume, efficiency=efficiency,
-                         market=_scenario.market, calendar=_scenario.calendar, added=_added,
-                         choice=_longrange_choice(_scenario, data_key, min(weeks, 26)),
-                         efficiency_note=note)
 
 
 def _keep(widget_key: str, state_key: str) -> None:
