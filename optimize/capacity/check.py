@@ -31,9 +31,11 @@ from optimize.capacity.demand import interval_forecast
 from optimize.capacity.plan import CapacityPlan
 from optimize.capacity.supply import survival
 from optimize.queueing.requirements import compute_requirements
+from optimize.queueing.routing import route_hours
 from optimize.scenario.config import ScenarioConfig
 
-__all__ = ["MAX_FACTOR", "Calibration", "WeekCheck", "calibrate", "check_week", "desk_for_week", "queue_factors"]
+__all__ = ["MAX_FACTOR", "Calibration", "WeekCheck", "calibrate", "check_week", "desk_for_week",
+           "queue_factors"]
 
 log = logging.getLogger(__name__)
 MAX_FACTOR = 2.0  # a queue's correction is capped: one check week is one sample
@@ -42,7 +44,7 @@ MAX_FACTOR = 2.0  # a queue's correction is capped: one check week is one sample
 @dataclass(frozen=True, eq=False)
 class WeekCheck:
     """A planned week scheduled: ``week_start``, the ``desk`` (agents), the interval
-    ``forecast`` and ``requirements``, the ``schedule`` (ScheduleResult), and ``queues``
+    ``forecast`` (routed by the hours of operation) and ``requirements``, the ``schedule`` (ScheduleResult), and ``queues``
     (``channel, language, required_hours, covered_hours, covered_share``), with the
     paid hours and the efficiency there (paid per covered required hour)."""
 
@@ -106,6 +108,7 @@ def check_week(plan: CapacityPlan, contacts: pd.DataFrame, agents: pd.DataFrame,
     desk = desk_for_week(plan, agents, week, capacity)
     table = plan.forecast.table[plan.forecast.table["week_start"] == start]
     fc = interval_forecast(table, week_pattern(contacts, interval_s, calendar), interval_s)
+    fc, _ = route_hours(fc, config.hours)  # closed queues' contacts where they go
     req = compute_requirements(fc, config, interval_s=interval_s)
     res = build_schedule(req, desk, config, start=start.date(), weeks=1,
                          time_limit_s=max(4 * work_limit_s, 60.0), work_limit_s=work_limit_s,

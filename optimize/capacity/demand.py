@@ -3,9 +3,10 @@
 Each future week of the long-range forecast is given the typical week of its queue
 (:func:`forecast.longrange.week_pattern`: the share of the week's contacts per interval
 and the handle time there, scaled so the week's contact-weighted handle time is the
-forecast's), and the queueing engine (:func:`optimize.queueing.compute_requirements`, with
-the scenario's targets, shrinkage and pooling) turns the intervals into agents on
-schedule. ``required_hours`` of a queue and week is the sum of ``required_scheduled`` x
+forecast's); the scenario's hours of operation route each closed queue's contacts where
+they go (:func:`optimize.queueing.routing.route_hours`), and the queueing engine
+(:func:`optimize.queueing.compute_requirements`, with the scenario's targets, shrinkage
+and pooling) turns the intervals into agents on schedule. ``required_hours`` of a queue and week is the sum of ``required_scheduled`` x
 the interval length: hours on schedule, shrinkage included, before the cost of fitting
 them into shifts (the scheduling efficiency, :mod:`optimize.capacity.efficiency`).
 """
@@ -16,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from optimize.queueing.requirements import compute_requirements
+from optimize.queueing.routing import route_hours
 from optimize.scenario.config import ScenarioConfig
 
-__all__ = ["interval_forecast", "weekly_requirements"]
+__all__ = ["interval_forecast", "routed_requirements", "weekly_requirements"]
 
 KEYS = ["week_start", "channel", "language"]
 
@@ -67,6 +69,15 @@ def interval_forecast(weekly: pd.DataFrame, pattern: pd.DataFrame, interval_s: i
     return pd.concat(frames, ignore_index=True)
 
 
+def routed_requirements(intervals: pd.DataFrame, config: ScenarioConfig,
+                        interval_s: int) -> pd.DataFrame:
+    """The requirements table of an interval forecast after the scenario's hours of
+    operation moved each closed queue's contacts where it routes them
+    (:func:`optimize.queueing.routing.route_hours`, as the weekly plan does)."""
+    routed, _ = route_hours(intervals.reset_index(drop=True), config.hours)
+    return compute_requirements(routed, config, interval_s=interval_s)
+
+
 def weekly_requirements(weekly: pd.DataFrame, pattern: pd.DataFrame, config: ScenarioConfig,
                         interval_s: int, column: str = "contacts"
                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -80,7 +91,7 @@ def weekly_requirements(weekly: pd.DataFrame, pattern: pd.DataFrame, config: Sce
         interval (``docs/contract.md``).
     """
     intervals = interval_forecast(weekly, pattern, interval_s, column)
-    req = compute_requirements(intervals, config, interval_s=interval_s)
+    req = routed_requirements(intervals, config, interval_s)
     week = req["interval_start"] - pd.to_timedelta(req["interval_start"].dt.day_of_week, unit="D")
     req = req.assign(week_start=week.dt.normalize())
     hours = interval_s / 3600.0

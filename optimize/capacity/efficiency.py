@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimize.queueing.requirements import compute_requirements
+from optimize.capacity.demand import routed_requirements
 from optimize.scenario.config import ScenarioConfig
 
 __all__ = ["Efficiency", "measure_efficiency", "recent_week"]
@@ -56,14 +56,14 @@ class Efficiency:
 
 def recent_week(contacts: pd.DataFrame, config: ScenarioConfig, interval_s: int) -> pd.DataFrame:
     """Requirements of the history's last whole week (Monday-Sunday UTC), from its actual
-    contacts and handle times."""
+    contacts and handle times, routed by the hours of operation."""
     t = pd.to_datetime(contacts["interval_start"], utc=True)
     end = (t.max() + pd.Timedelta(seconds=interval_s)).normalize()
     end = end - pd.Timedelta(days=end.weekday())
     week = contacts[((t >= end - pd.Timedelta(days=7)) & (t < end)).to_numpy()]
     if week.empty:
         raise ValueError("the history has no whole week to measure the scheduling efficiency on")
-    return compute_requirements(week, config, interval_s=interval_s)
+    return routed_requirements(week, config, interval_s)
 
 
 def measure_efficiency(requirements: pd.DataFrame, agents: pd.DataFrame, config: ScenarioConfig,

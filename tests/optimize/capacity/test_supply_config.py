@@ -95,3 +95,26 @@ def test_the_capacity_table_reports_every_bad_key():
     assert "capacity.training_weeks" in text and "expected a number" in text
     assert "capacity.profiles[0]" in text
     assert capacity_config(None) == CapacityConfig()
+
+
+def test_hours_of_operation_move_the_closed_queues_hours_where_they_route(sample_dir):
+    """A closed queue needs nobody: the weekly hours follow its contacts (as in the plan)."""
+    import dataclasses
+
+    from forecast.longrange import forecast_weeks, week_pattern
+    from optimize.capacity.demand import weekly_requirements
+    from optimize.scenario.hours import QueueHours
+    from optimize.scenario.load import load_scenario_dir
+
+    s = load_scenario_dir(sample_dir)
+    fc = forecast_weeks(s.contacts, s.interval_s, 1)
+    pattern = week_pattern(s.contacts, s.interval_s)
+    base, _ = weekly_requirements(fc.table, pattern, s.config, s.interval_s)
+    hours = (QueueHours("chat", "vi", 8 * 60, 24 * 60, "Asia/Ho_Chi_Minh", ("chat", "en")),)
+    routed, _ = weekly_requirements(fc.table, pattern,
+                                    dataclasses.replace(s.config, hours=hours), s.interval_s)
+    b = base.set_index(["channel", "language"])["required_hours"]
+    r = routed.set_index(["channel", "language"])["required_hours"]
+    assert r[("chat", "vi")] < 0.8 * b[("chat", "vi")]  # closed 00:00-08:00 local
+    assert r[("chat", "en")] > b[("chat", "en")]
+    assert r.drop([("chat", "vi"), ("chat", "en")]).equals(b.drop([("chat", "vi"), ("chat", "en")]))
