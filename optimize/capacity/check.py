@@ -98,8 +98,9 @@ def desk_for_week(plan: CapacityPlan, agents: pd.DataFrame, week: int,
 def check_week(plan: CapacityPlan, contacts: pd.DataFrame, agents: pd.DataFrame,
                config: ScenarioConfig, interval_s: int, capacity: CapacityConfig, *,
                week: int = -1, calendar: pd.DataFrame | None = None,
-               work_limit_s: float = 30.0, seed: int = 0) -> WeekCheck:
-    """Schedule week ``week`` of ``plan`` (default the last) with its desk."""
+               work_limit_s: float | None = None, seed: int = 0) -> WeekCheck:
+    """Schedule week ``week`` of ``plan`` (default the last) with its desk, for
+    ``work_limit_s`` work seconds (default: 0.12 s per agent, 5-30 s)."""
     from optimize.scheduling.schedule import build_schedule
 
     weeks = sorted(plan.capacity["week_start"].unique())
@@ -110,6 +111,8 @@ def check_week(plan: CapacityPlan, contacts: pd.DataFrame, agents: pd.DataFrame,
     fc = interval_forecast(table, week_pattern(contacts, interval_s, calendar), interval_s)
     fc, _ = route_hours(fc, config.hours)  # closed queues' contacts where they go
     req = compute_requirements(fc, config, interval_s=interval_s)
+    if work_limit_s is None:
+        work_limit_s = float(np.clip(0.12 * len(desk), 5.0, 30.0))
     res = build_schedule(req, desk, config, start=start.date(), weeks=1,
                          time_limit_s=max(4 * work_limit_s, 60.0), work_limit_s=work_limit_s,
                          seed=seed)
@@ -145,7 +148,7 @@ def queue_factors(check: WeekCheck, previous: dict | None = None) -> dict[tuple[
 
 def calibrate(contacts: pd.DataFrame, agents: pd.DataFrame, config: ScenarioConfig,
               interval_s: int, weeks: int, *, rounds: int, capacity: CapacityConfig,
-              calendar: pd.DataFrame | None = None, work_limit_s: float = 30.0,
+              calendar: pd.DataFrame | None = None, work_limit_s: float | None = None,
               **plan_kw) -> Calibration:
     """A capacity plan checked on the scheduler, and corrected ``rounds`` times.
 

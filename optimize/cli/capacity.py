@@ -173,8 +173,9 @@ def add_capacity_parser(sub: argparse._SubParsersAction) -> None:
                          "desk it plans (today's agents less leavers, plus the hires) and "
                          "write check.csv; with N > 0, correct the queues found short and "
                          "plan again, N times (each round schedules a week: a minute or two)")
-    sp.add_argument("--check-work-limit", type=float, default=30.0, metavar="S",
-                    help="work seconds of each check's schedule (default 30)")
+    sp.add_argument("--check-work-limit", type=float, metavar="S",
+                    help="work seconds of each check's schedule (default 0.12 s per agent of "
+                         "the checked desk, 5-30 s)")
     w = sp.add_argument_group("what-ifs (each replaces one setting for this run)")
     w.add_argument("--regime", choices=("calm", "typical", "stressed"), default="typical",
                    help="market regime of every week (default typical)")

@@ -14,7 +14,7 @@ from forecast.inputs.problems import InputError
 from forecast.longrange import REGIMES, VolumeScenario
 from optimize.capacity import AddedAgents, by_language, capacity_files, service_by_queue
 from optimize.capacity.config import default_profiles
-from optimize.capacity.report import capacity_markdown
+from optimize.capacity.report import capacity_markdown, check_summary
 from optimize.ui import capacity_state, state
 from optimize.ui.charts import capacity_chart
 from optimize.ui.views import table_height
@@ -76,10 +76,17 @@ with st.form("capacity_form"):
             "profile": st.column_config.SelectboxColumn(options=[p.name for p in profiles]),
             "count": st.column_config.NumberColumn(min_value=1, step=1),
             "from_week": st.column_config.NumberColumn(min_value=0, step=1)})
+    check = st.selectbox(
+        "check on the scheduler", ["no", "check only", "1 correction", "2 corrections"],
+        index=0 if not saved else saved.get("check", 0), key="cap:check",
+        help="schedule the plan's last week with the desk it plans (today's agents less "
+             "the expected leavers, plus the hires) and give the queues it leaves short "
+             "more hours, as `staffcast capacity --calibrate N`: a minute or two a round")
     built = st.form_submit_button("Build capacity plan", type="primary", key="cap:build")
 
 if built:
-    saved = {"weeks": weeks, "regime": regime, "growth": growth, "efficiency": given,
+    checks_index = ["no", "check only", "1 correction", "2 corrections"].index(check)
+    saved = {"check": checks_index, "weeks": weeks, "regime": regime, "growth": growth, "efficiency": given,
              "attrition": attrition, "training": int(training), "ramp": int(ramp),
              "lead": int(lead), "max_hires": int(max_hires), "min_class": int(min_class),
              "deflection": {k: v for k, v in deflection.items() if v > 0},
@@ -118,8 +125,10 @@ else:
     eff, note = measured.factor, measured.describe()
 whatif_key = repr((settings, volume, added, plan_config.channels))
 try:
-    plan = capacity_state.capacity(scenario, data_key, saved["weeks"], plan_config, settings, volume,
-                          added, eff, note, whatif_key)
+    rounds = None if saved["check"] == 0 else saved["check"] - 1
+    plan, checks = capacity_state.capacity(scenario, data_key, saved["weeks"], plan_config,
+                                           settings, volume, added, eff, note, whatif_key,
+                                           rounds)
 except ValueError as exc:
     st.error(f"No capacity plan: {exc}")
     st.stop()
@@ -158,10 +167,19 @@ st.dataframe(service, hide_index=True, width="stretch", height=table_height(len(
                             ("service_level_today", "service_level_plan",
                              "service_level_plan_covered")})
 
-files = capacity_files(plan)
+if checks is not None:
+    st.subheader("Check on the scheduler")
+    st.caption("The plan's last week scheduled with the desk it plans; each round after the "
+               "first was planned with the queues the one before left short given more hours.")
+    summary = check_summary(checks)
+    summary["week_start"] = summary["week_start"].dt.date
+    st.dataframe(summary, hide_index=True, width="stretch",
+                 height=table_height(len(summary)))
+
+files = capacity_files(plan, checks)
 c = st.columns(len(files))
 for col, (name, data) in zip(c, files.items(), strict=True):
     col.download_button(f"Download {name}", data, file_name=name, key=f"dl_{name}",
                         mime="text/markdown" if name.endswith(".md") else "text/csv")
 with st.expander("The whole summary (capacity.md): model choice, backtest, market regimes"):
-    st.markdown(capacity_markdown(plan))
+    st.markdown(capacity_markdown(plan, checks))

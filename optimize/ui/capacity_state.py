@@ -50,16 +50,25 @@ def _longrange_choice(_scenario: Any, data_key: str, weeks: int) -> Any:
     return backtest_weeks(weekly, weeks)
 
 
-@st.cache_data(show_spinner="Building the capacity plan...", max_entries=8)
+@st.cache_data(show_spinner="Building the capacity plan (a check on the scheduler adds a "
+                            "minute or two a round)...", max_entries=8)
 def capacity(_scenario: Any, data_key: str, weeks: int, _config: ScenarioConfig,
              _settings: Any, _volume: Any, _added: tuple, efficiency: float, note: str,
-             whatif_key: str) -> Any:
+             whatif_key: str, rounds: int | None = None) -> tuple[Any, Any]:
     """The :class:`optimize.capacity.CapacityPlan` of the scenario under the page's
-    what-ifs (``whatif_key`` is their repr: the cache key of the unhashed arguments)."""
+    what-ifs (``whatif_key`` is their repr: the cache key of the unhashed arguments), and
+    with ``rounds`` not None, checked and corrected on the scheduler that many times
+    (:func:`optimize.capacity.check.calibrate`): ``(plan, checks)``, checks None without."""
+    from optimize.capacity.check import calibrate
     from optimize.capacity.plan import capacity_plan
 
-    return capacity_plan(_scenario.contacts, _scenario.agents, _config, _scenario.interval_s,
-                         weeks, capacity=_settings, volume=_volume, efficiency=efficiency,
-                         market=_scenario.market, calendar=_scenario.calendar, added=_added,
-                         choice=_longrange_choice(_scenario, data_key, min(weeks, 26)),
-                         efficiency_note=note)
+    kw = dict(capacity=_settings, volume=_volume, efficiency=efficiency,
+              market=_scenario.market, calendar=_scenario.calendar, added=_added,
+              choice=_longrange_choice(_scenario, data_key, min(weeks, 26)),
+              efficiency_note=note)
+    if rounds is None:
+        return capacity_plan(_scenario.contacts, _scenario.agents, _config,
+                             _scenario.interval_s, weeks, **kw), None
+    cal = calibrate(_scenario.contacts, _scenario.agents, _config, _scenario.interval_s, weeks,
+                    rounds=rounds, **kw)
+    return cal.plan, cal.checks

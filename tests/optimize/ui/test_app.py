@@ -257,6 +257,12 @@ def test_capacity_page_builds_the_plan_the_library_builds(app, company):
     go(app, "overview")
     go(app, "capacity")  # the plan survives a page switch
     assert number(metric(app, "Hires in the plan")) == hires
+    app.selectbox(key="cap:check").set_value("1 correction")
+    app.button(key="cap:build").click().run()  # checked on the scheduler, corrected once
+    assert not app.exception, [e.value for e in app.exception]
+    checks = next(d.value for d in app.dataframe if "covered_share" in d.value.columns)
+    assert checks["round"].tolist() == [0, 1]
+    assert "dl_check.csv" in {b.key for b in app.get("download_button")}
     app.number_input(key="cap:training").set_value(20)  # 4 + 20 weeks > 12: no hire could work
     app.button(key="cap:build").click().run()
     assert any("training period" in e.value for e in app.error)
