@@ -105,6 +105,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     """Run ``staffcast capacity``."""
     from forecast.longrange import VolumeScenario
     from optimize.capacity.check import calibrate
+    from optimize.capacity.config import default_profiles
     from optimize.capacity.efficiency import measure_efficiency, recent_week
     from optimize.capacity.plan import capacity_plan
     from optimize.capacity.report import capacity_files
@@ -117,8 +118,14 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.data)
     settings = capacity_settings(args.data, args)
     config = _targets(scenario.config, parse_pairs(args.target, "--target"))
-    settings.check_against(sorted(scenario.contacts["language"].unique()), list(config.channels),
-                           args.weeks)  # before the measuring schedule
+    languages = sorted(scenario.contacts["language"].unique())
+    settings.check_against(languages, list(config.channels), args.weeks)  # before any work
+    added = _added(args.add)
+    known = [p.name for p in settings.profiles or default_profiles(
+        languages, {c: ch.vip for c, ch in config.channels.items()})]
+    unknown = sorted({a.profile for a in added} - set(known))
+    if unknown:
+        raise UsageError(f"--add names unknown profile(s) {unknown}; known: {known}")
     first = scenario.contacts["interval_start"].max().normalize()
     volume = VolumeScenario(regime=args.regime, growth=args.growth,
                             surge_weeks=_surge(args.surge, first),
@@ -135,7 +142,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
                                       time_limit_s=max(args.work_limit * 4, 60.0), seed=args.seed)
         efficiency, note = measured.factor, measured.describe()
     kw = dict(volume=volume, efficiency=efficiency, market=scenario.market,
-              added=_added(args.add), efficiency_note=note)
+              added=added, efficiency_note=note)
     checks = None
     if args.calibrate is None:
         plan = capacity_plan(scenario.contacts, scenario.agents, config, scenario.interval_s,

@@ -68,10 +68,17 @@ def test_what_ifs_move_the_plan_the_right_way(sample_dir, tmp_path):
         return _read(out / "capacity.csv")
 
     base = total()
-    busy = total("--regime", "stressed")
+    surge = total("--surge", "2026-12-02:2")  # a Wednesday: its week and the next
     calm = total("--deflection", "chat=0.3")
     added = total("--add", "ko:4")
-    assert busy["required_fte"].sum() > 1.1 * base["required_fte"].sum()
+    hot = surge["regime"] == "stressed"
+    assert sorted(surge.loc[hot, "week_start"].dt.date.astype(str).unique()) == [
+        "2026-11-30", "2026-12-07"]
+    assert set(surge.loc[~hot, "regime"]) == {"typical"}
+    assert surge.loc[hot, "required_fte"].sum() > 1.1 * base.loc[hot, "required_fte"].sum()
+    # the other weeks barely move (an email backlog of a busy week spills into the next)
+    assert surge.loc[~hot, "required_fte"].sum() == pytest.approx(
+        base.loc[~hot, "required_fte"].sum(), rel=0.01)
     assert calm["required_fte"].sum() < base["required_fte"].sum()
     ko = lambda df: df.loc[df["language"] == "ko", "short_fte_today"].sum()  # noqa: E731
     assert ko(added) < ko(base)
@@ -82,7 +89,8 @@ def test_what_ifs_move_the_plan_the_right_way(sample_dir, tmp_path):
     (["--weeks", "2"], "4 to 52 weeks"),
     (["--training-weeks", "30"], "training period"),
     (["--deflection", "chat"], "expected NAME=NUMBER"),
-    (["--add", "xx:2"], "unknown profile 'xx'"),
+    (["--add", "xx:2"], "unknown profile(s) ['xx']"),
+    (["--surge", "soon"], "expected DATE[:WEEKS]"),
 ])
 def test_bad_input_is_one_line_and_exit_2(sample_dir, tmp_path, capsys, extra, message):
     out = tmp_path / "out"
