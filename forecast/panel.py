@@ -77,6 +77,9 @@ class Prepared:
     pools: tuple[Pool, ...]
     tasks: tuple[QueueInput, ...]
     aht: dict[tuple[str, str], np.ndarray]
+    # each pool's whole history (the tasks hold the last TASK_WEEKS): a yearly holiday's
+    # ratio is read off its date a year before
+    series: tuple[np.ndarray, ...] = ()
 
 
 def infer_freq(ts: pd.Series) -> pd.Timedelta:
@@ -283,7 +286,8 @@ def prepare(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof: pd.Tim
     # the history ends at ``start``, so the AHT profile lines up with the future
     aht = {key: aht_forecast(aht_wide[key].to_numpy(), wide[key].to_numpy(), spd, len(future))
            for key in wide.columns}
-    return Prepared(start, freq, spd, future, scenario, tuple(pools), tuple(tasks), aht)
+    return Prepared(start, freq, spd, future, scenario, tuple(pools), tuple(tasks), aht,
+                    tuple(series))
 
 
 def run_queues(tasks: Sequence[QueueInput], *, jobs: int = 1,
@@ -366,13 +370,13 @@ def forecast_panel(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof:
                         "and validation)", pool.channel, "+".join(pool.members), days)
     start_slot = int((prep.start - day0) / prep.freq)
     frames = []
-    for pool, res, task in zip(prep.pools, results, prep.tasks, strict=True):
+    for pool, res, history in zip(prep.pools, results, prep.series, strict=True):
         means = split_pool(pool, res.mean, start_slot, prep.spd)
         if calendar is not None and not calendar.empty:
             whole = pool_rows(calendar, pool.channel, pool.members)
             means = [apply_day_effects(mean, own_rows(calendar, pool.channel, pool.members,
                                                       lang, whole),
-                                       task.contacts, prep.future, prep.spd, day0, start_slot)
+                                       history, prep.future, prep.spd, day0, start_slot)
                      for lang, mean in zip(pool.targets, means, strict=True)]
         for lang, mean in zip(pool.targets, means, strict=True):
             q10, q50, q90 = nb_quantiles(mean, res.phi, (0.1, 0.5, 0.9))

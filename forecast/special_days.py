@@ -14,7 +14,8 @@ import pandas as pd
 from forecast.closures import day_totals
 from forecast.inputs.calendar import CLOSING_KINDS, calendar_days
 
-__all__ = ["apply_day_effects", "own_rows", "pool_rows", "special_days"]
+__all__ = ["NOISE_DAYS", "apply_day_effects", "day_noise", "own_rows", "pool_rows",
+           "shrunk_ratio", "special_days"]
 
 
 def pool_rows(calendar: pd.DataFrame | None, channel: str, members: tuple[str, ...]
@@ -48,12 +49,49 @@ def _day_ratio(y: np.ndarray, spd: int, day: int) -> float | None:
     """A history day's total against the mean of the same weekday on the (up to) 4 weeks
     before it; None without a usable week before it. ``day`` counts whole days of ``y``
     from its end (1 = the last)."""
-    d = day_totals(y, spd)
-    i = len(d) - day
+    return _ratio_of(day_totals(y, spd), len(day_totals(y, spd)) - day)
+
+
+def _ratio_of(d: np.ndarray, i: int) -> float | None:
     before = [i - 7 * k for k in range(1, 5) if i - 7 * k >= 0 and d[i - 7 * k] > 0]
     if i < 0 or not before:
         return None
     return float(d[i] / np.mean(d[before]))
+
+
+#: usual days whose ratios measure how much a day's ratio varies without a holiday
+NOISE_DAYS = 56
+
+
+def day_noise(y: np.ndarray, spd: int, skip: set[int] = frozenset()) -> float:
+    """Variance of ``log(day ratio)`` over the last :data:`NOISE_DAYS` whole days of ``y``
+    that are not in ``skip`` (days counted from the end, as in :func:`_day_ratio`), from
+    the median absolute deviation (robust to surges); 0 without enough days."""
+    d = day_totals(y, spd)
+    logs = []
+    for day in range(1, min(NOISE_DAYS, len(d)) + 1):
+        r = None if day in skip else _ratio_of(d, len(d) - day)
+        if r is not None and r > 0:
+            logs.append(np.log(r))
+    if len(logs) < 14:
+        return 0.0
+    logs = np.asarray(logs)
+    return float((1.4826 * np.median(np.abs(logs - np.median(logs)))) ** 2)
+
+
+def shrunk_ratio(ratios: list[float], noise: float) -> float:
+    """The mean of a holiday's past ``ratios``, its log shrunk toward 0 by the day noise
+    (empirical Bayes: ``1 - noise / (n * log_r ** 2)``, at least 0): a deep holiday (Lunar
+    New Year at 0.5) keeps nearly all of its effect, one within the noise of usual days
+    counts as a usual day."""
+    r = float(np.mean(ratios))
+    if r <= 0:
+        return r
+    log_r = np.log(r)
+    if log_r == 0:
+        return 1.0
+    keep = max(0.0, 1.0 - noise / (len(ratios) * log_r * log_r))
+    return float(np.exp(log_r * keep))
 
 
 def own_rows(calendar: pd.DataFrame, channel: str, members: tuple[str, ...], lang: str,
@@ -82,6 +120,7 @@ def apply_day_effects(mean: np.ndarray, rows: pd.DataFrame, history: np.ndarray,
         return out
     hist = history[:len(history) - seen] if seen else history
     day_of = ((future.floor("D") - day0) / pd.Timedelta(days=1)).astype(int).to_numpy()
+    noise = None  # measured once, when a ratio is needed
     for r in rows.itertuples(index=False):
         k = int(round((r.date - day0) / pd.Timedelta(days=1)))
         on = day_of == k
@@ -96,7 +135,11 @@ def apply_day_effects(mean: np.ndarray, rows: pd.DataFrame, history: np.ndarray,
             ratios = [_day_ratio(hist, spd, int(round((day0 - t) / pd.Timedelta(days=1))))
                       for t in past["date"]]
             ratios = [x for x in ratios if x is not None]
-            m = float(np.mean(ratios)) if ratios else np.nan
+            if ratios and noise is None:
+                special = {int(round((day0 - t) / pd.Timedelta(days=1)))
+                           for t in rows["date"] if t < day0}
+                noise = day_noise(hist, spd, special)
+            m = shrunk_ratio(ratios, noise) if ratios else np.nan
         if np.isfinite(m):
             out[on] *= m
     return out

@@ -11,8 +11,9 @@ What the forecast does with them (:mod:`forecast.closures`, :func:`forecast.fore
 in the history and forecast as zero in the future; ``holiday`` and ``event`` days are left
 out of the history too (they are not typical days), and a future one is forecast as a
 usual day times its ``multiplier``, or, without one, times the ratio the same ``note``
-showed on its earlier days within the last 26 weeks (a holiday that recurs within them),
-else as a usual day (give a yearly holiday such as Lunar New Year its multiplier).
+showed on its earlier days in the history (a yearly holiday such as Lunar New Year needs
+a year of it), else as a usual day. Public holidays per language's market come from
+``[holidays]`` in ``scenario.toml`` (:mod:`forecast.inputs.holidays`).
 """
 
 from __future__ import annotations

@@ -85,19 +85,27 @@ def read_calendar_file(directory: Path, contacts: ContactsChecked
                        ) -> tuple[pd.DataFrame | None, list[Problem]]:
     """``calendar.csv`` of ``directory`` checked against the contacts' channels and
     languages, plus the whole days the contacts file has no rows for (outages of the
-    export); None and no problem when there is neither."""
+    export) and the public holidays of ``[holidays]`` in ``scenario.toml``
+    (:mod:`forecast.inputs.holidays`); None and no problem when there is none of them."""
     from forecast.inputs.calendar import check_calendar
+    from forecast.inputs.holidays import holiday_rows, read_holiday_map
 
     path = directory / "calendar.csv"
-    missing = _missing_rows(contacts)
-    if not path.is_file():
-        return missing, []
     frame = contacts.frame
-    channels = () if frame is None else tuple(frame["channel"].unique())
-    checked = check_calendar(path, channels=channels, languages=tuple(contacts.languages))
-    if checked.frame is None or missing is None:
-        return checked.frame, list(checked.problems)
-    return pd.concat([checked.frame, missing], ignore_index=True), []
+    mapping, problems = read_holiday_map(directory, tuple(contacts.languages))
+    parts = [_missing_rows(contacts)]
+    if frame is not None and mapping:
+        t = frame["interval_start"]
+        parts.append(holiday_rows(mapping, t.min(), t.max()))
+    if path.is_file():
+        channels = () if frame is None else tuple(frame["channel"].unique())
+        checked = check_calendar(path, channels=channels, languages=tuple(contacts.languages))
+        problems += list(checked.problems)
+        parts.insert(0, checked.frame)
+    parts = [p for p in parts if p is not None and len(p)]
+    if problems or not parts:
+        return None, problems
+    return pd.concat(parts, ignore_index=True), []
 
 
 def _missing_rows(contacts: ContactsChecked) -> pd.DataFrame | None:

@@ -257,9 +257,10 @@ def parse_config(doc: dict[str, Any], file: str = FILE) -> ScenarioConfig:
         With one :class:`Problem` per bad key.
     """
     r = _Reader(file)
-    # [capacity] is read by optimize.capacity.config (the capacity plan's own settings)
+    # [capacity] is read by optimize.capacity.config (the capacity plan's own settings),
+    # [holidays] by forecast.inputs.holidays (the forecast's public holidays)
     top_known = {"channels", "shifts", "labour", "staffing", "horizon", "hours", "overflow",
-                 "capacity"}
+                 "capacity", "holidays"}
     for key in doc:
         if key not in top_known:
             r.problem(key, None, f"unknown section; expected one of {sorted(top_known)}")
