@@ -107,9 +107,11 @@ def _added(added, profiles, n_w: int) -> np.ndarray:
     out = np.zeros((len(profiles), n_w))
     for a in added:
         if a.profile not in names:
-            raise ValueError(f"--add names unknown profile {a.profile!r}; known: {names}")
+            raise ValueError(f"agents added by hand name unknown profile {a.profile!r}; "
+                             f"known: {names}")
         if not 0 <= a.from_week < n_w or a.count < 1:
-            raise ValueError(f"--add {a.profile}: count must be >= 1 and the week in 0-{n_w - 1}")
+            raise ValueError(f"agents added by hand ({a.profile}): the count must be >= 1 and "
+                             f"the week in 0-{n_w - 1}")
         i = names.index(a.profile)
         out[i, a.from_week:] += a.count * profiles[i].hours_week
     return out
