@@ -134,3 +134,30 @@ def test_stressed_weeks_are_busier_on_the_sample_company(sample_dir):
     stressed = forecast_weeks(h.contacts, h.interval_s, 4, market=h.market, choice=lr.choice,
                               calendar=h.calendar, scenario=VolumeScenario(regime="stressed"))
     assert stressed.table["contacts"].sum() > 1.1 * lr.table["contacts"].sum()
+
+
+def test_stressed_weeks_are_the_volatile_ones_and_carry_their_volume():
+    """Weeks whose market moved most (top 20 % of hourly-return sd) had 1.5x the contacts:
+    their factor says so, calm weeks' stays near 1."""
+    from forecast.longrange import regime_factors
+    from forecast.longrange.regimes import weekly_stress
+
+    weeks = 60
+    rng = np.random.default_rng(5)
+    hours = pd.date_range("2024-01-01", periods=weeks * 168, freq="1h", tz="UTC")
+    wild = np.zeros(weeks, dtype=bool)
+    wild[rng.choice(weeks, 12, replace=False)] = True
+    sd = np.where(np.repeat(wild, 168), 0.03, 0.005)
+    market = pd.DataFrame({"timestamp": hours,
+                           "price": 100 * np.exp(np.cumsum(rng.normal(0, sd)))})
+    df = _contacts(weeks, level=20.0)
+    boost = np.repeat(wild, 168)[np.searchsorted(hours, df["interval_start"])]
+    df["contacts"] = np.where(boost, np.round(df["contacts"] * 1.5), df["contacts"])
+    w = weekly_history(df, 3600)
+    stress = weekly_stress(market, w.weeks)
+    assert (stress[wild] > stress[~wild].max()).all()
+    f = regime_factors(w, market).set_index("regime")["factor"]
+    assert 1.25 < f["stressed"] < 1.6
+    assert 0.85 < f["calm"] < 1.05 and f["typical"] == 1.0
+    flat = regime_factors(w, None).set_index("regime")["factor"]
+    assert (flat == 1.0).all()  # no market, no regimes
