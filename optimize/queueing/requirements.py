@@ -55,7 +55,7 @@ from optimize.queueing.metrics import PATIENCE_FACTOR_C, channel_metrics, interp
 from optimize.queueing.pooling import apply_pooling
 from optimize.scenario.config import ChannelConfig, ScenarioConfig
 
-__all__ = ["compute_requirements", "evaluate_staffing", "infer_interval_s"]
+__all__ = ["NEGLIGIBLE_CONTACTS", "compute_requirements", "evaluate_staffing", "infer_interval_s"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ _COLUMNS = KEYS + ["contacts", "aht_s", "workload_erlangs", "required_agents_exa
 _COVERAGE = KEYS + ["required_agents", "scheduled_agents", "service_level", "asa_s",
                     "abandon_rate", "occupancy", "backlog", "oldest_age_h"]
 _Z90 = 1.2815515655446004
+#: contacts per interval below this count as none (no work, nobody required)
+NEGLIGIBLE_CONTACTS = 1e-9
 
 
 def infer_interval_s(starts: pd.Series) -> int:
@@ -95,6 +97,8 @@ def _prepare(forecast: pd.DataFrame, config: ScenarioConfig, interval_s: int | N
     if (df["volume"] < 0).any() or df["volume"].isna().any():
         bad = df.loc[(df["volume"] < 0) | df["volume"].isna(), "volume"].iloc[0]
         raise ValueError(f"contacts must be >= 0, got {bad!r}")
+    # a billionth of a contact is none: a subnormal load overflows the Erlang A terms
+    df["volume"] = df["volume"].where(df["volume"] >= NEGLIGIBLE_CONTACTS, 0.0)
     aht = df["aht_s"].astype(float)
     aht = aht.fillna(df.assign(a=aht).groupby(["channel", "language"])["a"].transform("median"))
     # no contacts -> no handle time: borrow the queue's, else the channel's median (else 300 s)

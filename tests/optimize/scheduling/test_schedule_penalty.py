@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_schedule_support import START, agent, small_config, solve_desk
 
@@ -71,6 +71,12 @@ def test_lower_hull_is_convex_and_below_the_points(y, dx):
 
 
 @settings(max_examples=30, deadline=None)
+# a subnormal forecast (hypothesis found it in a fresh clone, 2026-12-06): the Erlang A
+# search overflowed and reported no staffing up to 100,000 agents
+@example(contacts=2.225073858507203e-309, aht=476.0, channel="chat", shrink=0.0,
+         model="erlang_a", concurrency=1)
+@example(contacts=2.225073858507203e-309, aht=60.0, channel="chat", shrink=0.0,
+         model="erlang_a", concurrency=1)
 @given(contacts=st.floats(0.0, 400.0), aht=st.floats(60.0, 900.0),
        channel=st.sampled_from(["chat", "vip_chat"]), shrink=st.floats(0.0, 0.5),
        model=st.sampled_from(["erlang_c", "erlang_a"]), concurrency=st.sampled_from([1, 3]))
