@@ -19,9 +19,17 @@ import pandas as pd
 
 from optimize.capacity.plan import CapacityPlan
 
-__all__ = ["COVERED_FTE", "by_language", "capacity_files", "capacity_markdown", "check_summary",
+__all__ = ["COVERED_FTE", "SERVICE_NOTE", "by_language", "capacity_files", "capacity_markdown", "check_summary",
            "service_by_queue"]
 
+#: how the expected service levels are made, for the reader of ``capacity.md`` and the app
+SERVICE_NOTE = (
+    "Each week's paid hours go to the queues as the hiring programme gives them: when they "
+    "are short, by channel priority on the shortfall curve, so email and social (priority 1 "
+    "and 2) give way first, and a backlog queue short of its need all week answers almost "
+    "nothing in time. A weekly schedule of the same desk spreads spare minutes to the "
+    "backlogs, so its email and social figures (Overview, summary.md) can be far better "
+    "than the 'today' columns here.")
 #: a queue-week short by less than this many FTE counts as covered
 COVERED_FTE = 0.05
 _FTE = ["required_fte", "available_fte_today", "available_fte_plan", "short_fte_today",
@@ -142,6 +150,8 @@ def capacity_markdown(plan: CapacityPlan, checks: pd.DataFrame | None = None) ->
         _table(end),
         "",
         "## Expected service level over the horizon (contact-weighted)",
+        "",
+        SERVICE_NOTE,
         "",
         _table(service_by_queue(cap)),
     ]

@@ -14,7 +14,7 @@ from forecast.inputs.problems import InputError
 from forecast.longrange import REGIMES, VolumeScenario
 from optimize.capacity import AddedAgents, by_language, capacity_files, service_by_queue
 from optimize.capacity.config import default_profiles
-from optimize.capacity.report import capacity_markdown, check_summary
+from optimize.capacity.report import SERVICE_NOTE, capacity_markdown, check_summary
 from optimize.ui import capacity_state, state
 from optimize.ui.charts import capacity_chart
 from optimize.ui.views import table_height
@@ -160,6 +160,7 @@ else:
     st.success("No hires needed: today's desk covers the requirement over the horizon.")
 
 st.subheader("Expected service level per queue")
+st.caption(SERVICE_NOTE)
 service = service_by_queue(cap)
 service["covered_from"] = service["covered_from"].dt.date
 st.dataframe(service, hide_index=True, width="stretch", height=table_height(len(service), 16),
