@@ -279,10 +279,11 @@ def prepare(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof: pd.Tim
             else np.full(len(y), np.nan)
         hist_days = (len(y[keep]) - seen) // spd
         rows = pool_rows(calendar, pool.channel, pool.members)
-        known, shut = special_days(rows, start.floor("D"), hist_days, horizon_days)
+        known, other, shut = special_days(rows, start.floor("D"), hist_days, horizon_days)
         tasks.append(QueueInput(pool.channel, pool.name, y[keep].copy(), aht_y[keep].copy(), spd,
                                 len(future), seen, None if mh is None else mh[keep].copy(), mf,
-                                mult_valid=mv, closed_hist=known, closed_future=shut))
+                                mult_valid=mv, closed_hist=known, special_hist=other,
+                                closed_future=shut))
     # the history ends at ``start``, so the AHT profile lines up with the future
     aht = {key: aht_forecast(aht_wide[key].to_numpy(), wide[key].to_numpy(), spd, len(future))
            for key in wide.columns}

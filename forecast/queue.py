@@ -45,8 +45,10 @@ class QueueInput:
     are validated the way they will be used; ``None`` validates them with the realised
     market (ex post). ``closed_hist`` marks days of the history (whole days before the day
     in progress, counted back from it as in :func:`forecast.closures.closed_days`) known
-    to be closed; ``closed_future`` the days from the day in progress on that will be
-    closed (forecast as zero).
+    to be closed, ``special_hist`` the days known to be otherwise unusual (holidays,
+    events): both are left out of the fits, only closed days are followed by a catch-up;
+    ``closed_future`` the days from the day in progress on that will be closed (forecast
+    as zero).
     """
 
     channel: str
@@ -60,6 +62,7 @@ class QueueInput:
     mult_future: np.ndarray | None = None
     mult_valid: tuple[np.ndarray, ...] | None = None
     closed_hist: np.ndarray | None = None
+    special_hist: np.ndarray | None = None
     closed_future: np.ndarray | None = None
 
 
@@ -164,6 +167,16 @@ def choose(wape: dict[str, float], market: bool, tolerance: float | None = None)
     return best
 
 
+def _days_back(mask: np.ndarray | None, n_days: int) -> np.ndarray | None:
+    """A day mask counted back from the day in progress, fitted to ``n_days`` whole days."""
+    if mask is None:
+        return None
+    out = np.zeros(n_days, dtype=bool)
+    k = np.asarray(mask, dtype=bool)[-n_days:] if n_days else np.zeros(0, dtype=bool)
+    out[n_days - len(k):] = k
+    return out
+
+
 def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks: int = 3,
                    keep_all: bool = False) -> QueueForecast:
     """Forecast one queue.
@@ -190,19 +203,17 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
             raise ValueError(f"model must be one of {names}, got {model!r}")
     y_all = np.asarray(q.contacts, dtype=float)
     cut_fit = len(y_all) - q.seen_today
-    known = None
-    if q.closed_hist is not None:
-        known = np.zeros(cut_fit // spd, dtype=bool)
-        k = np.asarray(q.closed_hist, dtype=bool)[-len(known):]
-        known[len(known) - len(k):] = k
+    known, special = (_days_back(m, cut_fit // spd) for m in (q.closed_hist, q.special_hist))
     closed = closed_days(y_all[:cut_fit], spd, known)
-    extra = closed if known is None else closed & ~known
+    extra = closed & ~(known if known is not None else False) \
+        & ~(special if special is not None else False)  # declared days are not "found"
     found = tuple(int(len(closed) - i) for i in np.flatnonzero(extra))
     # closed days, and the catch-up days right after them, are left out: filled with
     # usual days for every fit, and out of the validation errors (a zero there would
-    # reward a model for forecasting closures, a catch-up day for over-forecasting)
+    # reward a model for forecasting closures, a catch-up day for over-forecasting);
+    # holidays and events too, without a catch-up after them
     after, catch = catch_up(y_all[:cut_fit], spd, closed)
-    unusual = closed | after
+    unusual = closed | after if special is None else closed | after | special
     y = fill_closed(y_all[:cut_fit], spd, unusual)
     is_open = np.ones(len(y), dtype=bool)
     is_open[len(y) - len(closed) * spd:] = np.repeat(~unusual, spd)

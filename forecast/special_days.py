@@ -27,32 +27,30 @@ def pool_rows(calendar: pd.DataFrame | None, channel: str, members: tuple[str, .
 
 
 def special_days(rows: pd.DataFrame, day0: pd.Timestamp, hist_days: int, horizon_days: int
-                 ) -> tuple[np.ndarray | None, np.ndarray | None]:
+                 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """Days of the history (counted back from ``day0``, as
-    :class:`~forecast.queue.QueueInput` takes them) that are special (closed, outage,
-    holiday, event: left out of the fits), and future days from ``day0`` that are closed
-    (forecast as zero); None for either when there are none."""
+    :class:`~forecast.queue.QueueInput` takes them) that were closed (closed, outage) and
+    that were otherwise special (holiday, event): both left out of the fits, only the
+    first followed by a catch-up; and future days from ``day0`` that are closed (forecast
+    as zero). None for any of them when there are none."""
     if rows.empty:
-        return None, None
+        return None, None, None
     offset = ((rows["date"] - day0) / pd.Timedelta(days=1)).round().astype(int).to_numpy()
-    known = np.zeros(hist_days, dtype=bool)
-    back = hist_days + offset[(offset < 0) & (offset >= -hist_days)]
-    known[back] = True
-    shut = np.zeros(horizon_days + 1, dtype=bool)
     closing = rows["kind"].isin(CLOSING_KINDS).to_numpy()
-    ahead = offset[closing & (offset >= 0) & (offset <= horizon_days)]
-    shut[ahead] = True
-    return (known if known.any() else None), (shut if shut.any() else None)
-
-
-def _day_ratio(y: np.ndarray, spd: int, day: int) -> float | None:
-    """A history day's total against the mean of the same weekday on the (up to) 4 weeks
-    before it; None without a usable week before it. ``day`` counts whole days of ``y``
-    from its end (1 = the last)."""
-    return _ratio_of(day_totals(y, spd), len(day_totals(y, spd)) - day)
+    past = (offset < 0) & (offset >= -hist_days)
+    masks = []
+    for pick in (closing, ~closing):
+        m = np.zeros(hist_days, dtype=bool)
+        m[hist_days + offset[past & pick]] = True
+        masks.append(m if m.any() else None)
+    shut = np.zeros(horizon_days + 1, dtype=bool)
+    shut[offset[closing & (offset >= 0) & (offset <= horizon_days)]] = True
+    return masks[0], masks[1], (shut if shut.any() else None)
 
 
 def _ratio_of(d: np.ndarray, i: int) -> float | None:
+    """Day ``i``'s total against the mean of the same weekday on the (up to) 4 weeks before
+    it; None without a usable week before it."""
     before = [i - 7 * k for k in range(1, 5) if i - 7 * k >= 0 and d[i - 7 * k] > 0]
     if i < 0 or not before:
         return None
@@ -65,7 +63,7 @@ NOISE_DAYS = 56
 
 def day_noise(y: np.ndarray, spd: int, skip: set[int] = frozenset()) -> float:
     """Variance of ``log(day ratio)`` over the last :data:`NOISE_DAYS` whole days of ``y``
-    that are not in ``skip`` (days counted from the end, as in :func:`_day_ratio`), from
+    that are not in ``skip`` (days counted from the end, 1 = the last), from
     the median absolute deviation (robust to surges); 0 without enough days."""
     d = day_totals(y, spd)
     logs = []
@@ -120,7 +118,7 @@ def apply_day_effects(mean: np.ndarray, rows: pd.DataFrame, history: np.ndarray,
         return out
     hist = history[:len(history) - seen] if seen else history
     day_of = ((future.floor("D") - day0) / pd.Timedelta(days=1)).astype(int).to_numpy()
-    noise = None  # measured once, when a ratio is needed
+    noise = totals = None  # measured once, when a ratio is needed
     for r in rows.itertuples(index=False):
         k = int(round((r.date - day0) / pd.Timedelta(days=1)))
         on = day_of == k
@@ -132,7 +130,9 @@ def apply_day_effects(mean: np.ndarray, rows: pd.DataFrame, history: np.ndarray,
         m = r.multiplier
         if not np.isfinite(m) and str(r.note):
             past = rows[(rows["note"] == r.note) & (rows["date"] < day0)]
-            ratios = [_day_ratio(hist, spd, int(round((day0 - t) / pd.Timedelta(days=1))))
+            if totals is None:
+                totals = day_totals(hist, spd)
+            ratios = [_ratio_of(totals, len(totals) - int(round((day0 - t) / pd.Timedelta(days=1))))
                       for t in past["date"]]
             ratios = [x for x in ratios if x is not None]
             if ratios and noise is None:

@@ -126,3 +126,36 @@ def test_a_whole_day_without_rows_is_an_outage_not_bad_input(tmp_path, caplog):
     part.to_csv(d / "contacts.csv", index=False)
     with pytest.raises(Exception, match="missing intervals"):
         load_history_dir(d)
+
+
+def test_the_day_after_a_holiday_or_event_gets_no_catch_up():
+    """Only a closure is followed by a catch-up. The desk closed on 2026-10-21 and was 1.6x
+    as busy the day after (so the history shows a catch-up); yesterday was an event (a
+    promotion at twice the usual volume): it is left out of the fits, and today is a
+    usual day, not the day after a closure (the two were told apart only after a review:
+    before, today got the closure's catch-up: 1.24x here)."""
+    import numpy as np
+    import pandas as pd
+
+    from forecast import forecast_panel
+
+    rng = np.random.default_rng(1)
+    t = pd.date_range("2026-08-31", periods=10 * 7 * 48, freq="30min", tz="UTC")
+    slot = (t.hour * 2 + t.minute // 30).to_numpy()
+    day = t.normalize()
+    shut, ev = pd.Timestamp("2026-10-21", tz="UTC"), pd.Timestamp("2026-11-08", tz="UTC")
+    lam = np.where((slot >= 16) & (slot < 36), 10.0, 1.0)
+    lam = lam * np.where(day == ev, 2.0, 1.0) * np.where(day == shut + pd.Timedelta(days=1),
+                                                          1.6, 1.0)
+    lam = np.where(day == shut, 0.0, lam)
+    df = pd.DataFrame({"interval_start": t, "channel": "chat", "language": "en",
+                       "contacts": rng.poisson(lam), "aht_s": 300.0})
+    cal = pd.DataFrame({"date": [shut, ev], "scope": ["all", "all"],
+                        "kind": ["closed", "event"], "multiplier": [np.nan, np.nan],
+                        "note": ["training", "promo"]})
+    asof = pd.Timestamp("2026-11-09T00:00Z")
+    with_event = forecast_panel(df, None, asof=asof, horizon_days=1, scenario="none",
+                                calendar=cal)
+    without = forecast_panel(df, None, asof=asof, horizon_days=1, scenario="none",
+                             calendar=cal.iloc[:1])
+    assert with_event["contacts"].sum() <= 1.05 * without["contacts"].sum()
