@@ -57,7 +57,7 @@ def _grid(contacts: pd.DataFrame, interval_s: int):
     """Whole weeks of the history as (queue, interval) matrices of contacts and handle
     seconds (contacts x aht), with the queues and the first Monday."""
     t = pd.to_datetime(contacts["interval_start"], utc=True)
-    first = t.min().normalize()
+    first = t.min().ceil("D")  # the first whole day, then the first Monday from it
     first = first + pd.Timedelta(days=(7 - first.weekday()) % 7)
     end = (t.max() + pd.Timedelta(seconds=interval_s)).normalize()
     end = end - pd.Timedelta(days=end.weekday())  # Monday after the last whole week

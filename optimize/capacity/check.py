@@ -13,8 +13,10 @@ efficiency gave it), which :func:`optimize.capacity.plan.capacity_plan` takes as
 ``queue_factors``: a fixed-point calibration of the plan on the scheduler.
 
 The desk: today's agents of each first language are kept in ``agents.csv`` order up to
-the expected survivors; a hire is an agent of its profile with a 32-40 h contract in the
-time zone most of today's agents of its first language work in, no leave.
+the expected survivors; a hire who has finished training is an agent of its profile with
+a 32-40 h contract in the time zone most of today's agents of its first language work
+in, no leave (one still ramping up counts in full: the check is slightly optimistic
+for hires of the last ``ramp_weeks``).
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ def desk_for_week(plan: CapacityPlan, agents: pd.DataFrame, week: int,
     fallback = agents["timezone"].mode()[0]
     week_start = plan.capacity["week_start"].min() + pd.Timedelta(weeks=week)
     rows = []
-    for h in plan.hires[plan.hires["week_start"] <= week_start].itertuples():
+    trained = week_start - pd.Timedelta(weeks=capacity.training_weeks)
+    for h in plan.hires[plan.hires["week_start"] <= trained].itertuples():  # past training
         prof = next(p for p in plan.profiles if p.name == h.profile)
         for k in range(int(h.hires)):
             rows.append({"agent_id": f"H-{h.profile}-{h.week_start:%Y%m%d}-{k + 1}",
@@ -182,6 +185,7 @@ def calibrate(contacts: pd.DataFrame, agents: pd.DataFrame, config: ScenarioConf
         if r == rounds:
             break
         factors = queue_factors(chk, factors)
+        plan_kw["choice"] = plan.forecast.choice  # the same history: one backtest
         plan = capacity_plan(contacts, agents, config, interval_s, weeks, capacity=capacity,
                              calendar=calendar, queue_factors=factors, **plan_kw)
     cols = ["round", "week_start", "agents", "paid_hours", "efficiency", "channel", "language",

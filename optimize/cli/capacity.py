@@ -57,7 +57,7 @@ def _added(values: list[str] | None):
     return tuple(out)
 
 
-def _surge(values: list[str] | None, first: pd.Timestamp) -> tuple[pd.Timestamp, ...]:
+def _surge(values: list[str] | None) -> tuple[pd.Timestamp, ...]:
     weeks = []
     for value in values or []:
         start, _, count = value.partition(":")
@@ -69,7 +69,7 @@ def _surge(values: list[str] | None, first: pd.Timestamp) -> tuple[pd.Timestamp,
                              "2027-03-01:6") from None
         t0 = t0 - pd.Timedelta(days=t0.weekday())
         weeks += [t0 + pd.Timedelta(weeks=k) for k in range(max(n, 1))]
-    return tuple(w for w in weeks if w >= first)
+    return tuple(weeks)  # weeks outside the horizon match no forecast week
 
 
 def _targets(config, targets: dict[str, float]):
@@ -126,9 +126,8 @@ def cmd_capacity(args: argparse.Namespace) -> int:
     unknown = sorted({a.profile for a in added} - set(known))
     if unknown:
         raise UsageError(f"--add names unknown profile(s) {unknown}; known: {known}")
-    first = scenario.contacts["interval_start"].max().normalize()
     volume = VolumeScenario(regime=args.regime, growth=args.growth,
-                            surge_weeks=_surge(args.surge, first),
+                            surge_weeks=_surge(args.surge),
                             deflection=parse_pairs(args.deflection, "--deflection"))
     unknown = sorted(set(volume.deflection) - set(config.channels))
     if unknown:

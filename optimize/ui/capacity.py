@@ -46,7 +46,7 @@ with st.form("capacity_form"):
     growth = c[2].number_input("extra growth per year (%)", -50.0, 300.0,
                                saved["growth"] if saved else 0.0, 5.0)
     given = c[3].number_input("efficiency (0 = measure)", 0.0, 3.0,
-                              saved["efficiency"] if saved else 0.0, 0.05,
+                              saved["efficiency"] if saved else base.efficiency or 0.0, 0.05,
                               key="cap:efficiency",
                               help="paid hours per required hour on schedule; 0 measures it "
                                    "by scheduling the history's last week with today's agents")
@@ -91,7 +91,7 @@ if built:
              "lead": int(lead), "max_hires": int(max_hires), "min_class": int(min_class),
              "deflection": {k: v for k, v in deflection.items() if v > 0},
              "targets": targets,
-             "added": [(str(r.profile), int(r.count), int(r.from_week or 0))
+             "added": [(str(r.profile), int(r.count), 0 if pd.isna(r.from_week) else int(r.from_week))
                        for r in added_table.dropna(subset=["profile", "count"]).itertuples()]}
     st.session_state["capacity_inputs"] = saved
 if not saved:
@@ -103,9 +103,11 @@ if not saved:
 
 try:
     settings = base.replace(
-        attrition_monthly=saved["attrition"] / 100.0, training_weeks=saved["training"],
+        efficiency=saved["efficiency"] or None, attrition_monthly=saved["attrition"] / 100.0, training_weeks=saved["training"],
         ramp_weeks=saved["ramp"], lead_time_weeks=saved["lead"],
         max_hires_per_week=saved["max_hires"], min_class_size=saved["min_class"])
+    if not saved["efficiency"]:  # 0 asks for the measured one, whatever scenario.toml says
+        settings = dataclasses.replace(settings, efficiency=None)
     settings.check_against(languages, list(config.channels), saved["weeks"])
     volume = VolumeScenario(regime=saved["regime"], growth=saved["growth"] / 100.0,
                             deflection=saved["deflection"])
@@ -118,8 +120,8 @@ except ValueError as exc:
     st.error(f"These settings cannot be planned: {exc}")
     st.stop()
 
-if saved["efficiency"] > 0:
-    eff, note = saved["efficiency"], f"{saved['efficiency']:.3f} (given)"
+if settings.efficiency is not None:
+    eff, note = settings.efficiency, f"{settings.efficiency:.3f} (given)"
 else:
     measured = capacity_state.efficiency(scenario, data_key, repr(config), config)
     eff, note = measured.factor, measured.describe()

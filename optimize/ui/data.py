@@ -16,8 +16,9 @@ def use(source: str, upload=None) -> None:
     """Switch the scenario in use; what-ifs and a built schedule belong to the old one."""
     st.session_state.update(source=source, upload=upload, channels_whatif={},
                             staffing_whatif={}, deflection={}, schedule=None, tz=None,
-                            opened_published=False)  # the new scenario's published plan
-    for key in [k for k in st.session_state if str(k).startswith("w:")]:
+                            opened_published=False,  # the new scenario's published plan
+                            capacity_inputs=None)
+    for key in [k for k in st.session_state if str(k).startswith(("w:", "cap:"))]:
         del st.session_state[key]
 
 

@@ -41,6 +41,8 @@ def test_weeks_are_whole_mondays_and_sum_the_contacts():
                 & (df["interval_start"] < w.weeks[-1] + pd.Timedelta(days=7))]
     assert w.contacts.sum() == pytest.approx(inside["contacts"].sum())
     assert w.aht_s[0, 0] == pytest.approx(300.0)
+    late = _contacts(10).iloc[10:]  # a Monday from 10:00: that week is not whole
+    assert weekly_history(late, 3600).weeks[0] == pd.Timestamp("2024-01-08", tz="UTC")
 
 
 def test_a_closed_day_is_filled_not_read_as_a_drop_in_demand():

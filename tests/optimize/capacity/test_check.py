@@ -42,6 +42,9 @@ def test_the_desk_keeps_the_expected_survivors_and_adds_the_hires():
     assert hired["languages"].iloc[0] == ("ko", "en")
     early = desk_for_week(plan, _agents(), 1, cap)  # before the hires start
     assert not early["agent_id"].str.startswith("H-").any()
+    training = desk_for_week(plan, _agents(), 4, cap)  # started 2027-01-18, trains 4 weeks
+    assert not training["agent_id"].str.startswith("H-").any()
+    assert desk_for_week(plan, _agents(), 6, cap)["agent_id"].str.startswith("H-").sum() == 3
 
 
 def _check(shares: dict) -> WeekCheck:

@@ -324,7 +324,7 @@ def test_sample_company_pages_schedule_and_roster(page):
     assert cap["week_start"].nunique() == 26 and len(cap) == 26 * 32
     gap = cap["available_fte_plan"] + cap["short_fte_plan"] - cap["required_fte"]
     assert gap.abs().max() < 1e-4
-    assert number(metric(pg, "Hires in the plan")) >= 0
+    assert number(metric(pg, "Hires in the plan")) > 0  # the sample is 100 FTE short today
 
     open_page(pg, "Overview")  # the schedule survived the page switches and feeds the overview
     pg.get_by_text(f"Figures from plan {DRAFT}").wait_for()
