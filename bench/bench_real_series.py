@@ -16,7 +16,8 @@ the history before it), MAPE over the next day's half-hours, for
 * the same weekday's mean over the last 5 weeks (what a spreadsheet does),
 * seasonal naive (the same weekday last week),
 
-and an intraday check: at 08:00, 12:00 and 16:00 UTC of each origin day, the next
+and an intraday check: at 08:00, 12:00 and 16:00 UTC of each origin day (10:00, 13:00 and
+16:00 with ``--office``), the next
 half-hour forecast by ``forecast_panel`` from that time (with the morning's update)
 against the 5-week mean scaled by the day's actual-to-mean ratio so far.
 With ``--closures K`` the series gets the faults of a real desk: K weekdays inside the
@@ -25,8 +26,10 @@ all their volume, as a closure or an outage leaves them in a contacts file. Clos
 then left out of the scores (nobody staffs them), the baselines average the last 5 *open*
 same weekdays and take the last open one, and staffcast gets no calendar: it must find the
 closures itself. ``--catch-up X`` multiplies the day after each closure by X (the
-catch-up a real desk sees). Usage: ``python bench/bench_real_series.py [--origins 40]
-[--closures 4] [--catch-up 1.4] [--counts 40]``.
+catch-up a real desk sees). ``--office`` keeps the demand's shape only inside opening
+hours (Monday-Friday 08:00-18:00, as the held-out centre's queue), ``--day-noise CV``
+draws each day's level from a gamma (noisy days). Usage: ``python bench/bench_real_series.py [--origins 40]
+[--closures 4] [--catch-up 1.4] [--counts 40] [--office] [--day-noise 0.05]``.
 """
 
 from __future__ import annotations
@@ -50,10 +53,21 @@ from forecast import forecast_panel  # noqa: E402
 
 WHEEL = "pmdarima==2.1.1"
 SPD = 48
+HOURS = {False: (8, 12, 16), True: (10, 13, 16)}  # intraday checks (UTC), --office: open hours
 
 
 def taylor_series() -> np.ndarray:
-    """The 4,032 half-hourly demands (MW) of the Taylor (2003) series."""
+    """The 4,032 half-hourly demands (MW) of the Taylor (2003) series (kept in the system's
+    temporary directory after the first download)."""
+    cache = Path(tempfile.gettempdir()) / "staffcast-bench-taylor-2003.npy"
+    if cache.exists():
+        return np.load(cache)
+    y = _download_taylor()
+    np.save(cache, y)
+    return y
+
+
+def _download_taylor() -> np.ndarray:
     with tempfile.TemporaryDirectory(prefix="staffcast-bench-real-") as tmp:
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
                         WHEEL, "-d", tmp], check=True)
@@ -82,13 +96,28 @@ def main() -> None:
     p.add_argument("--counts", type=float, default=0.0, metavar="MEAN",
                    help="turn the demand into Poisson counts averaging MEAN per half-hour "
                         "(seeded): the noise of a contact queue on a real pattern")
+    p.add_argument("--office", action="store_true",
+                   help="a queue with opening hours: open Monday-Friday 08:00-18:00 UTC, no "
+                        "contacts outside them (as the held-out centre of issue 14)")
+    p.add_argument("--day-noise", type=float, default=0.0, metavar="CV",
+                   help="with --counts: each day's level is drawn from a gamma with this "
+                        "coefficient of variation (noisy days beyond Poisson)")
     args = p.parse_args()
     y = taylor_series()
+    if args.office:
+        slot = np.arange(len(y))
+        open_ = ((slot // SPD) % 7 < 5) & (slot % SPD >= 16) & (slot % SPD < 36)
+        y = np.where(open_, y, 0.0)
     if args.counts > 0:
         rng = np.random.default_rng(7)
-        y = rng.poisson(y / y.mean() * args.counts).astype(float)
+        lam = y / y[y > 0].mean() * args.counts
+        if args.day_noise > 0:
+            k = 1.0 / args.day_noise ** 2
+            lam *= np.repeat(rng.gamma(k, 1.0 / k, len(y) // SPD), SPD)
+        y = rng.poisson(lam).astype(float)
     n_days = len(y) // SPD
-    first = n_days - args.origins
+    busy = [d for d in range(n_days) if y[d * SPD:(d + 1) * SPD].sum() > 0]
+    first = busy[-args.origins]  # the last ORIGINS days with contacts
     shut = [d for d in range(first, n_days, 9) if d % 7 < 5][:args.closures]
     for d in shut:
         y[d * SPD:(d + 1) * SPD] = 0.0
@@ -97,7 +126,7 @@ def main() -> None:
     t = pd.date_range("2000-06-05", periods=len(y), freq="30min", tz="UTC")
     contacts = pd.DataFrame({"interval_start": t, "channel": "chat", "language": "en",
                              "contacts": y, "aht_s": 300.0})
-    origins = [d for d in range(first, n_days) if d not in shut]
+    origins = [d for d in busy if d >= first and d not in shut]
     errs: dict[str, list[float]] = {"staffcast": [], "mean of the last 5 weeks": [],
                                     "seasonal naive": []}
     models: dict[str, int] = {}
@@ -116,7 +145,7 @@ def main() -> None:
         mean5 = weeks.mean(axis=0)
         errs["mean of the last 5 weeks"].append(mape(act, mean5))
         errs["seasonal naive"].append(mape(act, weeks[0]))
-        for hour in (8, 12, 16):
+        for hour in HOURS[args.office]:
             s = hour * 2
             part = contacts.iloc[:d * SPD + s]
             nxt = forecast_panel(part, None, asof=t[d * SPD + s], horizon_days=1)
@@ -138,7 +167,8 @@ def main() -> None:
     for name, e in errs.items():
         print(f"{name:34s}  {100 * np.mean(e):6.2f}%")
     print("models chosen by staffcast:", ", ".join(f"{m} x{n}" for m, n in sorted(models.items())))
-    print("intraday, next half-hour at 08:00/12:00/16:00 UTC   MAPE")
+    hours = "/".join(f"{h:02d}:00" for h in HOURS[args.office])
+    print(f"intraday, next half-hour at {hours} UTC   MAPE")
     for name, e in intraday.items():
         print(f"{name:34s}  {100 * np.mean(e):6.2f}%")
 

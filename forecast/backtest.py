@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecast.choice import choose_model
 from forecast.models import nb_quantiles
 from forecast.panel import (
     MIN_HISTORY_DAYS,
@@ -29,7 +30,7 @@ from forecast.panel import (
     to_wide,
 )
 
-__all__ = ["BacktestResult", "backtest", "surge_days", "surge_summary"]
+__all__ = ["BacktestResult", "backtest", "choose_per_queue", "surge_days", "surge_summary"]
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,9 @@ class BacktestResult:
     ``metrics``: one row per queue x candidate x origin (``channel, language, candidate,
     origin, wape, mase, bias, coverage, actual, abs_error, n``). ``summary``: pooled over
     origins per queue x candidate, plus overall rows (``channel == language == "*"``)
-    pooled over queues. ``choice``: ``channel, language, model`` with the lowest pooled
-    WAPE per queue. ``daily``: per queue x candidate x day sums for day-level analyses
+    pooled over queues. ``choice``: ``channel, language, model, reason`` and the figures
+    behind it, by the rule of :mod:`forecast.choice` on the backtest's days
+    (:func:`choose_per_queue`). ``daily``: per queue x candidate x day sums for day-level analyses
     (``day, actual, forecast, abs_error, covered, n``).
     """
 
@@ -156,12 +158,26 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
     if pd.api.types.is_integer_dtype(contacts["contacts"]):  # whole counts stay whole in CSVs
         metrics["actual"] = metrics["actual"].round().astype(np.int64)
     summary = _summary(metrics)
-    per_q = summary[(summary["channel"] != "*") & (summary["candidate"] != AUTO)]
-    best = per_q.loc[per_q.groupby(["channel", "language"])["wape"].idxmin().dropna()]
-    choice = best[["channel", "language", "candidate"]].rename(columns={"candidate": "model"})
+    daily_t = pd.DataFrame({k: np.concatenate(v) for k, v in daily.items()})
     return BacktestResult(metrics.drop(columns=["error", "covered"]), summary,
-                          choice.reset_index(drop=True),
-                          pd.DataFrame({k: np.concatenate(v) for k, v in daily.items()}))
+                          choose_per_queue(daily_t, market is not None), daily_t)
+
+
+def choose_per_queue(daily: pd.DataFrame, market: bool) -> pd.DataFrame:
+    """Each queue's model by :func:`forecast.choice.choose_model` on a backtest's ``daily``
+    table (its days of every origin, in the same order for every candidate; ``auto`` left
+    out): ``channel, language, model, reason`` and the validation figures of the choice."""
+    rows = []
+    cand = daily[daily["candidate"] != AUTO]
+    for (ch, lang), g in cand.groupby(["channel", "language"], sort=True):
+        by = {nm: d for nm, d in g.groupby("candidate", sort=False)}
+        first = next(iter(by.values()))
+        c = choose_model({nm: d["abs_error"].to_numpy() for nm, d in by.items()},
+                         first["actual"].to_numpy(), market)
+        rows.append({"channel": ch, "language": lang, **c.as_row()})
+    cols = ["channel", "language", "model", "reason", "validation_wape", "best", "best_wape",
+            "baseline", "baseline_wape", "t_runner_up", "validation_days"]
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _pooled(g: pd.DataFrame) -> pd.Series:

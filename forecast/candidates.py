@@ -6,6 +6,9 @@ to forecast) and returns ``n`` non-negative means. Candidates:
 
 ``snaive``       baseline: the same interval last week.
 ``mean4w``       baseline: the mean of the same interval over the last 4 weeks.
+``mean8w``       the mean of the same interval over the last 8 weeks: on a queue whose
+                 weekly pattern holds, the longer window halves the noise the 4-week
+                 one passes on (closed days are filled before, so these are open days).
 ``ets_profile``  daily totals by damped-trend additive Holt-Winters (weekly season) on the
                  last 16 weeks, times the interval-of-week profile of the last 8 weeks.
 ``ar_profile``   daily totals by an autoregression on ``log1p`` totals (lags 1 and 7, weekday
@@ -28,8 +31,8 @@ import numpy as np
 from statsmodels.tsa.ar_model import AutoReg
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-__all__ = ["CANDIDATES", "BASELINES", "snaive", "mean_weeks", "weekly_profile",
-           "ets_profile", "ar_profile"]
+__all__ = ["CANDIDATES", "BASELINES", "snaive", "mean_weeks", "mean8w",
+           "weekly_profile", "ets_profile", "ar_profile"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,11 @@ def mean_weeks(y: np.ndarray, spd: int, n: int, weeks: int = 4) -> np.ndarray:
     w = max(1, min(weeks, len(y) // p))
     block = np.asarray(y[len(y) - w * p:], dtype=float).reshape(w, p).mean(axis=0)
     return block[np.arange(n) % p]
+
+
+def mean8w(y: np.ndarray, spd: int, n: int) -> np.ndarray:
+    """Mean of the same interval over the last 8 weeks (:func:`mean_weeks`)."""
+    return mean_weeks(y, spd, n, weeks=8)
 
 
 def weekly_profile(y: np.ndarray, spd: int, weeks: int = _PROFILE_WEEKS) -> np.ndarray:
@@ -115,10 +123,12 @@ def ar_profile(y: np.ndarray, spd: int, n: int) -> np.ndarray:
     return _spread(daily, weekly_profile(y, spd), spd, n)
 
 
-#: Name -> forecaster. The first two are the baselines every backtest reports.
+#: Name -> forecaster. The first two are the baselines every backtest reports. Pools of
+#: them (``avg(a,b)``, their mean) are formed by the model choice (:mod:`forecast.choice`).
 CANDIDATES: dict[str, Callable[[np.ndarray, int, int], np.ndarray]] = {
     "snaive": snaive,
     "mean4w": mean_weeks,
+    "mean8w": mean8w,
     "ets_profile": ets_profile,
     "ar_profile": ar_profile,
 }

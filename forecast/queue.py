@@ -2,34 +2,28 @@
 
 :func:`forecast_queue` takes a :class:`QueueInput` (plain arrays, picklable) and returns a
 :class:`QueueForecast`. It runs every candidate on a few weekly validation origins inside
-the history, picks the one with the lowest WAPE (unless a model is fixed), calibrates the
-negative-binomial dispersion of the quantiles on the chosen model's validation errors, and
+the history, chooses one by :func:`forecast.choice.choose_model` on its errors per
+validation day (unless a model is fixed), calibrates the negative-binomial dispersion of the quantiles on the chosen model's validation errors, and
 applies the intraday update when the forecast starts inside a day.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from forecast.aht import aht_forecast
 from forecast.candidates import CANDIDATES
+from forecast.choice import MKT, Choice, choose_model, pool_members
 from forecast.closures import catch_up, closed_days, fill_closed
 from forecast.models import nb_dispersion
 
 __all__ = ["QueueInput", "QueueForecast", "forecast_queue", "candidate_names",
-           "intraday_update", "intraday_weight", "choose", "MKT", "MKT_TOLERANCE"]
+           "intraday_update", "intraday_weight"]
 
 log = logging.getLogger(__name__)
-
-MKT = "+mkt"  # suffix of the market-aware variant of a candidate
-_COMBO = ("mean4w", "ets_profile", "ar_profile")
-#: A plain winner yields to its market-aware variant when that is at most this much worse
-#: (relative validation WAPE): calm validation weeks cannot show the market effect, whose
-#: value lies in the surges, and a channel without one gets a multiplier of 1 anyway.
-MKT_TOLERANCE = 0.02
 
 
 @dataclass(frozen=True)
@@ -72,7 +66,8 @@ class QueueForecast:
 
     ``candidates`` maps every candidate evaluated to ``(mean, phi)`` when requested (for
     backtests), else it is empty. ``validation_wape`` holds each candidate's WAPE on the
-    internal validation weeks. ``found_closed`` lists the days of the history found empty
+    internal validation weeks, ``choice`` the rule's decision and its figures
+    (:class:`forecast.choice.Choice`). ``found_closed`` lists the days of the history found empty
     on a normally busy weekday (days before the day in progress: 1 is the day before) and
     treated as closed.
     """
@@ -86,29 +81,31 @@ class QueueForecast:
     validation_wape: dict[str, float] = field(default_factory=dict)
     candidates: dict[str, tuple[np.ndarray, float]] = field(default_factory=dict)
     found_closed: tuple[int, ...] = ()
+    choice: Choice | None = None
 
 
 def candidate_names(market: bool) -> list[str]:
-    """Candidates evaluated per queue: base candidates and ``combo``, plus ``+mkt`` variants."""
-    base = [*CANDIDATES, "combo"]
+    """Candidates evaluated per queue: the base candidates, plus ``+mkt`` variants."""
+    base = list(CANDIDATES)
     return base + [b + MKT for b in base] if market else base
 
 
 def _run_all(y: np.ndarray, mh: np.ndarray | None, mf: np.ndarray | None, spd: int, n: int,
              names: list[str]) -> dict[str, np.ndarray]:
-    """Forecast every name in ``names``; market variants deflate, forecast, re-inflate."""
-    bases = {b for b in (nm.removesuffix(MKT) for nm in names)}
-    if "combo" in bases:
-        bases |= set(_COMBO)
-    out: dict[str, np.ndarray] = {}
+    """Forecast every name in ``names`` (candidates and pools of them,
+    :func:`forecast.choice.pool_members`); market variants deflate, forecast, re-inflate."""
+    parsed = {nm: pool_members(nm) for nm in names}
+    need = {(b, mkt) for members, mkt in parsed.values() for b in members}
     variants = [(False, y)] + ([(True, y / mh)] if mh is not None else [])
+    base: dict[tuple[str, bool], np.ndarray] = {}
     for mkt, series in variants:
-        res = {b: CANDIDATES[b](series, spd, n) for b in CANDIDATES if b in bases}
-        if "combo" in bases:
-            res["combo"] = np.mean([res[b] for b in _COMBO], axis=0)
-        for b, f in res.items():
-            out[b + MKT if mkt else b] = f * mf if mkt else f
-    return {nm: out[nm] for nm in names}
+        for b in CANDIDATES:
+            if (b, mkt) in need:
+                f = CANDIDATES[b](series, spd, n)
+                base[b, mkt] = f * mf if mkt else f
+    return {nm: base[members[0], mkt] if len(members) == 1
+            else np.mean([base[b, mkt] for b in members], axis=0)
+            for nm, (members, mkt) in parsed.items()}
 
 
 def intraday_update(fc_seen: np.ndarray, actual_seen: np.ndarray, fc_rest_of_day: np.ndarray,
@@ -153,20 +150,6 @@ def _wape(actual: np.ndarray, fc: np.ndarray) -> float:
     return float(np.sum(np.abs(actual - fc))) / s if s > 0 else float(np.sum(np.abs(fc)))
 
 
-def choose(wape: dict[str, float], market: bool, tolerance: float | None = None) -> str:
-    """The candidate with the lowest validation WAPE, but a plain winner yields to its
-    ``+mkt`` variant when that is within ``tolerance`` (relative; default
-    :data:`MKT_TOLERANCE`). Without validation: ``mean4w`` (``mean4w+mkt`` with market)."""
-    if not wape:
-        return "mean4w" + MKT if market else "mean4w"
-    tol = MKT_TOLERANCE if tolerance is None else tolerance
-    best = min(wape, key=wape.get)
-    alt = best + MKT
-    if market and not best.endswith(MKT) and alt in wape and wape[alt] <= wape[best] * (1 + tol):
-        return alt
-    return best
-
-
 def _days_back(mask: np.ndarray | None, n_days: int) -> np.ndarray | None:
     """A day mask counted back from the day in progress, fitted to ``n_days`` whole days."""
     if mask is None:
@@ -177,7 +160,7 @@ def _days_back(mask: np.ndarray | None, n_days: int) -> np.ndarray | None:
     return out
 
 
-def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks: int = 3,
+def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks: int = 5,
                    keep_all: bool = False) -> QueueForecast:
     """Forecast one queue.
 
@@ -186,8 +169,8 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
     q : QueueInput
         The queue's history and horizon.
     model : str | None
-        Fix the model (a name from :func:`candidate_names`); ``None`` chooses by the
-        validation WAPE. A ``+mkt`` name without market data falls back to the plain model.
+        Fix the model (a name from :func:`candidate_names`); ``None`` chooses by
+        :func:`forecast.choice.choose_model` on the validation days. A ``+mkt`` name without market data falls back to the plain model.
     validation_weeks : int
         Weekly origins inside the history used for the choice and the dispersion.
     keep_all : bool
@@ -199,8 +182,7 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
     if model is not None:
         if not has_mkt:
             model = model.removesuffix(MKT)
-        if model not in names:
-            raise ValueError(f"model must be one of {names}, got {model!r}")
+        pool_members(model)  # raises on a name that is no candidate nor pool of them
     y_all = np.asarray(q.contacts, dtype=float)
     cut_fit = len(y_all) - q.seen_today
     known, special = (_days_back(m, cut_fit // spd) for m in (q.closed_hist, q.special_hist))
@@ -219,32 +201,54 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
     is_open[len(y) - len(closed) * spd:] = np.repeat(~unusual, spd)
     mh = np.asarray(q.mult_hist, dtype=float) if has_mkt else None
 
-    # validation: weekly origins inside the history, one-week horizon
-    errs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {nm: [] for nm in names}
+    # validation: weekly origins inside the history, one-week horizon; a fixed model
+    # (and, without keep_all, nothing else) is validated only for its band and update
+    check = names if model is None else [model] if not keep_all else [*names, model]
+    check = list(dict.fromkeys(check))
+    errs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {nm: [] for nm in check}
+    day_err: dict[str, list[np.ndarray]] = {nm: [] for nm in check}
+    day_act: list[np.ndarray] = []
     for v in range(1, validation_weeks + 1):
         cut = cut_fit - v * p
         if cut < 14 * spd:
             break
         act = y[cut:cut + p]
         keep_v = is_open[cut:cut + p]
+        open_day = keep_v.reshape(7, spd).any(axis=1)
+        day_act.append((act * keep_v).reshape(7, spd).sum(axis=1)[open_day])
         mf_val = None
         if has_mkt:
             mv = q.mult_valid
             mf_val = mv[v - 1] if mv is not None and v <= len(mv) else mh[cut:cut + p]
-        fcs = _run_all(y[:cut], mh[:cut] if has_mkt else None, mf_val, spd, p, names)
+        fcs = _run_all(y[:cut], mh[:cut] if has_mkt else None, mf_val, spd, p, check)
         for nm, f in fcs.items():
             errs[nm].append((act[keep_v], f[keep_v]))
+            day_err[nm].append((np.abs(act - f) * keep_v).reshape(7, spd).sum(axis=1)[open_day])
     wape = {nm: _wape(np.concatenate([a for a, _ in e]), np.concatenate([f for _, f in e]))
             for nm, e in errs.items() if e}
+    daily = {nm: np.concatenate(e) for nm, e in day_err.items() if e and nm in names}
+    choice = choose_model(daily, np.concatenate(day_act) if day_act else np.zeros(0), has_mkt)
     if model is None:
-        model = choose(wape, has_mkt)
+        model = choice.model
+        if model not in errs and errs:  # a pool: its validation forecasts from its members'
+            members, mkt = pool_members(model)
+            parts = [errs[b + MKT if mkt else b] for b in members]
+            errs[model] = [(week[0][0], np.mean([f for _, f in week], axis=0))
+                           for week in zip(*parts, strict=True)]
+            wape[model] = _wape(np.concatenate([a for a, _ in errs[model]]),
+                                np.concatenate([f for _, f in errs[model]]))
+            choice = replace(choice, wape=wape[model])  # the pool's own, not the bound
+    else:
+        nan = float("nan")
+        choice = Choice(model, "fixed", wape.get(model, nan), "", nan, "", nan, nan,
+                        int(sum(len(a) for a in day_act)))
 
     # final fit from the start of the current day
     n = q.seen_today + q.n_future
     mf = None
     if has_mkt:
         mf = np.concatenate([mh[cut_fit:], np.asarray(q.mult_future, dtype=float)])
-    keep = names if keep_all else [model]
+    keep = list(dict.fromkeys([*names, model])) if keep_all else [model]
     fcs = _run_all(y, mh[:cut_fit] if has_mkt else None, mf, spd, n, keep)
     if q.seen_today:
         s, rest = q.seen_today, max(0, min(spd, n) - q.seen_today)
@@ -277,6 +281,6 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
             f[back & ~shut] *= catch
             f[shut] = 0.0
     aht = aht_forecast(q.aht_s, q.contacts, spd, q.n_future)
-    cands = {nm: (f, phi_of(nm)) for nm, f in fcs.items()} if keep_all else {}
+    cands = {nm: (f, phi_of(nm)) for nm, f in fcs.items() if nm in names} if keep_all else {}
     return QueueForecast(q.channel, q.language, model, fcs[model], phi_of(model), aht,
-                         wape, cands, found)
+                         wape, cands, found, choice)

@@ -210,7 +210,8 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
         DataFrame or an object with a ``.summary`` (or ``.metrics``) DataFrame, stored as
         the run's metrics. It runs first and sees only contacts before ``asof`` (and market
         prices up to it). When its result has a ``.choice`` table (``channel, language,
-        model``), the forecast is called with ``models={(channel, language): model}``.
+        model``), the forecast is called with ``models={(channel, language): model}`` and
+        the table is stored with the run (``forecast.store.runs.load_choices``).
         Default ``forecast.backtest``.
     backtest_origins : int
         Backtest origins; 0 skips the backtest (the run then has no metrics).
@@ -259,16 +260,17 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
             log.info("%s", summary)
             return RefreshResult(run=existing, reused=True, summary=summary)
 
-        metrics, choice = None, None
+        metrics, choice, choices = None, None, None
         if backtest_origins > 0:
             if backtest_fn is None:
-                from forecast import backtest as backtest_fn
+                from forecast.backtest import backtest as backtest_fn
             log.info("backtesting %d origins before %s", backtest_origins, iso_utc(origin))
             result = backtest_fn(*_known_at(contacts, market, origin),
                                  origins=int(backtest_origins),
                                  horizon_days=int(backtest_horizon_days), jobs=jobs,
                                  **({} if calendar is None else {"calendar": calendar}))
             metrics, choice = _metrics_table(result), _choice(result)
+            choices = getattr(result, "choice", None) if choice is not None else None
 
         if forecast_fn is None:
             from forecast import forecast_panel as forecast_fn
@@ -281,7 +283,7 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
 
         run = publish_run(store_path, forecast=forecast, metrics=metrics, data_hash=digest,
                           data_start=start, data_end=end, asof=origin,
-                          horizon_days=int(horizon_days), scenario=scenario)
+                          horizon_days=int(horizon_days), scenario=scenario, choices=choices)
         # the earlier runs against the actuals that arrived since (the track record)
         from forecast.store.track import score_runs, track_record
 

@@ -24,7 +24,7 @@ from pathlib import Path
 __all__ = ["SCHEMA_VERSION", "StoreLocked", "open_store", "connect", "read_snapshot",
            "write_transaction", "store_lock"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -56,6 +56,10 @@ CREATE TABLE IF NOT EXISTS forecast_rows (
     PRIMARY KEY (run_id, channel, language, interval_start)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS run_metrics (
+    run_id TEXT PRIMARY KEY REFERENCES runs (run_id) ON DELETE CASCADE,
+    table_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_choices (
     run_id TEXT PRIMARY KEY REFERENCES runs (run_id) ON DELETE CASCADE,
     table_json TEXT NOT NULL
 );

@@ -53,6 +53,7 @@ __all__ = [
     "latest_run",
     "load_forecast",
     "load_metrics",
+    "load_choices",
     "prune_runs", "iso_utc", "to_utc"]
 
 log = logging.getLogger(__name__)
@@ -173,8 +174,10 @@ def _find(conn: sqlite3.Connection, data_hash: str, asof: pd.Timestamp, horizon_
 
 def publish_run(path: str | os.PathLike, *, forecast: pd.DataFrame, metrics: pd.DataFrame | None,
                 data_hash: str, data_start: object, data_end: object, asof: object,
-                horizon_days: int, scenario: str) -> RunInfo:
-    """Publish one forecast run (metadata, forecast rows, metrics) in one transaction.
+                horizon_days: int, scenario: str,
+                choices: pd.DataFrame | None = None) -> RunInfo:
+    """Publish one forecast run (metadata, forecast rows, metrics, model choices) in one
+    transaction.
 
     Parameters
     ----------
@@ -184,6 +187,9 @@ def publish_run(path: str | os.PathLike, *, forecast: pd.DataFrame, metrics: pd.
         The forecast table of ``docs/contract.md``; extra columns are not stored.
     metrics : DataFrame or None
         Backtest metrics, stored as they are (any columns).
+    choices : DataFrame or None
+        Each queue's model and the validation figures it was chosen on
+        (``forecast.backtest.BacktestResult.choice``), stored as they are.
     data_hash, data_start, data_end, asof, horizon_days, scenario
         The run's identity: the data it was fitted on and what was asked of it.
         Timestamps must be timezone-aware.
@@ -202,15 +208,18 @@ def publish_run(path: str | os.PathLike, *, forecast: pd.DataFrame, metrics: pd.
     fc = _check_forecast(forecast)
     if not isinstance(horizon_days, int | np.integer) or horizon_days < 1:
         raise ValueError(f"horizon_days must be a positive integer, got {horizon_days!r}")
-    if metrics is not None and not isinstance(metrics, pd.DataFrame):
-        raise ValueError(f"metrics must be a DataFrame or None, got {type(metrics).__name__}")
+    for name, table in (("metrics", metrics), ("choices", choices)):
+        if table is not None and not isinstance(table, pd.DataFrame):
+            raise ValueError(f"{name} must be a DataFrame or None, got {type(table).__name__}")
     created = pd.Timestamp.now(tz="UTC")
     info = RunInfo(run_id=f"{created:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}", created_at=created,
                    data_start=to_utc(data_start, "data_start"), data_end=to_utc(data_end, "data_end"),
                    data_hash=str(data_hash), asof=to_utc(asof, "asof"),
                    horizon_days=int(horizon_days), scenario=str(scenario), n_rows=len(fc),
                    models=_models(fc))
-    metrics_json = None if metrics is None else metrics.to_json(orient="table", date_format="iso")
+    tables = [(t, table.to_json(orient="table", date_format="iso"))
+              for t, table in (("run_metrics", metrics), ("run_choices", choices))
+              if table is not None]
     with connect(path) as conn, write_transaction(conn):
         existing = _find(conn, info.data_hash, info.asof, info.horizon_days, info.scenario)
         if existing is not None:
@@ -225,9 +234,9 @@ def publish_run(path: str | os.PathLike, *, forecast: pd.DataFrame, metrics: pd.
                          " contacts, contacts_p10, contacts_p50, contacts_p90, aht_s, model,"
                          " scenario) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          _forecast_records(info.run_id, fc))
-        if metrics_json is not None:
-            conn.execute("INSERT INTO run_metrics (run_id, table_json) VALUES (?, ?)",
-                         (info.run_id, metrics_json))
+        for table, text in tables:  # (two fixed names, not user input)
+            conn.execute(f"INSERT INTO {table} (run_id, table_json) VALUES (?, ?)",
+                         (info.run_id, text))
     log.info("published run %s: %d rows, %d queues", info.run_id, info.n_rows, len(info.models))
     return info
 
@@ -295,15 +304,25 @@ def load_forecast(path: str | os.PathLike, run_id: str | None = None) -> pd.Data
     return fc
 
 
-def load_metrics(path: str | os.PathLike, run_id: str | None = None) -> pd.DataFrame:
-    """The backtest metrics of run ``run_id`` (latest when ``None``); empty if none stored."""
+def _load_table(path: str | os.PathLike, run_id: str | None, table: str) -> pd.DataFrame:
     with read_snapshot(_existing(path)) as conn:
         rid = _resolve(conn, path, run_id)
-        row = conn.execute("SELECT table_json FROM run_metrics WHERE run_id = ?",
+        row = conn.execute(f"SELECT table_json FROM {table} WHERE run_id = ?",
                            (rid,)).fetchone()
     if row is None:
         return pd.DataFrame()
     return pd.read_json(io.StringIO(row[0]), orient="table")
+
+
+def load_metrics(path: str | os.PathLike, run_id: str | None = None) -> pd.DataFrame:
+    """The backtest metrics of run ``run_id`` (latest when ``None``); empty if none stored."""
+    return _load_table(path, run_id, "run_metrics")
+
+
+def load_choices(path: str | os.PathLike, run_id: str | None = None) -> pd.DataFrame:
+    """Each queue's model choice and its validation figures for run ``run_id`` (latest when
+    ``None``; :func:`forecast.backtest.choose_per_queue`); empty if none stored."""
+    return _load_table(path, run_id, "run_choices")
 
 
 def prune_runs(path: str | os.PathLike, *, keep: int) -> list[str]:

@@ -41,7 +41,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     """``staffcast backtest``: rolling-origin metrics of every model and baseline."""
-    from forecast import backtest
+    from forecast.backtest import backtest
 
     history = load_history(args.data)
     t0 = time.perf_counter()
@@ -79,6 +79,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(f"pruned {len(pruned)} run(s), kept the newest {args.keep}")
     if args.accuracy:
         return _print_accuracy(args.store, by_queue=args.by_queue)
+    if args.choices:
+        return _print_choices(args.store, None if args.choices == "latest" else args.choices)
     runs = list_runs(args.store)
     if not runs:
         print("no runs")
@@ -106,6 +108,26 @@ def _print_accuracy(store: Path, *, by_queue: bool) -> int:
         print(table.to_string(index=False))
     print(f"scored through {scores['scored_through'].max()}; wape and bias relative to the "
           "actuals, coverage = share of intervals inside P10-P90")
+    return 0
+
+
+def _print_choices(store: Path, run_id: str | None) -> int:
+    """``runs --choices``: each queue's model and the validation figures behind it."""
+    import pandas as pd
+
+    from forecast.store.runs import load_choices
+
+    table = load_choices(store, run_id)  # an unknown run: ValueError, one line and exit 2
+    if table.empty:
+        print("no model choices stored with this run (a refresh with --backtest-origins 0, "
+              "or a run from before they were recorded)")
+        return 0
+    with pd.option_context("display.width", 200, "display.max_rows", 500,
+                           "display.float_format", "{:.3f}".format):
+        print(table.to_string(index=False))
+    print("reason: lowest = clearly better than every other candidate; pool = the mean of the "
+          "winner and the candidates not clearly worse (paired t > -2 on daily errors); "
+          "baseline = nothing beat the best baseline")
     return 0
 
 
@@ -158,4 +180,7 @@ def add_forecast_parsers(sub: argparse._SubParsersAction) -> None:
                     help="the track record: each run scored on the actuals that arrived "
                          "after it (by every refresh), per horizon, all queues pooled")
     sp.add_argument("--by-queue", action="store_true", help="with --accuracy: per queue")
+    sp.add_argument("--choices", nargs="?", const="latest", metavar="RUN",
+                    help="each queue's model in run RUN (default the latest) and the "
+                         "validation figures it was chosen on")
     sp.set_defaults(func=cmd_runs)

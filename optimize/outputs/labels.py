@@ -14,9 +14,9 @@ __all__ = ["MODEL_NAMES", "PENALTY_KINDS", "model_label", "penalty_label", "utc_
 MODEL_NAMES = {
     "snaive": "same weekday last week",
     "mean4w": "average of the last 4 weeks",
+    "mean8w": "average of the last 8 weeks",
     "ets_profile": "ETS on daily totals x weekly profile",
     "ar_profile": "AR on daily totals x weekly profile",
-    "combo": "average of the 4-week, ETS and AR forecasts",
 }
 #: penalty kinds of :func:`optimize.scheduling.explain.penalty_table`
 PENALTY_KINDS = {
@@ -38,9 +38,14 @@ def utc_offset(z: str) -> str:
 
 def model_label(code: str) -> str:
     """``"ets_profile+mkt"`` -> ``"ETS on daily totals x weekly profile, with the market
-    effect"``; an unknown name is returned as it is."""
+    effect"``; a pool ``avg(a,b)`` -> ``"mean of: <a>; <b>"``; an unknown name is returned
+    as it is."""
     base, mkt = (code[: -len(_MKT)], True) if code.endswith(_MKT) else (code, False)
-    name = MODEL_NAMES.get(base, base)
+    if base.startswith("avg(") and base.endswith(")"):  # a pool (forecast.choice)
+        parts = [MODEL_NAMES.get(m, m) for m in base[4:-1].split(",")]
+        name = "mean of: " + "; ".join(parts)
+    else:
+        name = MODEL_NAMES.get(base, base)
     return f"{name}, with the market effect" if mkt else name
 
 

@@ -28,9 +28,14 @@ def test_tables_have_one_row_per_queue_candidate_origin(result, desk):
     assert m.groupby(["channel", "language", "candidate"]).size().eq(4).all()
     assert m[["channel", "language"]].drop_duplicates().shape[0] == queues
     assert {"snaive", "mean4w", "auto", "ets_profile+mkt"} <= set(m["candidate"])
-    assert list(result.choice.columns) == ["channel", "language", "model"]
+    assert list(result.choice.columns) == [
+        "channel", "language", "model", "reason", "validation_wape", "best", "best_wape",
+        "baseline", "baseline_wape", "t_runner_up", "validation_days"]
     assert len(result.choice) == queues
     assert not result.choice["model"].eq("auto").any()
+    assert set(result.choice["reason"]) <= {"lowest", "pool", "baseline"}
+    # never worse than the best baseline on the backtest's own days
+    assert (result.choice["validation_wape"] <= result.choice["baseline_wape"] + 1e-12).all()
     overall = result.summary[result.summary["channel"] == "*"]
     assert set(overall["candidate"]) == set(m["candidate"])
     # the last origin leaves exactly one horizon of data after it

@@ -16,7 +16,7 @@ from forecast.candidates import (
     weekly_profile,
 )
 from forecast.models import fit_market_effect, nb_dispersion, nb_quantiles
-from forecast.queue import choose, intraday_update, intraday_weight
+from forecast.queue import intraday_update, intraday_weight
 
 SPD = 48
 P = 7 * SPD
@@ -146,18 +146,6 @@ def test_intraday_weight_measures_how_much_of_the_morning_persists():
     np.testing.assert_allclose(
         intraday_update(np.full(4, 10.0), np.full(4, 40.0), np.ones(3), weight=0.5),
         np.sqrt((160 + 5) / (40 + 5)))
-
-
-def test_choice_prefers_the_market_variant_only_when_it_is_nearly_as_good():
-    wape = {"mean4w": 0.50, "ar_profile": 0.40, "ar_profile+mkt": 0.405, "mean4w+mkt": 0.39}
-    assert choose(wape, market=True) == "mean4w+mkt"  # a market variant wins outright
-    wape["mean4w+mkt"] = 0.45
-    assert choose(wape, market=True) == "ar_profile+mkt"  # within 2 % of its plain winner
-    assert choose(wape, market=True, tolerance=0.0) == "ar_profile"
-    wape["ar_profile+mkt"] = 0.41  # 2.5 % worse: the plain winner stays
-    assert choose(wape, market=True) == "ar_profile"
-    assert choose({"mean4w": 0.3, "ar_profile": 0.2}, market=False) == "ar_profile"
-    assert choose({}, market=True) == "mean4w+mkt" and choose({}, market=False) == "mean4w"
 
 
 def test_backfit_removes_the_bias_of_past_surges_in_the_offset():

@@ -25,6 +25,7 @@ from forecast.store.runs import (
     StoreLocked,
     latest_run,
     list_runs,
+    load_choices,
     load_forecast,
     load_metrics,
     store_lock,
@@ -267,6 +268,10 @@ def test_backtest_runs_first_and_its_choice_fixes_the_forecast_models(tmp_path):
     assert set(res.run.models.values()) == {"seasonal_naive*"}
     metrics = load_metrics(store)
     assert list(metrics.columns) == ["channel", "language", "wape"] and len(metrics) == 3
+    # the choice is recorded with the run it made
+    choices = load_choices(store, res.run.run_id)
+    assert choices[["channel", "language", "model"]].values.tolist() == [
+        [c, lang, "seasonal_naive"] for c, lang in metrics[["channel", "language"]].values]
 
 
 @pytest.mark.parametrize(("kw", "message"), [

@@ -161,7 +161,7 @@ def test_open_store_uses_wal_and_refuses_bad_files(tmp_path):
         conn.execute("PRAGMA user_version=99")
     finally:
         conn.close()
-    with pytest.raises(ValueError, match="has schema version 99; this staffcast reads up to 3"):
+    with pytest.raises(ValueError, match="has schema version 99; this staffcast reads up to 4"):
         open_store(path)
     junk = tmp_path / "junk.sqlite"
     junk.write_text("not a database, just text " * 100)

@@ -5,10 +5,11 @@ from optimize.outputs.labels import MODEL_NAMES, model_label, penalty_label
 
 
 def test_every_forecast_candidate_has_a_readable_name():
-    assert set(CANDIDATES) | {"combo"} == set(MODEL_NAMES)
+    assert set(CANDIDATES) == set(MODEL_NAMES)
     assert model_label("ar_profile") == "AR on daily totals x weekly profile"
-    assert model_label("combo+mkt") == ("average of the 4-week, ETS and AR forecasts, with the "
-                                        "market effect")
+    assert model_label("avg(mean8w,ar_profile)+mkt") == (
+        "mean of: average of the last 8 weeks; AR on daily totals x weekly profile, with the "
+        "market effect")
     assert model_label("prophet") == "prophet"  # unknown: as it is
 
 
