@@ -1,4 +1,4 @@
-"""Closed days in a queue's history: found, and kept out of what the models learn.
+"""Closed and outlying days in a queue's history: found, and kept out of what the models learn.
 
 A real desk has days without contacts that say nothing about demand: a closure, an
 outage of the contact channel, a public holiday on which the queue did not open. Left in
@@ -11,7 +11,11 @@ the history as zeros they drag every average, profile and fit down for weeks. He
   Poisson day of 20 is empty with probability 2e-9, so this is an outage or a closure,
   not a quiet day).
 
-:func:`fill_closed` replaces each closed day by the mean of the same interval on the
+:func:`outlier_days` finds the opposite fault: a day far busier than its weekday usually
+is, with no market move to explain it (a spam wave, a duplicated export, a one-off
+incident). Left in, one such day lifts a 4-week mean by its excess for a month.
+
+:func:`fill_closed` replaces each closed (or outlying) day by the mean of the same interval on the
 nearest open same weekdays (up to :data:`FILL_WEEKS` before it, else after it), so that
 averages, profiles and fits see a typical day instead of a zero; the validation of the
 model choice leaves closed days out of its errors (:mod:`forecast.queue`).
@@ -21,8 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BUSY_DAY", "FILL_WEEKS", "MAX_CATCH_UP", "catch_up", "closed_days", "day_totals",
-           "fill_closed"]
+__all__ = ["BUSY_DAY", "FILL_WEEKS", "MAX_CATCH_UP", "OUTLIER_RATIO", "OUTLIER_SD", "catch_up",
+           "closed_days", "day_totals", "fill_closed", "outlier_days"]
 
 #: a weekday whose median total is at least this many contacts is "normally busy"
 BUSY_DAY = 20.0
@@ -31,6 +35,10 @@ FILL_WEEKS = 4
 _WINDOW_WEEKS = 8  # weeks on each side whose same weekday sets "normally busy"
 #: the day after a closure is at most this many times a usual day
 MAX_CATCH_UP = 3.0
+#: an outlying day holds more than this many times its weekday's median ...
+OUTLIER_RATIO = 3.0
+#: ... and exceeds it by more than this many Poisson standard deviations (sqrt(median))
+OUTLIER_SD = 6.0
 
 
 def day_totals(y: np.ndarray, spd: int) -> np.ndarray:
@@ -66,6 +74,36 @@ def closed_days(y: np.ndarray, spd: int, known: np.ndarray | None = None) -> np.
         if len(same) >= 2 and np.median(d[same]) >= BUSY_DAY:
             closed[i] = True
     return closed
+
+
+def outlier_days(y: np.ndarray, spd: int, skip: np.ndarray | None = None) -> np.ndarray:
+    """Boolean per whole day of ``y`` (as :func:`closed_days`): an outlying day.
+
+    A day is outlying when its total exceeds both :data:`OUTLIER_RATIO` times the median of
+    the same weekday over up to :data:`_WINDOW_WEEKS` weeks on each side (at least three
+    of them) and that median by :data:`OUTLIER_SD` Poisson standard deviations (so a quiet
+    queue's 3 contacts against a median of 1 is not one), and is one of at most two such
+    days within a week (more are a new level, not outliers). Pass ``y`` deflated by the
+    market multiplier where there is one: a surge the market explains is no outlier.
+    Days in ``skip`` (closed, special) are neither judged nor counted in the medians.
+    """
+    d = day_totals(y, spd)
+    n = len(d)
+    skip = np.zeros(n, dtype=bool) if skip is None else np.asarray(skip, dtype=bool)
+    offsets = np.array([7 * k for k in range(-_WINDOW_WEEKS, _WINDOW_WEEKS + 1) if k])
+    idx = np.arange(n)[:, None] + offsets[None, :]
+    inside = (idx >= 0) & (idx < n)
+    idx = np.clip(idx, 0, max(n - 1, 0))
+    use = inside & ~skip[idx] if n else inside
+    vals = np.where(use, d[idx] if n else 0.0, np.nan)
+    enough = use.sum(axis=1) >= 3
+    med = np.zeros(n)
+    med[enough] = np.nanmedian(vals[enough], axis=1)
+    high = (enough & ~skip & (med > 0) & (d > OUTLIER_RATIO * med)
+            & (d - med > OUTLIER_SD * np.sqrt(med)))
+    # three or more in a week is a change of level, for the models to follow, not outliers
+    near = np.convolve(high.astype(int), np.ones(7, dtype=int), mode="same")
+    return high & (near < 3)
 
 
 def fill_closed(y: np.ndarray, spd: int, closed: np.ndarray) -> np.ndarray:

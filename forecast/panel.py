@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.aht import aht_forecast
+from forecast.closures import OUTLIER_RATIO
 from forecast.features import (
     SCENARIOS,
     Shock,
@@ -362,13 +363,27 @@ def forecast_panel(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof:
         fixed.append(next((m for m in names if m), None))
     results = run_queues(prep.tasks, jobs=jobs, models=fixed)
     day0 = prep.start.floor("D")
+
+    def days(back: tuple[int, ...]) -> str:  # days counted back from day0, oldest first
+        return ", ".join(f"{day0 - pd.Timedelta(days=k):%a %Y-%m-%d}"
+                         for k in sorted(back, reverse=True))
+
     for pool, res in zip(prep.pools, results, strict=True):
+        name = f"{pool.channel}/{'+'.join(pool.members)}"
         if res.found_closed:
-            days = ", ".join(f"{day0 - pd.Timedelta(days=k):%a %Y-%m-%d}"
-                             for k in sorted(res.found_closed, reverse=True))
-            log.warning("%s/%s: no contacts at all on %s, though that weekday is normally busy: "
+            log.warning("%s: no contacts at all on %s, though that weekday is normally busy: "
                         "treated as a closure or outage (left out of averages, profiles, fits "
-                        "and validation)", pool.channel, "+".join(pool.members), days)
+                        "and validation)", name, days(res.found_closed))
+        if res.found_outliers:
+            log.warning("%s: more than %g times the usual contacts of that weekday on %s, "
+                        "with no market move to explain it: treated as an outlier (left out "
+                        "of averages, profiles, fits and validation)", name, OUTLIER_RATIO,
+                        days(res.found_outliers))
+        if res.found_shift is not None:
+            back, ratio = res.found_shift
+            log.warning("%s: volume has been %.2f times its earlier level since %s (a level "
+                        "shift): the history before it is scaled to the new level", name,
+                        ratio, days((back,)))
     start_slot = int((prep.start - day0) / prep.freq)
     frames = []
     for pool, res, history in zip(prep.pools, results, prep.series, strict=True):

@@ -17,8 +17,9 @@ import numpy as np
 from forecast.aht import aht_forecast
 from forecast.candidates import CANDIDATES
 from forecast.choice import MKT, Choice, choose_model, pool_members
-from forecast.closures import catch_up, closed_days, fill_closed
+from forecast.closures import catch_up, closed_days, fill_closed, outlier_days
 from forecast.models import nb_dispersion
+from forecast.shifts import level_shift
 
 __all__ = ["QueueInput", "QueueForecast", "forecast_queue", "candidate_names",
            "intraday_update", "intraday_weight"]
@@ -67,9 +68,12 @@ class QueueForecast:
     ``candidates`` maps every candidate evaluated to ``(mean, phi)`` when requested (for
     backtests), else it is empty. ``validation_wape`` holds each candidate's WAPE on the
     internal validation weeks, ``choice`` the rule's decision and its figures
-    (:class:`forecast.choice.Choice`). ``found_closed`` lists the days of the history found empty
-    on a normally busy weekday (days before the day in progress: 1 is the day before) and
-    treated as closed.
+    (:class:`forecast.choice.Choice`). ``found_closed`` lists the days of the history found
+    empty on a normally busy weekday (days before the day in progress: 1 is the day
+    before) and treated as closed; ``found_outliers`` those far busier than their weekday
+    (:func:`forecast.closures.outlier_days`), left out in the same way; ``found_shift``
+    a lasting step in the level (:func:`forecast.shifts.level_shift`: the new level's
+    days, ratio), before which the history was scaled to the new level.
     """
 
     channel: str
@@ -82,6 +86,8 @@ class QueueForecast:
     candidates: dict[str, tuple[np.ndarray, float]] = field(default_factory=dict)
     found_closed: tuple[int, ...] = ()
     choice: Choice | None = None
+    found_outliers: tuple[int, ...] = ()
+    found_shift: tuple[int, float] | None = None
 
 
 def candidate_names(market: bool) -> list[str]:
@@ -196,7 +202,17 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
     # holidays and events too, without a catch-up after them
     after, catch = catch_up(y_all[:cut_fit], spd, closed)
     unusual = closed | after if special is None else closed | after | special
+    # days far busier than their weekday, with no market move to explain them, too
+    deflated = (y_all[:cut_fit] / np.asarray(q.mult_hist, dtype=float)[:cut_fit] if has_mkt
+                else y_all[:cut_fit])
+    spikes = outlier_days(deflated, spd, unusual)
+    unusual = unusual | spikes
+    high = tuple(int(len(closed) - i) for i in np.flatnonzero(spikes))
     y = fill_closed(y_all[:cut_fit], spd, unusual)
+    # a lasting step in the level: the history before it is scaled to the new level
+    shift = level_shift(deflated, spd, unusual)
+    if shift is not None:
+        y[:len(y) - shift[0] * spd] *= shift[1]
     is_open = np.ones(len(y), dtype=bool)
     is_open[len(y) - len(closed) * spd:] = np.repeat(~unusual, spd)
     mh = np.asarray(q.mult_hist, dtype=float) if has_mkt else None
@@ -283,4 +299,4 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
     aht = aht_forecast(q.aht_s, q.contacts, spd, q.n_future)
     cands = {nm: (f, phi_of(nm)) for nm, f in fcs.items() if nm in names} if keep_all else {}
     return QueueForecast(q.channel, q.language, model, fcs[model], phi_of(model), aht,
-                         wape, cands, found, choice)
+                         wape, cands, found, choice, high, shift)

@@ -27,7 +27,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     paths = write_sample(args.out, seed=args.seed, weeks=args.weeks, n_agents=args.agents,
                          volume_scale=args.volume_scale, closures=args.closures,
-                         outages=args.outages, declared=args.declared)
+                         outages=args.outages, declared=args.declared,
+                         level_shift=args.level_shift, outliers=args.outliers)
     log.info("wrote sample company to %s in %.1f s", args.out, time.perf_counter() - t0)
     for p in paths.values():
         print(p)
@@ -54,4 +55,10 @@ def add_scenario_parsers(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--declared", type=int, default=0,
                     help="how many of those to list in calendar.csv (the rest must be "
                          "found; default 0)")
+    sp.add_argument("--level-shift", type=float, default=1.0, metavar="X",
+                    help="every queue's volume times X from 3 weeks before the end on "
+                         "(default 1: none)")
+    sp.add_argument("--outliers", type=int, default=0,
+                    help="weekdays of the last 8 weeks with 4 times the busiest channel's "
+                         "volume (default 0)")
     sp.set_defaults(func=cmd_sample)

@@ -272,7 +272,8 @@ def _write(path: Path, data: bytes) -> Path:
 def write_sample(out_dir: str | Path, *, seed: int = 7, weeks: int = 104, n_agents: int = 150,
                  languages: tuple[str, ...] | None = None, end: str = "2026-11-23T00:00:00Z",
                  volume_scale: float = 1.0, closures: int = 0, outages: int = 0,
-                 declared: int = 0) -> dict[str, Path]:
+                 declared: int = 0, level_shift: float = 1.0,
+                 outliers: int = 0) -> dict[str, Path]:
     """Generate the sample company and write it as a scenario directory.
 
     Parameters
@@ -295,6 +296,10 @@ def write_sample(out_dir: str | Path, *, seed: int = 7, weeks: int = 104, n_agen
         Real-world faults (:func:`forecast.faults.inject_faults`): weekdays of the last 8
         weeks with no contacts at all, or none in the busiest channel; the first
         ``declared`` of them are written to ``calendar.csv``, the others left to be found.
+    level_shift : float
+        Every queue's volume times this from 3 weeks before the end on (1: none).
+    outliers : int
+        Weekdays of the last 8 weeks with 4 times the busiest channel's volume.
 
     Returns
     -------
@@ -319,11 +324,12 @@ def write_sample(out_dir: str | Path, *, seed: int = 7, weeks: int = 104, n_agen
     contacts = generate_contacts(market, start, end_ts, langs, seed, volume_scale=volume_scale)
     agents = generate_agents(contacts, n_agents, seed, plan_start=end_ts.date())
     calendar = None
-    if closures or outages:
+    if closures or outages or outliers or level_shift != 1.0:
         from forecast.faults import inject_faults
 
         contacts, calendar = inject_faults(contacts, closures=closures, outages=outages,
-                                           declared=declared, seed=seed)
+                                           declared=declared, seed=seed,
+                                           level_shift=level_shift, outliers=outliers)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     scenario = resources.files("optimize.scenario").joinpath("sample_scenario.toml").read_bytes()

@@ -23,9 +23,11 @@ def test_plan_calibrate_writes_the_fit_and_plans_on_it(tmp_path, capsys):
     deferred = fit["channel"].isin(["email", "social"])
     assert (fit.loc[deferred, "shrinkage"] == 0.3).all()  # only real-time queues are fitted
     chat = fit[fit["channel"] == "chat"]
-    # this roster's chat delivers less in simulation than the formulas promised: the fitted
-    # shrinkage is higher, and at it the formulas give the simulated level
-    assert (chat["delivered"] < chat["promised"]).all() and (chat["shrinkage"] > 0.3).all()
+    # where this roster's chat delivers less in simulation than the formulas promised, the
+    # fitted shrinkage is higher (lower where it delivers more), and at it the formulas
+    # give the simulated level
+    assert (chat["delivered"] != chat["promised"]).all()
+    assert ((chat["shrinkage"] > 0.3) == (chat["delivered"] < chat["promised"])).all()
     assert (chat["fitted"] - chat["delivered"]).abs().max() < 0.002
     req = pd.read_csv(out / "requirements.csv")
     plan_fit = req.groupby(["channel", "language"])["shrinkage"].first()

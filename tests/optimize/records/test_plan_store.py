@@ -122,7 +122,7 @@ def test_a_version_1_store_of_forecast_runs_gains_the_plan_tables(tmp_path):
     info = _save(store)
     conn = open_store(store)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert conn.execute("SELECT run_id FROM runs").fetchall() == [("r1",)]
     finally:
         conn.close()
