@@ -1,9 +1,9 @@
 """Rolling-origin evaluation of every candidate, per queue, and the model choice.
 
-Origins are midnight UTC, one week apart, the last one ``horizon_days`` before the end of
-the data. At each origin every candidate (and ``auto``, the model that
-:func:`~forecast.panel.forecast_panel` would pick by itself) forecasts every queue from the
-history before the origin; the market-aware variants see the realised market over the
+Origins are midnight UTC, one week apart (``every_days``: daily for a day-ahead backtest),
+the last one ``horizon_days`` before the end of the data. At each origin every candidate
+(and ``auto``, the model that :func:`~forecast.panel.forecast_panel` would pick by itself)
+forecasts every queue from the history before the origin; the market-aware variants see the realised market over the
 horizon (scenario ``observed``: an ex-post evaluation of the market effect). Metrics
 (Hyndman & Koehler 2006): WAPE = sum|e| / sum y; MASE = MAE / in-sample MAE of the
 weekly seasonal naive; bias = sum(f - y) / sum y; coverage = share of intervals with
@@ -56,15 +56,16 @@ class BacktestResult:
     daily: pd.DataFrame
 
 
-def _origins(last_end: pd.Timestamp, origins: int, horizon_days: int) -> list[pd.Timestamp]:
+def _origins(last_end: pd.Timestamp, origins: int, horizon_days: int,
+             every_days: int) -> list[pd.Timestamp]:
     final = (last_end - pd.Timedelta(days=horizon_days)).floor("D")
-    return [final - pd.Timedelta(days=7 * (origins - 1 - i)) for i in range(origins)]
+    return [final - pd.Timedelta(days=every_days * (origins - 1 - i)) for i in range(origins)]
 
 
 def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
              origins: int | Sequence[pd.Timestamp], horizon_days: int, jobs: int = 1,
-             scenario: str = "observed", calendar: pd.DataFrame | None = None
-             ) -> BacktestResult:
+             scenario: str = "observed", calendar: pd.DataFrame | None = None,
+             every_days: int = 7) -> BacktestResult:
     """Rolling-origin backtest of every candidate and baseline on every queue.
 
     Parameters
@@ -72,8 +73,8 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
     contacts, market : pd.DataFrame
         Inputs of docs/contract.md (``market`` may be ``None``).
     origins : int | Sequence[pd.Timestamp]
-        Number of weekly origins (>= 1) ending one horizon before the end of the data, or
-        the origins themselves (tz-aware; each is floored to midnight UTC).
+        Number of origins (>= 1), ``every_days`` apart, the last one horizon before the end
+        of the data, or the origins themselves (tz-aware; each is floored to midnight UTC).
     horizon_days : int
         Forecast horizon in days.
     jobs : int
@@ -84,6 +85,10 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
     calendar : pd.DataFrame | None
         Special days (``calendar.csv``), as :func:`forecast.forecast_panel` takes them: each
         origin knows the closures ahead of it, as a manager would have.
+    every_days : int
+        Days between origins given by number (default 7: weekly; 1 for a day-ahead
+        backtest on daily origins, which is what the model choice of a day-ahead refresh
+        is made on).
 
     Raises
     ------
@@ -95,7 +100,9 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
     if isinstance(origins, int | np.integer):
         if origins < 1:
             raise ValueError(f"origins must be a positive integer, got {origins!r}")
-        ors = _origins(last_end, int(origins), horizon_days)
+        if not isinstance(every_days, int | np.integer) or every_days < 1:
+            raise ValueError(f"every_days must be a positive integer, got {every_days!r}")
+        ors = _origins(last_end, int(origins), horizon_days, int(every_days))
     else:
         ors = sorted(pd.Timestamp(o).tz_convert("UTC").floor("D") for o in origins)
         if not ors:

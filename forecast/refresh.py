@@ -214,7 +214,9 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
         the table is stored with the run (``forecast.store.runs.load_choices``).
         Default ``forecast.backtest``.
     backtest_origins : int
-        Backtest origins; 0 skips the backtest (the run then has no metrics).
+        Backtest origins, one backtest horizon apart but at most a week (a day-ahead
+        refresh backtests daily origins, so its model choice is made day-ahead); 0 skips
+        the backtest (the run then has no metrics).
     calendar : DataFrame, optional
         Special days (``calendar.csv``), passed to the backtest and the forecast
         (``calendar=``) and counted in the data hash.
@@ -265,10 +267,14 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
             if backtest_fn is None:
                 from forecast.backtest import backtest as backtest_fn
             log.info("backtesting %d origins before %s", backtest_origins, iso_utc(origin))
+            # origins a horizon apart, at most a week: a day-ahead refresh chooses each
+            # queue's model on daily day-ahead origins, a schedule's on weekly ones
+            every = min(7, int(backtest_horizon_days))
             result = backtest_fn(*_known_at(contacts, market, origin),
                                  origins=int(backtest_origins),
                                  horizon_days=int(backtest_horizon_days), jobs=jobs,
-                                 **({} if calendar is None else {"calendar": calendar}))
+                                 **({} if calendar is None else {"calendar": calendar}),
+                                 **({} if every == 7 else {"every_days": every}))
             metrics, choice = _metrics_table(result), _choice(result)
             choices = getattr(result, "choice", None) if choice is not None else None
 

@@ -46,7 +46,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     history = load_history(args.data)
     t0 = time.perf_counter()
     res = backtest(history.contacts, history.market, origins=args.origins,
-                   horizon_days=args.horizon_days, jobs=args.jobs, calendar=history.calendar)
+                   horizon_days=args.horizon_days, jobs=args.jobs, calendar=history.calendar,
+                   every_days=args.every)
     log.info("backtest done in %.1f s", time.perf_counter() - t0)
     write_outputs(args.out, {"metrics.csv": to_csv(res.metrics),
                              "summary.csv": to_csv(res.summary), "choice.csv": to_csv(res.choice)})
@@ -154,6 +155,8 @@ def add_forecast_parsers(sub: argparse._SubParsersAction) -> None:
     sp = sub.add_parser("backtest", help="rolling-origin evaluation of every model and baseline")
     _history_arg(sp)
     sp.add_argument("--origins", type=int, default=8, help="forecast origins (default 8)")
+    sp.add_argument("--every", type=int, default=7, metavar="DAYS",
+                    help="days between origins (default 7; 1 for day-ahead origins)")
     sp.add_argument("--horizon-days", type=int, default=7, help="horizon per origin (default 7)")
     sp.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     sp.add_argument("--out", type=Path, required=True, help="output directory")
@@ -168,7 +171,8 @@ def add_forecast_parsers(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--backtest-origins", type=int, default=4, help="backtest origins (default 4)")
     sp.add_argument("--backtest-horizon-days", type=int,
                     help="horizon of each backtest origin used to choose models "
-                         "(default: --horizon-days)")
+                         "(default: --horizon-days); origins are that many days apart, at "
+                         "most 7, so a day-ahead refresh chooses on daily origins")
     sp.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     sp.set_defaults(func=cmd_refresh)
 

@@ -122,6 +122,27 @@ if not metrics.empty:
                   + (", the baseline of the market what-if." if base is not None else ".")
                   if run is not None else "."))
 
+if run is not None:
+    choices = state.stored_choices(run["store"], run["run_id"])
+    if not choices.empty:
+        st.subheader("Model choice per queue")
+        n = st.column_config.NumberColumn
+        shown = choices.assign(model_name=choices["model"].map(model_label))
+        st.dataframe(shown[["channel", "language", "model_name", "reason", "validation_wape",
+                            "baseline", "baseline_wape", "validation_days"]],
+                     hide_index=True, width="stretch", height=table_height(len(shown), 20),
+                     column_config={"model_name": "model", "reason": st.column_config.TextColumn(
+                         "why", help="lowest: clearly better than every other candidate; "
+                                     "pool: the mean of the best and the candidates not "
+                                     "clearly worse on the validation days; baseline: "
+                                     "nothing beat the best baseline"),
+                                    "validation_wape": n("validation WAPE", format="percent"),
+                                    "baseline": "best baseline",
+                                    "baseline_wape": n("its WAPE", format="percent"),
+                                    "validation_days": n("days", format="%d")})
+        st.caption("How the refresh chose each queue's model, on its backtest's days; never a "
+                   "model worse than the best baseline (`staffcast runs --choices`).")
+
 st.subheader("Track record: published forecasts against what came")
 record = state.track_record(str(state.store_path()))
 if record.empty:

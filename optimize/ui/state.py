@@ -302,6 +302,14 @@ def stored_metrics(store: str, run_id: str) -> pd.DataFrame:
     return load_metrics(store, run_id)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def stored_choices(store: str, run_id: str) -> pd.DataFrame:
+    """Each queue's model choice stored with forecast run ``run_id`` (empty when none)."""
+    from forecast.store.runs import load_choices
+
+    return load_choices(store, run_id)
+
+
 @st.cache_data(show_spinner=False, max_entries=4, ttl=60)
 def track_record(store: str) -> pd.DataFrame:
     """The stored forecast runs' scores on later actuals, pooled per run and horizon

@@ -143,3 +143,27 @@ def test_a_refresh_records_each_queues_choice_and_runs_prints_it(tmp_path, capsy
     assert row["model"] in out and "pool = the mean of the winner" in out
     assert main(["runs", "--store", str(store), "--choices", "no-such-run"]) == 2
     assert "has no run 'no-such-run'" in capsys.readouterr().err
+
+
+def test_a_day_ahead_refresh_chooses_on_daily_origins(tmp_path):
+    from forecast.backtest import backtest
+    from forecast.refresh import refresh
+    from forecast.store.runs import load_choices
+
+    y = _stationary(12, seed=5)
+    t = pd.date_range("2026-08-03", periods=len(y), freq="30min", tz="UTC")
+    contacts = pd.DataFrame({"interval_start": t, "channel": "chat", "language": "en",
+                             "contacts": y, "aht_s": 300.0})
+    seen = []
+
+    def spy(*args, **kw):
+        res = backtest(*args, **kw)
+        seen.append(sorted(res.metrics["origin"].unique()))
+        return res
+
+    refresh(contacts, None, tmp_path / "runs.sqlite", horizon_days=1, backtest_origins=6,
+            backtest_fn=spy)
+    days = pd.DatetimeIndex(seen[0])
+    assert len(days) == 6 and (days[1:] - days[:-1] == pd.Timedelta("1D")).all()
+    assert days[-1] == t[-1].floor("D")  # the last one forecasts the last day of the data
+    assert load_choices(tmp_path / "runs.sqlite")["validation_days"].iloc[0] == 6

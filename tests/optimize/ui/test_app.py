@@ -293,3 +293,29 @@ def test_capacity_page_plans_an_uploaded_scenario_with_its_own_settings(app, com
     assert set(table["profile"]) == {"ru-chat"}  # only the upload's own profile is hired
     assert "ru" in set(next(d.value for d in app.dataframe
                             if "service_level_today" in d.value.columns)["language"])
+
+
+def test_the_forecast_page_shows_how_each_queues_model_was_chosen(company, tmp_path,
+                                                                     monkeypatch):
+    from forecast.refresh import refresh
+    from forecast.store.runs import load_choices
+    from optimize.scenario.load import load_scenario_dir
+
+    store = tmp_path / "store.sqlite"
+    scenario = load_scenario_dir(company["data"])
+    res = refresh(scenario.contacts, scenario.market, store, horizon_days=16, jobs=2,
+                  backtest_origins=1, backtest_horizon_days=7)  # with a backtest and choice
+    monkeypatch.setenv("STAFFCAST_DATA", str(company["data"]))
+    monkeypatch.setenv("STAFFCAST_STORE", str(store))
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    go(at, "forecast")
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Model choice per queue" in [s.value for s in at.subheader]
+    table = next(d.value for d in at.dataframe if "validation_days" in d.value.columns)
+    stored = load_choices(store, res.run.run_id)
+    assert table["reason"].tolist() == stored["reason"].tolist()
+    assert table["validation_wape"].tolist() == stored["validation_wape"].tolist()
+    assert (table["validation_wape"] <= table["baseline_wape"]).all()
+    st.cache_data.clear()
