@@ -24,9 +24,9 @@ from forecast.models import nb_quantiles
 from forecast.panel import (
     MIN_HISTORY_DAYS,
     infer_freq,
+    language_means,
     prepare,
     run_queues,
-    split_pool,
     to_wide,
 )
 
@@ -128,10 +128,13 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
         pos = wide.index.get_indexer(prep.future)
         hist_end = wide.index.get_loc(prep.future[0])
         days = prep.future[::prep.spd]
-        for pool in prep.pools:
+        for pool, history in zip(prep.pools, prep.series, strict=True):
             res = next(results)
             fcs = dict(res.candidates)
             fcs[AUTO] = (res.mean, res.phi)
+            # each candidate as forecast_panel would publish it: split, calendar applied
+            split = {nm: language_means(prep, pool, history, mean, calendar)
+                     for nm, (mean, _) in fcs.items()}
             for lang in pool.targets:
                 y = wide[(pool.channel, lang)].to_numpy()
                 act = y[pos]
@@ -140,8 +143,8 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
                 s = act.sum()
                 by_day = act.reshape(-1, prep.spd).sum(axis=1)
                 li = pool.targets.index(lang)
-                for name, (mean, phi) in fcs.items():
-                    f = split_pool(pool, mean, 0, prep.spd)[li]
+                for name, (_, phi) in fcs.items():
+                    f = split[name][li]
                     q10, q90 = nb_quantiles(f, phi, (0.1, 0.9))
                     cov = (q10 <= act) & (act <= q90)
                     err = np.abs(f - act)

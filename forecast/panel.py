@@ -32,8 +32,8 @@ from forecast.queue import QueueForecast, QueueInput, forecast_queue
 from forecast.special_days import apply_day_effects, own_rows, pool_rows, special_days
 
 __all__ = ["forecast_panel", "run_queues", "prepare", "Prepared", "Pool", "split_pool",
-           "ChannelEffect", "MIN_HISTORY_DAYS", "SPARSE_PER_DAY", "TASK_WEEKS", "infer_freq",
-           "to_wide"]
+           "language_means", "ChannelEffect", "MIN_HISTORY_DAYS", "SPARSE_PER_DAY",
+           "TASK_WEEKS", "infer_freq", "to_wide"]
 
 log = logging.getLogger(__name__)
 
@@ -317,6 +317,23 @@ def split_pool(pool: Pool, mean: np.ndarray, start_slot: int, spd: int) -> np.nd
     return pool.shares[:, slots] * mean[None, :]
 
 
+def language_means(prep: Prepared, pool: Pool, history: np.ndarray, mean: np.ndarray,
+                   calendar: pd.DataFrame | None) -> list[np.ndarray]:
+    """A pool's forecast ``mean`` split into its languages, with the calendar's future
+    holidays, events and a language's own closures applied: what :func:`forecast_panel`
+    publishes, and so what the backtest scores. ``history`` is the pool's series
+    (``prep.series``)."""
+    day0 = prep.start.floor("D")
+    start_slot = int((prep.start - day0) / prep.freq)
+    means = list(split_pool(pool, mean, start_slot, prep.spd))
+    if calendar is None or calendar.empty:
+        return means
+    whole = pool_rows(calendar, pool.channel, pool.members)
+    return [apply_day_effects(m, own_rows(calendar, pool.channel, pool.members, lang, whole),
+                              history, prep.future, prep.spd, day0, start_slot)
+            for lang, m in zip(pool.targets, means, strict=True)]
+
+
 def forecast_panel(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof: pd.Timestamp,
                    horizon_days: int, scenario: str = "typical", shock: Shock | None = None,
                    jobs: int = 1, models: Mapping[tuple[str, str], str] | None = None,
@@ -384,16 +401,9 @@ def forecast_panel(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof:
             log.warning("%s: volume has been %.2f times its earlier level since %s (a level "
                         "shift): the history before it is scaled to the new level", name,
                         ratio, days((back,)))
-    start_slot = int((prep.start - day0) / prep.freq)
     frames = []
     for pool, res, history in zip(prep.pools, results, prep.series, strict=True):
-        means = split_pool(pool, res.mean, start_slot, prep.spd)
-        if calendar is not None and not calendar.empty:
-            whole = pool_rows(calendar, pool.channel, pool.members)
-            means = [apply_day_effects(mean, own_rows(calendar, pool.channel, pool.members,
-                                                      lang, whole),
-                                       history, prep.future, prep.spd, day0, start_slot)
-                     for lang, mean in zip(pool.targets, means, strict=True)]
+        means = language_means(prep, pool, history, res.mean, calendar)
         for lang, mean in zip(pool.targets, means, strict=True):
             q10, q50, q90 = nb_quantiles(mean, res.phi, (0.1, 0.5, 0.9))
             frames.append(pd.DataFrame({

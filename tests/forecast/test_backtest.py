@@ -91,3 +91,21 @@ def test_explicit_origins(desk):
     res = backtest(desk[0], None, origins=at, horizon_days=2)
     assert set(res.metrics["origin"]) == {START + pd.Timedelta(days=40)}
     assert res.daily["day"].nunique() == 2
+
+
+def test_the_backtest_scores_the_forecast_with_the_calendar_applied(desk):
+    # an event at half volume two days after the origin: the backtest scores what
+    # forecast_panel publishes, the event's multiplier included (it once scored the
+    # forecast without it)
+    contacts, _ = desk
+    origin = START + pd.Timedelta(days=60)
+    calendar = pd.DataFrame({"date": [origin + pd.Timedelta(days=2)], "scope": ["all"],
+                             "kind": ["event"], "multiplier": [0.5], "note": ["promo"]})
+    res = backtest(contacts, None, origins=[origin], horizon_days=7, calendar=calendar)
+    f = forecast_panel(contacts, None, asof=origin, horizon_days=7, calendar=calendar)
+    d = res.daily[res.daily["candidate"] == "auto"]
+    for (ch, lang), g in f.groupby(["channel", "language"]):
+        by_day = g.groupby(g["interval_start"].dt.floor("D"))["contacts"].sum().to_numpy()
+        got = d[(d["channel"] == ch) & (d["language"] == lang)]["forecast"].to_numpy()
+        np.testing.assert_allclose(got, by_day)
+        assert got[2] < 0.6 * got[1]  # the event day at half a usual day's volume
