@@ -121,7 +121,7 @@ def main() -> None:
     s = surge_summary(sres, days).set_index("candidate")
     print(f"surge days inside those weeks: {int(s['days'].iloc[0])}")
     print(s[["wape", "bias", "coverage"]].sort_values("wape").to_string())
-    for base in ("ets_profile", "ar_profile", "combo", "mean4w", "snaive"):
+    for base in ("ets_profile", "ar_profile", "mean8w", "mean4w", "snaive"):
         w0, w1 = s.loc[base, "wape"], s.loc[base + "+mkt", "wape"]
         print(f"surge days {base + '+mkt'} vs {base}: WAPE {w1:.4f} vs {w0:.4f} "
               f"({100 * (1 - w1 / w0):+.1f} %), coverage {s.loc[base + '+mkt', 'coverage']:.3f}")

@@ -28,8 +28,10 @@ same weekdays and take the last open one, and staffcast gets no calendar: it mus
 closures itself. ``--catch-up X`` multiplies the day after each closure by X (the
 catch-up a real desk sees). ``--office`` keeps the demand's shape only inside opening
 hours (Monday-Friday 08:00-18:00, as the held-out centre's queue), ``--day-noise CV``
-draws each day's level from a gamma (noisy days). Usage: ``python bench/bench_real_series.py [--origins 40]
-[--closures 4] [--catch-up 1.4] [--counts 40] [--office] [--day-noise 0.05]``.
+draws each day's level from a gamma (noisy days), ``--refresh-origins K`` also scores the
+day-ahead refresh's choice (a backtest of the K daily origins before each origin chooses
+the model). Usage: ``python bench/bench_real_series.py [--origins 40] [--closures 4]
+[--catch-up 1.4] [--counts 40] [--office] [--day-noise 0.05] [--refresh-origins 14]``.
 """
 
 from __future__ import annotations
@@ -49,11 +51,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from forecast import forecast_panel  # noqa: E402
+from forecast.backtest import backtest  # noqa: E402
+from forecast.panel import forecast_panel  # noqa: E402
 
 WHEEL = "pmdarima==2.1.1"
 SPD = 48
-HOURS = {False: (8, 12, 16), True: (10, 13, 16)}  # intraday checks (UTC), --office: open hours
+HOURS = {False: (8, 12, 16), True: (10, 13, 16)}
+REFRESH = "staffcast, day-ahead refresh choice"  # intraday checks (UTC), --office: open hours
 
 
 def taylor_series() -> np.ndarray:
@@ -99,6 +103,10 @@ def main() -> None:
     p.add_argument("--office", action="store_true",
                    help="a queue with opening hours: open Monday-Friday 08:00-18:00 UTC, no "
                         "contacts outside them (as the held-out centre of issue 14)")
+    p.add_argument("--refresh-origins", type=int, default=0, metavar="K",
+                   help="also score the day-ahead refresh's choice: at each origin, the "
+                        "model chosen on a backtest of the K days before it (daily "
+                        "day-ahead origins), then fixed")
     p.add_argument("--day-noise", type=float, default=0.0, metavar="CV",
                    help="with --counts: each day's level is drawn from a gamma with this "
                         "coefficient of variation (noisy days beyond Poisson)")
@@ -130,6 +138,7 @@ def main() -> None:
     errs: dict[str, list[float]] = {"staffcast": [], "mean of the last 5 weeks": [],
                                     "seasonal naive": []}
     models: dict[str, int] = {}
+    refresh_models: dict[str, int] = {}
     intraday: dict[str, list[float]] = {"staffcast, from that time": [],
                                         "5-week mean x day's ratio so far": []}
     t0 = time.perf_counter()
@@ -140,6 +149,15 @@ def main() -> None:
         fc = forecast_panel(hist, None, asof=t[d * SPD], horizon_days=1)
         models[fc["model"].iloc[0]] = models.get(fc["model"].iloc[0], 0) + 1
         errs["staffcast"].append(mape(act, fc["contacts"].to_numpy()))
+        if args.refresh_origins:
+            bt = backtest(hist, None, origins=args.refresh_origins, horizon_days=1,
+                          every_days=1)
+            chosen = dict(zip(zip(bt.choice["channel"], bt.choice["language"], strict=True),
+                              bt.choice["model"], strict=True))
+            fr = forecast_panel(hist, None, asof=t[d * SPD], horizon_days=1, models=chosen)
+            errs.setdefault(REFRESH, []).append(mape(act, fr["contacts"].to_numpy()))
+            picked = fr["model"].iloc[0]
+            refresh_models[picked] = refresh_models.get(picked, 0) + 1
         same = [d - 7 * k for k in range(1, 12) if d - 7 * k not in shut][:5]  # open weekdays
         weeks = np.stack([y[e * SPD:(e + 1) * SPD] for e in same])
         mean5 = weeks.mean(axis=0)
@@ -167,6 +185,9 @@ def main() -> None:
     for name, e in errs.items():
         print(f"{name:34s}  {100 * np.mean(e):6.2f}%")
     print("models chosen by staffcast:", ", ".join(f"{m} x{n}" for m, n in sorted(models.items())))
+    if refresh_models:
+        print("models chosen by the day-ahead refresh:",
+              ", ".join(f"{m} x{n}" for m, n in sorted(refresh_models.items())))
     hours = "/".join(f"{h:02d}:00" for h in HOURS[args.office])
     print(f"intraday, next half-hour at {hours} UTC   MAPE")
     for name, e in intraday.items():

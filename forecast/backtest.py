@@ -3,8 +3,9 @@
 Origins are midnight UTC, one week apart (``every_days``: daily for a day-ahead backtest),
 the last one ``horizon_days`` before the end of the data. At each origin every candidate
 (and ``auto``, the model that :func:`~forecast.panel.forecast_panel` would pick by itself)
-forecasts every queue from the history before the origin; the market-aware variants see the realised market over the
-horizon (scenario ``observed``: an ex-post evaluation of the market effect). Metrics
+forecasts every queue from the history before the origin; the market-aware variants see
+the realised market over the horizon (scenario ``observed``: an ex-post evaluation of the
+market effect). Metrics
 (Hyndman & Koehler 2006): WAPE = sum|e| / sum y; MASE = MAE / in-sample MAE of the
 weekly seasonal naive; bias = sum(f - y) / sum y; coverage = share of intervals with
 P10 <= y <= P90.

@@ -1,10 +1,12 @@
 """Forecast ONE queue: a pure function of one queue's history (the scale-out seam).
 
 :func:`forecast_queue` takes a :class:`QueueInput` (plain arrays, picklable) and returns a
-:class:`QueueForecast`. It runs every candidate on a few weekly validation origins inside
-the history, chooses one by :func:`forecast.choice.choose_model` on its errors per
-validation day (unless a model is fixed), calibrates the negative-binomial dispersion of the quantiles on the chosen model's validation errors, and
-applies the intraday update when the forecast starts inside a day.
+:class:`QueueForecast`. It leaves closed, outlying and special days out of the history
+(and scales it to a new level after a level shift), runs every candidate on a few weekly
+validation origins inside the history, chooses one by :func:`forecast.choice.choose_model`
+on its errors per validation day (unless a model is fixed), calibrates the
+negative-binomial dispersion of the quantiles on the chosen model's validation errors,
+and applies the intraday update when the forecast starts inside a day.
 """
 
 from __future__ import annotations
@@ -175,8 +177,9 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
     q : QueueInput
         The queue's history and horizon.
     model : str | None
-        Fix the model (a name from :func:`candidate_names`); ``None`` chooses by
-        :func:`forecast.choice.choose_model` on the validation days. A ``+mkt`` name without market data falls back to the plain model.
+        Fix the model (a name from :func:`candidate_names`, or a pool ``avg(a,b)``);
+        ``None`` chooses by :func:`forecast.choice.choose_model` on the validation days.
+        A ``+mkt`` name without market data falls back to the plain model.
     validation_weeks : int
         Weekly origins inside the history used for the choice and the dispersion.
     keep_all : bool
