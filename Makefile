@@ -35,7 +35,7 @@ run: plan
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 bench: $(STAMP)
 	# pyworkforce is the comparison baseline only; --no-deps keeps our pinned stack intact.

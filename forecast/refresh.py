@@ -206,7 +206,8 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
         ``forecast_fn(contacts, market, *, asof, horizon_days, scenario, jobs) -> forecast
         table``; default ``forecast.forecast_panel``.
     backtest_fn : callable, optional
-        ``backtest_fn(contacts, market, *, origins, horizon_days, jobs)`` returning a
+        ``backtest_fn(contacts, market, *, origins, horizon_days, jobs)`` (and
+        ``calendar=`` with a calendar, ``every_days=`` for a horizon under 7 days) returning a
         DataFrame or an object with a ``.summary`` (or ``.metrics``) DataFrame, stored as
         the run's metrics. It runs first and sees only contacts before ``asof`` (and market
         prices up to it). When its result has a ``.choice`` table (``channel, language,

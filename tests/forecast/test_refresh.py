@@ -82,7 +82,7 @@ def seasonal_naive(contacts, market, *, asof, horizon_days, scenario, jobs):
     return fc.drop(columns="offset")
 
 
-def week_backtest(contacts, market, *, origins, horizon_days, jobs):
+def week_backtest(contacts, market, *, origins, horizon_days, jobs, every_days=7):
     """WAPE of the seasonal-naive forecast over the last ``origins`` one-week windows."""
     _, end = data_window(contacts)
     rows = []
@@ -226,6 +226,7 @@ def test_asof_inside_the_data_limits_the_backtest_to_earlier_data(tmp_path):
     # contacts strictly before asof; the market price at asof itself is known at asof
     assert bt_fn.calls[0]["last"] == asof - pd.Timedelta("60min")
     assert bt_fn.calls[0]["market_last"] == asof
+    assert bt_fn.calls[0]["every_days"] == 2  # origins one 2-day horizon apart
 
 
 def test_backtest_horizon_is_its_own_parameter(tmp_path):
