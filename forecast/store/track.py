@@ -72,6 +72,9 @@ def score_runs(store: str | os.PathLike, contacts: pd.DataFrame) -> pd.DataFrame
     a run's earlier scores are replaced). A run already scored through the end of
     ``contacts`` (or through its own horizon) is skipped. Returns the scores written."""
     end = contacts["interval_start"].max()
+    starts = np.unique(contacts["interval_start"].to_numpy())
+    # the data's interval: a run's last interval starts one interval before its end
+    step = pd.Timedelta(np.diff(starts).min()) if len(starts) > 1 else pd.Timedelta(hours=1)
     with read_snapshot(store) as conn:
         done = dict(conn.execute("SELECT run_id, MAX(scored_through) FROM run_scores "
                                  "GROUP BY run_id").fetchall())
@@ -80,7 +83,7 @@ def score_runs(store: str | os.PathLike, contacts: pd.DataFrame) -> pd.DataFrame
     for run in list_runs(store):
         run_end = run.asof + pd.Timedelta(days=run.horizon_days)
         if run.asof > end or (run.run_id in done and pd.Timestamp(done[run.run_id]) >= min(
-                end, run_end - pd.Timedelta(hours=1))):
+                end, run_end - step)):
             continue  # nothing new to score it on
         window = contacts[(t >= run.asof) & (t < run_end)]
         scores = score_run(load_forecast(store, run.run_id), window, run.asof)

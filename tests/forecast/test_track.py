@@ -9,7 +9,7 @@ import pytest
 
 from forecast.refresh import refresh
 from forecast.store.runs import list_runs
-from forecast.store.track import load_scores, score_run, track_record
+from forecast.store.track import load_scores, score_run, score_runs, track_record
 from optimize.cli import main
 
 ASOF = pd.Timestamp("2026-11-02", tz="UTC")
@@ -54,9 +54,23 @@ def test_a_refresh_scores_the_runs_before_it(tmp_path, capsys):
     assert rec["horizon"].tolist() == ["1", "2-7", "8-14"]
     assert (rec["wape"] < 0.6).all() and rec["coverage"].between(0.5, 1.0).all()
     assert second.run.run_id in {r.run_id for r in list_runs(store)}
-    from forecast.store.track import score_runs
 
     assert score_runs(store, full).empty  # scored through these actuals already: skipped
     assert main(["runs", "--store", str(store), "--accuracy"]) == 0
     out = capsys.readouterr().out
     assert first.run.run_id in out and "scored through 2026-11-01T23:30:00Z" in out
+
+
+def test_a_runs_last_half_hour_is_scored_when_it_arrives(tmp_path):
+    # 30-minute data: a run scored through its last hour but one is scored again once its
+    # last half-hour has arrived (it was skipped for good, as if the data were hourly)
+    store = tmp_path / "runs.sqlite"
+    full = _contacts(70)
+    cut = full["interval_start"] < pd.Timestamp("2026-10-05", tz="UTC")
+    run = refresh(full[cut], None, store, horizon_days=7, backtest_origins=0).run
+    run_end = run.asof + pd.Timedelta(days=7)
+    t = full["interval_start"]
+    score_runs(store, full[t < run_end - pd.Timedelta("30min")])  # through run_end - 1 h
+    first = load_scores(store)["intervals"].sum()
+    score_runs(store, full[t < run_end])  # the last half-hour arrives
+    assert load_scores(store)["intervals"].sum() == first + 1
