@@ -51,7 +51,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from forecast.backtest import backtest  # noqa: E402
+from forecast.backtesting import backtest  # noqa: E402
 from forecast.panel import forecast_panel  # noqa: E402
 
 WHEEL = "pmdarima==2.1.1"

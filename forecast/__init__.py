@@ -5,7 +5,9 @@ Public API: :func:`forecast_panel`, :func:`backtest` (-> :class:`BacktestResult`
 
 The names are imported on first use (PEP 562), so that ``forecast.inputs.problems``,
 ``forecast.store.runs`` or ``forecast.refresh.data_window`` do not pull in statsmodels
-(about 1.6 s): the app's Overview, served from a stored run, never needs it.
+(about 1.6 s): the app's Overview, served from a stored run, never needs it. No name here
+is also a submodule's: importing ``forecast.backtest`` would have bound the module to the
+name ``backtest`` for good, hence ``forecast.backtesting``.
 """
 
 from importlib import import_module
@@ -13,10 +15,10 @@ from typing import Any
 
 _WHERE = {
     "forecast_panel": "forecast.panel",
-    "backtest": "forecast.backtest",
-    "BacktestResult": "forecast.backtest",
-    "surge_days": "forecast.backtest",
-    "surge_summary": "forecast.backtest",
+    "backtest": "forecast.backtesting",
+    "BacktestResult": "forecast.backtesting",
+    "surge_days": "forecast.backtesting",
+    "surge_summary": "forecast.backtesting",
     "Shock": "forecast.features",
     "SCENARIOS": "forecast.features",
     "forecast_queue": "forecast.queue",

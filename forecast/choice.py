@@ -18,7 +18,8 @@ validation day and applies, in order:
    combination: evidence from forecast pooling", Int. J. Production Economics 209);
 3. never a model whose validation WAPE is worse than the best baseline's (``snaive``,
    ``mean4w``): members worse than it stay out of the pool, so the pool's error, which
-   is at most the mean of its members' errors, is no worse than the baseline's.
+   is at most the mean of its members' errors, is no worse than the baseline's, and a
+   market-aware variant above it does not replace its plain winner.
 
 The :class:`Choice` keeps the figures behind the decision, so that a run can record why
 each queue got its model.
@@ -78,14 +79,15 @@ def pool_members(name: str) -> tuple[tuple[str, ...], bool]:
 class Choice:
     """A queue's model and the validation figures it was chosen on.
 
-    ``reason`` is ``lowest`` (the winner, clearly better than every other candidate),
-    ``pool`` (the mean of the winner and the candidates not clearly worse), ``baseline``
-    (a market-aware winner within tolerance was worse than the best baseline), ``fixed``
-    (given, not chosen) or ``no validation`` (too little history: the default). WAPEs
-    are pooled over ``days`` validation days; ``wape`` of a pool is its own where its
-    forecasts were at hand (a queue's validation), else the mean of its members' (an
-    upper bound of its own: the backtest's daily sums). ``t`` is the paired statistic of the
-    winner against the runner-up (NaN when not tested).
+    ``reason`` is ``lowest`` (the winner, clearly better than every candidate it was
+    compared with), ``pool`` (the mean of the winner and the candidates not clearly
+    worse), ``fixed`` (given, not chosen) or ``no validation`` (too little history: the
+    default). The winner is compared with the candidates of its kind (market-aware or
+    plain) no worse than the best baseline. WAPEs are pooled over ``days`` validation
+    days; ``wape`` of a pool is its own where its forecasts were at hand (a queue's
+    validation), else the mean of its members' (an upper bound of its own: the backtest's
+    daily sums). ``t`` is the largest paired statistic of the winner against those it was
+    compared with (the closest of them; NaN when none).
     """
 
     model: str
@@ -102,7 +104,7 @@ class Choice:
         """The choice as a flat record (for tables and the run store)."""
         return {"model": self.model, "reason": self.reason, "validation_wape": self.wape,
                 "best": self.best, "best_wape": self.best_wape, "baseline": self.baseline,
-                "baseline_wape": self.baseline_wape, "t_runner_up": self.t,
+                "baseline_wape": self.baseline_wape, "t_closest": self.t,
                 "validation_days": self.days}
 
 
@@ -150,12 +152,13 @@ def choose_model(abs_error: Mapping[str, np.ndarray], actual: np.ndarray, market
     err = {nm: np.asarray(e, dtype=float) for nm, e in abs_error.items()}
     wape = {nm: float(e.sum()) / total if total > 0 else float(e.sum()) for nm, e in err.items()}
     best = min(wape, key=wape.get)
-    win = best
-    if market and not best.endswith(MKT) and wape.get(best + MKT, np.inf) <= wape[best] * (1 + tol):
-        win = best + MKT
     bases = [b for b in BASELINES if b in wape]
     base = min(bases, key=wape.get) if bases else ""
     limit = wape[base] if base else np.inf
+    win = best
+    alt = wape.get(best + MKT, np.inf)
+    if market and not best.endswith(MKT) and alt <= wape[best] * (1 + tol) and alt <= limit:
+        win = best + MKT  # (never above the best baseline: then the plain winner stays)
     mkt = win.endswith(MKT)
     kin = [nm for nm in err if nm != win and nm.endswith(MKT) == mkt and wape[nm] <= limit]
     t_of = {nm: _paired_t(err[win], err[nm]) for nm in kin}
@@ -166,7 +169,5 @@ def choose_model(abs_error: Mapping[str, np.ndarray], actual: np.ndarray, market
     else:
         model, reason = pooled_name([nm.removesuffix(MKT) for nm in pool], mkt), "pool"
     chosen = float(np.mean([wape[nm] for nm in pool]))
-    if wape[win] > limit:  # a market variant within tolerance but above the baseline
-        model, reason, chosen = base, "baseline", wape[base]
     return Choice(model, reason, chosen, best, wape[best], base, limit if base else nan, t,
                   days)

@@ -42,8 +42,9 @@ SPARSE_PER_DAY = 24.0  # a language queue with fewer contacts per day is pooled
 VALIDATION_WEEKS = 5  # weekly validation origins inside the history (model choice, bands)
 #: Weeks of history (before the day in progress) handed to each queue's task. The candidates
 #: use at most the last 16 weeks (``forecast.candidates``), the handle-time profile 8, and
-#: validation moves the origin back 5 weeks: 26 keeps every result identical while a task
-#: no longer carries the whole history (memory, and bytes pickled to the workers). The
+#: validation moves the origin back 5 weeks: 26 keeps every candidate's input as with the
+#: whole history while a task no longer carries it (memory, and bytes pickled to the
+#: workers); closed, outlying and shifted days are judged within these 26 weeks. The
 #: market-effect fit still sees the whole history, per channel, in :func:`prepare`.
 TASK_WEEKS = 26
 _FREQS = {pd.Timedelta(minutes=m) for m in (15, 30, 60)}

@@ -69,7 +69,7 @@ class QueueForecast:
 
     ``candidates`` maps every candidate evaluated to ``(mean, phi)`` when requested (for
     backtests), else it is empty. ``validation_wape`` holds each candidate's WAPE on the
-    internal validation weeks, ``choice`` the rule's decision and its figures
+    internal validation weeks (only the model's when it is fixed), ``choice`` the rule's decision and its figures
     (:class:`forecast.choice.Choice`). ``found_closed`` lists the days of the history found
     empty on a normally busy weekday (days before the day in progress: 1 is the day
     before) and treated as closed; ``found_outliers`` those far busier than their weekday
@@ -203,7 +203,7 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
     # usual days for every fit, and out of the validation errors (a zero there would
     # reward a model for forecasting closures, a catch-up day for over-forecasting);
     # holidays and events too, without a catch-up after them
-    after, catch = catch_up(y_all[:cut_fit], spd, closed)
+    after, _ = catch_up(y_all[:cut_fit], spd, closed)
     unusual = closed | after if special is None else closed | after | special
     # days far busier than their weekday, with no market move to explain them, too
     deflated = (y_all[:cut_fit] / np.asarray(q.mult_hist, dtype=float)[:cut_fit] if has_mkt
@@ -211,11 +211,14 @@ def forecast_queue(q: QueueInput, *, model: str | None = None, validation_weeks:
     spikes = outlier_days(deflated, spd, unusual)
     unusual = unusual | spikes
     high = tuple(int(len(closed) - i) for i in np.flatnonzero(spikes))
-    y = fill_closed(y_all[:cut_fit], spd, unusual)
     # a lasting step in the level: the history before it is scaled to the new level
+    # first, so that the fills below and the catch-up factor are read at one level
+    y = np.asarray(y_all[:cut_fit], dtype=float).copy()
     shift = level_shift(deflated, spd, unusual)
     if shift is not None:
         y[:len(y) - shift[0] * spd] *= shift[1]
+    _, catch = catch_up(y, spd, closed)
+    y = fill_closed(y, spd, unusual)
     is_open = np.ones(len(y), dtype=bool)
     is_open[len(y) - len(closed) * spd:] = np.repeat(~unusual, spd)
     mh = np.asarray(q.mult_hist, dtype=float) if has_mkt else None

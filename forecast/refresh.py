@@ -266,7 +266,7 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
         metrics, choice, choices = None, None, None
         if backtest_origins > 0:
             if backtest_fn is None:
-                from forecast.backtest import backtest as backtest_fn
+                from forecast.backtesting import backtest as backtest_fn
             log.info("backtesting %d origins before %s", backtest_origins, iso_utc(origin))
             # origins a horizon apart, at most a week: a day-ahead refresh chooses each
             # queue's model on daily day-ahead origins, a schedule's on weekly ones
@@ -288,6 +288,11 @@ def refresh(contacts: pd.DataFrame, market: pd.DataFrame | None, store_path: str
                                **({} if choice is None else {"models": choice}),
                                **({} if calendar is None else {"calendar": calendar}))
 
+        if choices is not None and {"channel", "language", "model"} <= set(forecast.columns):
+            # the model each queue was forecast with: a sparse language takes its pool's
+            used = forecast.groupby(["channel", "language"])["model"].first().rename("used")
+            choices = choices.drop(columns="used", errors="ignore").merge(
+                used.reset_index(), on=["channel", "language"], how="left")
         run = publish_run(store_path, forecast=forecast, metrics=metrics, data_hash=digest,
                           data_start=start, data_end=end, asof=origin,
                           horizon_days=int(horizon_days), scenario=scenario, choices=choices)

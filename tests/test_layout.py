@@ -115,3 +115,18 @@ def test_every_package_has_a_public_api_that_resolves(package):
     assert isinstance(getattr(module, "__all__", None), list), f"{package} has no __all__"
     for name in module.__all__:
         assert getattr(module, name) is not None, f"{package}.{name}"
+
+
+@pytest.mark.parametrize("package", PACKAGE_NAMES)
+def test_no_lazily_exported_name_is_also_a_submodule(package):
+    # a package that imports its names on first use (PEP 562 __getattr__) must not name a
+    # submodule like one of them: importing the submodule binds it to the package
+    # attribute, and `from package import name` then gives the module (it did:
+    # forecast.backtest). Names imported eagerly in __init__ are bound once and stay.
+    module = importlib.import_module(package)
+    if "__getattr__" not in vars(module):
+        return
+    folder = Path(module.__file__).parent
+    clash = [n for n in module.__all__ if (folder / f"{n}.py").exists()
+             or (folder / n / "__init__.py").exists()]
+    assert clash == [], f"{package}: {clash}"

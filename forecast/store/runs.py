@@ -189,7 +189,7 @@ def publish_run(path: str | os.PathLike, *, forecast: pd.DataFrame, metrics: pd.
         Backtest metrics, stored as they are (any columns).
     choices : DataFrame or None
         Each queue's model and the validation figures it was chosen on
-        (``forecast.backtest.BacktestResult.choice``), stored as they are.
+        (``forecast.backtesting.BacktestResult.choice``), stored as they are.
     data_hash, data_start, data_end, asof, horizon_days, scenario
         The run's identity: the data it was fitted on and what was asked of it.
         Timestamps must be timezone-aware.
@@ -321,7 +321,7 @@ def load_metrics(path: str | os.PathLike, run_id: str | None = None) -> pd.DataF
 
 def load_choices(path: str | os.PathLike, run_id: str | None = None) -> pd.DataFrame:
     """Each queue's model choice and its validation figures for run ``run_id`` (latest when
-    ``None``; :func:`forecast.backtest.choose_per_queue`); empty if none stored."""
+    ``None``; :func:`forecast.backtesting.choose_per_queue`); empty if none stored."""
     return _load_table(path, run_id, "run_choices")
 
 

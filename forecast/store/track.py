@@ -72,9 +72,9 @@ def score_runs(store: str | os.PathLike, contacts: pd.DataFrame) -> pd.DataFrame
     a run's earlier scores are replaced). A run already scored through the end of
     ``contacts`` (or through its own horizon) is skipped. Returns the scores written."""
     end = contacts["interval_start"].max()
-    starts = np.unique(contacts["interval_start"].to_numpy())
     # the data's interval: a run's last interval starts one interval before its end
-    step = pd.Timedelta(np.diff(starts).min()) if len(starts) > 1 else pd.Timedelta(hours=1)
+    gaps = contacts["interval_start"].drop_duplicates().sort_values().diff().dropna()
+    step = gaps.min() if len(gaps) else pd.Timedelta(hours=1)
     with read_snapshot(store) as conn:
         done = dict(conn.execute("SELECT run_id, MAX(scored_through) FROM run_scores "
                                  "GROUP BY run_id").fetchall())

@@ -41,7 +41,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     """``staffcast backtest``: rolling-origin metrics of every model and baseline."""
-    from forecast.backtest import backtest
+    from forecast.backtesting import backtest
 
     history = load_history(args.data)
     t0 = time.perf_counter()
@@ -126,9 +126,10 @@ def _print_choices(store: Path, run_id: str | None) -> int:
     with pd.option_context("display.width", 200, "display.max_rows", 500,
                            "display.float_format", "{:.3f}".format):
         print(table.to_string(index=False))
-    print("reason: lowest = clearly better than every other candidate; pool = the mean of the "
-          "winner and the candidates not clearly worse (paired t > -2 on daily errors); "
-          "baseline = nothing beat the best baseline")
+    print("reason: lowest = clearly better than the other candidates of its kind; pool = the "
+          "mean of the winner and the candidates not clearly worse (paired t > -2 on daily "
+          "errors); never a model worse than the best baseline; used = the model the run "
+          "forecast with (a sparse language takes its pool's)")
     return 0
 
 

@@ -127,15 +127,16 @@ if run is not None:
     if not choices.empty:
         st.subheader("Model choice per queue")
         n = st.column_config.NumberColumn
-        shown = choices.assign(model_name=choices["model"].map(model_label))
+        used = choices["used"] if "used" in choices else choices["model"]
+        shown = choices.assign(model_name=used.map(model_label))
         st.dataframe(shown[["channel", "language", "model_name", "reason", "validation_wape",
                             "baseline", "baseline_wape", "validation_days"]],
                      hide_index=True, width="stretch", height=table_height(len(shown), 20),
                      column_config={"model_name": "model", "reason": st.column_config.TextColumn(
-                         "why", help="lowest: clearly better than every other candidate; "
-                                     "pool: the mean of the best and the candidates not "
-                                     "clearly worse on the validation days; baseline: "
-                                     "nothing beat the best baseline"),
+                         "why", help="lowest: clearly better than the other candidates "
+                                     "of its kind; pool: the mean of the best and the "
+                                     "candidates not clearly worse on the validation "
+                                     "days"),
                                     "validation_wape": n("validation WAPE", format="percent"),
                                     "baseline": "best baseline",
                                     "baseline_wape": n("its WAPE", format="percent"),

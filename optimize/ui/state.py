@@ -288,7 +288,7 @@ def requirements(p: Plan, config: ScenarioConfig, *, quantile: str | None = None
 @st.cache_data(show_spinner="Backtesting every queue (runs once per scenario)...", max_entries=2)
 def backtest_metrics(_scenario: Any, data_key: str, origins: int, horizon_days: int) -> pd.DataFrame:
     """Per queue x candidate x origin backtest metrics computed now (cached on the data)."""
-    from forecast.backtest import backtest
+    from forecast.backtesting import backtest
 
     return backtest(_scenario.contacts, _scenario.market, origins=origins,
                     horizon_days=horizon_days, jobs=2).metrics

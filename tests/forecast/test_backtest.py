@@ -1,4 +1,4 @@
-"""Rolling-origin backtest (forecast/backtest.py) on a synthetic desk with market surges."""
+"""Rolling-origin backtest (forecast/backtesting.py) on a synthetic desk with market surges."""
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,7 @@ def test_tables_have_one_row_per_queue_candidate_origin(result, desk):
     assert {"snaive", "mean4w", "auto", "ets_profile+mkt"} <= set(m["candidate"])
     assert list(result.choice.columns) == [
         "channel", "language", "model", "reason", "validation_wape", "best", "best_wape",
-        "baseline", "baseline_wape", "t_runner_up", "validation_days"]
+        "baseline", "baseline_wape", "t_closest", "validation_days"]
     assert len(result.choice) == queues
     assert not result.choice["model"].eq("auto").any()
     assert set(result.choice["reason"]) <= {"lowest", "pool", "baseline"}

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast.backtest import choose_per_queue
+from forecast.backtesting import choose_per_queue
 from forecast.choice import CLEAR_T, choose_model, pool_members, pooled_name
 from forecast.queue import QueueInput, forecast_queue
 
@@ -33,6 +33,13 @@ def test_a_market_variant_is_preferred_only_when_nearly_as_good():
     assert choose_model(_errors(wape), ACT, True, tolerance=0.0).model == "ar_profile"
     wape["ar_profile+mkt"] = 0.41  # 2.5 % worse: the plain winner stays
     assert choose_model(_errors(wape), ACT, True).model == "ar_profile"
+
+
+def test_a_market_variant_above_the_best_baseline_leaves_the_plain_winner():
+    wape = {"snaive": 0.3, "mean4w": 0.101, "ets_profile": 0.100, "ets_profile+mkt": 0.1015,
+            "mean4w+mkt": 0.2}
+    c = choose_model(_errors(wape), ACT, True)
+    assert c.model == "ets_profile" and c.wape <= c.baseline_wape
 
 
 def test_without_validation_the_default_is_the_four_week_mean():
@@ -141,12 +148,13 @@ def test_a_refresh_records_each_queues_choice_and_runs_prints_it(tmp_path, capsy
     assert main(["runs", "--store", str(store), "--choices"]) == 0
     out = capsys.readouterr().out
     assert row["model"] in out and "pool = the mean of the winner" in out
+    assert row["used"] == row["model"]  # one language: no pool of languages
     assert main(["runs", "--store", str(store), "--choices", "no-such-run"]) == 2
     assert "has no run 'no-such-run'" in capsys.readouterr().err
 
 
 def test_a_day_ahead_refresh_chooses_on_daily_origins(tmp_path):
-    from forecast.backtest import backtest
+    from forecast.backtesting import backtest
     from forecast.refresh import refresh
     from forecast.store.runs import load_choices
 

@@ -140,3 +140,22 @@ def test_level_shift_detection_on_a_plain_series():
     small = y.copy()
     small[-20 * 48:] = rng.poisson(5.5, 20 * 48)  # +10 %: left to the models
     assert level_shift(small, 48) is None
+
+
+def test_closed_days_after_a_level_shift_are_filled_at_the_new_level():
+    # volume halves 3 weeks before the end, and two weekdays after the step are closed:
+    # their fills (and so a 4-week mean) take the new level, not the old weeks before
+    # the step (a review found fills at 2x the new level, and the mean 55 % high)
+    from forecast.queue import QueueInput, forecast_queue
+
+    rng = np.random.default_rng(4)
+    spd, days = 48, 182
+    lam = np.full(days * spd, 6.0)
+    lam[-21 * spd:] = 3.0
+    y = rng.poisson(lam).astype(float)
+    for back in (20, 13):  # both Tuesdays, counted back from the end
+        y[len(y) - back * spd:len(y) - (back - 1) * spd] = 0.0
+    q = QueueInput("chat", "en", y, np.full(len(y), 300.0), spd, 7 * spd)
+    f = forecast_queue(q, model="mean4w")
+    assert f.found_shift is not None and f.found_shift[1] == pytest.approx(0.5, rel=0.1)
+    assert f.mean.mean() == pytest.approx(3.0, rel=0.08)

@@ -176,18 +176,22 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
 
 def choose_per_queue(daily: pd.DataFrame, market: bool) -> pd.DataFrame:
     """Each queue's model by :func:`forecast.choice.choose_model` on a backtest's ``daily``
-    table (its days of every origin, in the same order for every candidate; ``auto`` left
-    out): ``channel, language, model, reason`` and the validation figures of the choice."""
+    table (``auto`` left out; a day seen from several origins summed into one):
+    ``channel, language, model, reason`` and the validation figures of the choice."""
     rows = []
     cand = daily[daily["candidate"] != AUTO]
-    for (ch, lang), g in cand.groupby(["channel", "language"], sort=True):
+    # one row per queue, candidate and distinct day: origins whose horizons overlap see
+    # the same day more than once, and counting it twice would overstate the evidence
+    per_day = cand.groupby(["channel", "language", "candidate", "day"], sort=True)[
+        ["abs_error", "actual"]].sum().reset_index()
+    for (ch, lang), g in per_day.groupby(["channel", "language"], sort=True):
         by = {nm: d for nm, d in g.groupby("candidate", sort=False)}
         first = next(iter(by.values()))
         c = choose_model({nm: d["abs_error"].to_numpy() for nm, d in by.items()},
                          first["actual"].to_numpy(), market)
         rows.append({"channel": ch, "language": lang, **c.as_row()})
     cols = ["channel", "language", "model", "reason", "validation_wape", "best", "best_wape",
-            "baseline", "baseline_wape", "t_runner_up", "validation_days"]
+            "baseline", "baseline_wape", "t_closest", "validation_days"]
     return pd.DataFrame(rows, columns=cols)
 
 
