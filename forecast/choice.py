@@ -104,7 +104,8 @@ class Choice:
         """The choice as a flat record (for tables and the run store)."""
         return {"model": self.model, "reason": self.reason, "validation_wape": self.wape,
                 "best": self.best, "best_wape": self.best_wape, "baseline": self.baseline,
-                "baseline_wape": self.baseline_wape, "t_closest": self.t,
+                "baseline_wape": self.baseline_wape,
+                "t_closest": float(np.clip(self.t, -1e3, 1e3)),  # (JSON has no infinity)
                 "validation_days": self.days}
 
 

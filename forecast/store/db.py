@@ -8,7 +8,8 @@ plan), explicit ``BEGIN IMMEDIATE`` write transactions, and the writers' ``flock
 ``<store>.lock`` (:func:`store_lock`).
 
 Schema versions: 1 = runs; 2 adds ``plans`` and ``plan_files``; 3 adds ``run_scores``
-(the track record, :mod:`forecast.store.track`). Opening an older store adds the missing
+(the track record, :mod:`forecast.store.track`); 4 adds ``run_choices`` (each queue's
+model choice, :func:`forecast.store.runs.load_choices`). Opening an older store adds the missing
 tables (the DDL is idempotent); a newer one is refused.
 """
 

@@ -169,7 +169,9 @@ def add_forecast_parsers(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--asof", help="forecast origin (default: the end of the data)")
     sp.add_argument("--horizon-days", type=int, default=42, help="days to forecast (default 42)")
     sp.add_argument("--scenario", default="typical", help="market scenario (default typical)")
-    sp.add_argument("--backtest-origins", type=int, default=4, help="backtest origins (default 4)")
+    sp.add_argument("--backtest-origins", type=int, default=4,
+                    help="backtest origins (default 4; for a day-ahead job, --horizon-days 1, "
+                         "give about 28: its origins are a day apart)")
     sp.add_argument("--backtest-horizon-days", type=int,
                     help="horizon of each backtest origin used to choose models "
                          "(default: --horizon-days); origins are that many days apart, at "

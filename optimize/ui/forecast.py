@@ -129,8 +129,9 @@ if run is not None:
         n = st.column_config.NumberColumn
         used = choices["used"] if "used" in choices else choices["model"]
         shown = choices.assign(model_name=used.map(model_label))
-        st.dataframe(shown[["channel", "language", "model_name", "reason", "validation_wape",
-                            "baseline", "baseline_wape", "validation_days"]],
+        cols = ["channel", "language", "model_name", "reason", "validation_wape", "baseline",
+                "baseline_wape", "validation_days"]
+        st.dataframe(shown[[c for c in cols if c in shown]],
                      hide_index=True, width="stretch", height=table_height(len(shown), 20),
                      column_config={"model_name": "model", "reason": st.column_config.TextColumn(
                          "why", help="lowest: clearly better than the other candidates "

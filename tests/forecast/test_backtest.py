@@ -33,9 +33,7 @@ def test_tables_have_one_row_per_queue_candidate_origin(result, desk):
         "baseline", "baseline_wape", "t_closest", "validation_days"]
     assert len(result.choice) == queues
     assert not result.choice["model"].eq("auto").any()
-    assert set(result.choice["reason"]) <= {"lowest", "pool", "baseline"}
-    # never worse than the best baseline on the backtest's own days
-    assert (result.choice["validation_wape"] <= result.choice["baseline_wape"] + 1e-12).all()
+    assert set(result.choice["reason"]) <= {"lowest", "pool"}
     overall = result.summary[result.summary["channel"] == "*"]
     assert set(overall["candidate"]) == set(m["candidate"])
     # the last origin leaves exactly one horizon of data after it

@@ -216,13 +216,15 @@ def test_error_inside_the_transaction_rolls_everything_back(tmp_path, monkeypatc
 def test_prune_keeps_the_newest_runs_and_deletes_their_rows(tmp_path):
     path = tmp_path / "runs.sqlite"
     metrics = pd.DataFrame({"wape": [0.2]})
-    infos = [publish(path, make_forecast(days=1, seed=s), data_hash=f"h{s}", metrics=metrics)
-             for s in range(4)]
+    choices = pd.DataFrame({"channel": ["chat"], "language": ["en"], "model": ["mean8w"]})
+    infos = [publish(path, make_forecast(days=1, seed=s), data_hash=f"h{s}", metrics=metrics,
+                     choices=choices) for s in range(4)]
     assert prune_runs(path, keep=2) == [infos[1].run_id, infos[0].run_id]
     assert list_runs(path) == [infos[3], infos[2]]
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM forecast_rows").fetchone()[0] == 2 * 4 * 48
         assert conn.execute("SELECT COUNT(*) FROM run_metrics").fetchone()[0] == 2
+        assert conn.execute("SELECT COUNT(*) FROM run_choices").fetchone()[0] == 2
     assert prune_runs(path, keep=2) == []
     with pytest.raises(ValueError, match="keep must be a positive integer, got 0"):
         prune_runs(path, keep=0)

@@ -196,6 +196,7 @@ def test_infeasible_schedule_names_the_agent_and_rules(company, tmp_path, monkey
     agents.loc[0, ["min_hours_week", "max_hours_week"]] = "48", "48"
     agents.to_csv(data / "agents.csv", index=False)
     monkeypatch.setenv("STAFFCAST_DATA", str(data))
+    monkeypatch.setenv("STAFFCAST_STORE", str(tmp_path / "store.sqlite"))  # not out/ in the repo
     st.cache_data.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     go(at, "schedule")
