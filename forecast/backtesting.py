@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.choice import choose_model
-from forecast.models import nb_quantiles
+from forecast.models import nb_covered
 from forecast.panel import (
     MIN_HISTORY_DAYS,
     infer_freq,
@@ -146,8 +146,7 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
                 li = pool.targets.index(lang)
                 for name, (_, phi) in fcs.items():
                     f = split[name][li]
-                    q10, q90 = nb_quantiles(f, phi, (0.1, 0.9))
-                    cov = (q10 <= act) & (act <= q90)
+                    cov = nb_covered(act, f, phi)  # inside P10-P90
                     err = np.abs(f - act)
                     rows.append((pool.channel, lang, name, origin, err.sum() / s if s else np.nan,
                                  err.mean() / scale if scale else np.nan,
