@@ -120,17 +120,18 @@ except ValueError as exc:
     st.error(f"These settings cannot be planned: {exc}")
     st.stop()
 
+scenario_key = capacity_state.fingerprint(scenario)  # agents and settings, beside the data
 if settings.efficiency is not None:
     eff, note = settings.efficiency, f"{settings.efficiency:.3f} (given)"
 else:
-    measured = capacity_state.efficiency(scenario, data_key, repr(config), config)
+    measured = capacity_state.efficiency(scenario, data_key, scenario_key, config)
     eff, note = measured.factor, measured.describe()
 whatif_key = repr((settings, volume, added, plan_config.channels))
 try:
     rounds = None if saved["check"] == 0 else saved["check"] - 1
-    plan, checks = capacity_state.capacity(scenario, data_key, saved["weeks"], plan_config,
-                                           settings, volume, added, eff, note, whatif_key,
-                                           rounds)
+    plan, checks = capacity_state.capacity(scenario, data_key, scenario_key, saved["weeks"],
+                                           plan_config, settings, volume, added, eff, note,
+                                           whatif_key, rounds)
 except ValueError as exc:
     st.error(f"No capacity plan: {exc}")
     st.stop()

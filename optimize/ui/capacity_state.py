@@ -14,7 +14,7 @@ import streamlit as st
 from optimize.scenario.config import ScenarioConfig
 from optimize.ui import state
 
-__all__ = ["capacity", "capacity_settings", "efficiency"]
+__all__ = ["capacity", "capacity_settings", "efficiency", "fingerprint"]
 
 
 def capacity_settings() -> Any:
@@ -31,10 +31,21 @@ def capacity_settings() -> Any:
     return capacity_config(doc.get("capacity"))
 
 
+def fingerprint(scenario: Any) -> str:
+    """A key of what the capacity plan reads beside the data hash: the agents and the
+    scenario's settings (an upload that changes only agents.csv is another plan)."""
+    import hashlib
+
+    h = hashlib.sha1(scenario.agents.to_csv(index=False).encode("utf-8"))
+    h.update(repr(scenario.config).encode("utf-8"))
+    return h.hexdigest()
+
+
 @st.cache_data(show_spinner="Measuring the scheduling efficiency: scheduling the history's "
                             "last week with today's agents (once per scenario)...", max_entries=2)
-def efficiency(_scenario: Any, data_key: str, config_key: str, _config: ScenarioConfig) -> Any:
-    """The measured :class:`optimize.capacity.Efficiency` of the scenario (cached on the data)."""
+def efficiency(_scenario: Any, data_key: str, scenario_key: str, _config: ScenarioConfig) -> Any:
+    """The measured :class:`optimize.capacity.Efficiency` of the scenario (cached on the
+    data and :func:`fingerprint`)."""
     from optimize.capacity.efficiency import measure_efficiency, recent_week
 
     req = recent_week(_scenario.contacts, _config, _scenario.interval_s)
@@ -52,11 +63,13 @@ def _longrange_choice(_scenario: Any, data_key: str, weeks: int) -> Any:
 
 @st.cache_data(show_spinner="Building the capacity plan (a check on the scheduler adds a "
                             "minute or two a round)...", max_entries=8)
-def capacity(_scenario: Any, data_key: str, weeks: int, _config: ScenarioConfig,
-             _settings: Any, _volume: Any, _added: tuple, efficiency: float, note: str,
-             whatif_key: str, rounds: int | None = None) -> tuple[Any, Any]:
-    """The :class:`optimize.capacity.CapacityPlan` of the scenario under the page's
-    what-ifs (``whatif_key`` is their repr: the cache key of the unhashed arguments), and
+def capacity(_scenario: Any, data_key: str, scenario_key: str, weeks: int,
+             _config: ScenarioConfig, _settings: Any, _volume: Any, _added: tuple,
+             efficiency: float, note: str, whatif_key: str,
+             rounds: int | None = None) -> tuple[Any, Any]:
+    """The :class:`optimize.capacity.CapacityPlan` of the scenario (keyed on its data hash
+    and :func:`fingerprint`) under the page's what-ifs (``whatif_key`` is their repr: the
+    cache key of the unhashed arguments), and
     with ``rounds`` not None, checked and corrected on the scheduler that many times
     (:func:`optimize.capacity.check.calibrate`): ``(plan, checks)``, checks None without."""
     from optimize.capacity.check import calibrate

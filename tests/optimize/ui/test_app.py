@@ -320,3 +320,33 @@ def test_the_forecast_page_shows_how_each_queues_model_was_chosen(company, tmp_p
     assert table["validation_wape"].tolist() == stored["validation_wape"].tolist()
     assert (table["validation_wape"] <= table["baseline_wape"]).all()
     st.cache_data.clear()
+
+
+def test_the_capacity_plan_follows_an_upload_that_changes_only_the_agents(app, company):
+    # same contacts and market (same data hash), half the agents: another plan, not the
+    # cached one (the cache was keyed on the data hash alone)
+    def build() -> pd.DataFrame:
+        go(app, "capacity")
+        app.slider(key="cap:weeks").set_value(12)
+        app.number_input(key="cap:efficiency").set_value(1.3)
+        app.button(key="cap:build").click().run()
+        assert not app.exception, [e.value for e in app.exception]
+        assert not app.error, [e.value for e in app.error]
+        tables = [d.value for d in app.dataframe if "service_level_today" in d.value.columns]
+        assert tables, [list(d.value.columns) for d in app.dataframe]
+        return tables[0]
+
+    full = build()
+    files = []
+    for p in sorted(company["data"].iterdir()):
+        data = p.read_bytes()
+        if p.name == "agents.csv":
+            agents = pd.read_csv(p, dtype=str, keep_default_na=False)
+            data = agents.iloc[:len(agents) // 2].to_csv(index=False).encode()
+        files.append((p.name, data, "application/octet-stream"))
+    go(app, "data")
+    app.file_uploader(key="upload_files").set_value(files).run()
+    app.button(key="validate_upload").click().run()
+    assert app.session_state["source"] == "upload"
+    half = build()
+    assert half["service_level_today"].sum() < full["service_level_today"].sum()
