@@ -134,8 +134,8 @@ def backtest(contacts: pd.DataFrame, market: pd.DataFrame | None, *,
             fcs = dict(res.candidates)
             fcs[AUTO] = (res.mean, res.phi)
             # each candidate as forecast_panel would publish it: split, calendar applied
-            split = {nm: language_means(prep, pool, history, mean, calendar)
-                     for nm, (mean, _) in fcs.items()}
+            split = language_means(prep, pool, history,
+                                   {nm: mean for nm, (mean, _) in fcs.items()}, calendar)
             for lang in pool.targets:
                 y = wide[(pool.channel, lang)].to_numpy()
                 act = y[pos]

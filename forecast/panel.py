@@ -29,7 +29,7 @@ from forecast.features import (
 )
 from forecast.models import fit_market_effect, nb_quantiles
 from forecast.queue import QueueForecast, QueueInput, forecast_queue
-from forecast.special_days import apply_day_effects, own_rows, pool_rows, special_days
+from forecast.special_days import day_factors, own_rows, pool_rows, special_days
 
 __all__ = ["forecast_panel", "run_queues", "prepare", "Prepared", "Pool", "split_pool",
            "language_means", "ChannelEffect", "MIN_HISTORY_DAYS", "SPARSE_PER_DAY",
@@ -318,21 +318,27 @@ def split_pool(pool: Pool, mean: np.ndarray, start_slot: int, spd: int) -> np.nd
     return pool.shares[:, slots] * mean[None, :]
 
 
-def language_means(prep: Prepared, pool: Pool, history: np.ndarray, mean: np.ndarray,
-                   calendar: pd.DataFrame | None) -> list[np.ndarray]:
-    """A pool's forecast ``mean`` split into its languages, with the calendar's future
-    holidays, events and a language's own closures applied: what :func:`forecast_panel`
-    publishes, and so what the backtest scores. ``history`` is the pool's series
-    (``prep.series``)."""
+def language_means(prep: Prepared, pool: Pool, history: np.ndarray,
+                   means: Mapping[str, np.ndarray], calendar: pd.DataFrame | None
+                   ) -> dict[str, list[np.ndarray]]:
+    """Forecasts of a pool (name -> mean) split into its languages, with the calendar's
+    future holidays, events and a language's own closures applied: what
+    :func:`forecast_panel` publishes, and so what the backtest scores. ``history`` is the
+    pool's series (``prep.series``); the calendar's factors are measured once per language
+    and applied to every forecast."""
     day0 = prep.start.floor("D")
     start_slot = int((prep.start - day0) / prep.freq)
-    means = list(split_pool(pool, mean, start_slot, prep.spd))
+    out = {nm: list(split_pool(pool, m, start_slot, prep.spd)) for nm, m in means.items()}
     if calendar is None or calendar.empty:
-        return means
+        return out
     whole = pool_rows(calendar, pool.channel, pool.members)
-    return [apply_day_effects(m, own_rows(calendar, pool.channel, pool.members, lang, whole),
-                              history, prep.future, prep.spd, day0, start_slot)
-            for lang, m in zip(pool.targets, means, strict=True)]
+    for li, lang in enumerate(pool.targets):
+        f = day_factors(own_rows(calendar, pool.channel, pool.members, lang, whole), history,
+                        prep.future, prep.spd, day0, start_slot)
+        if f is not None:
+            for split in out.values():
+                split[li] = split[li] * f
+    return out
 
 
 def forecast_panel(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof: pd.Timestamp,
@@ -404,7 +410,7 @@ def forecast_panel(contacts: pd.DataFrame, market: pd.DataFrame | None, *, asof:
                         ratio, days((back,)))
     frames = []
     for pool, res, history in zip(prep.pools, results, prep.series, strict=True):
-        means = language_means(prep, pool, history, res.mean, calendar)
+        means = language_means(prep, pool, history, {res.model: res.mean}, calendar)[res.model]
         for lang, mean in zip(pool.targets, means, strict=True):
             q10, q50, q90 = nb_quantiles(mean, res.phi, (0.1, 0.5, 0.9))
             frames.append(pd.DataFrame({

@@ -2,7 +2,7 @@
 
 :func:`pool_rows` picks the rows of a series, :func:`special_days` turns them into the
 day masks :class:`~forecast.queue.QueueInput` takes (history days left out of the fits,
-future days closed), :func:`apply_day_effects` scales or zeroes a forecast's future days
+future days closed), :func:`day_factors` scales or zeroes a forecast's future days
 (holidays and events by their multiplier or by the ratio their ``note`` showed before).
 """
 
@@ -14,7 +14,7 @@ import pandas as pd
 from forecast.closures import day_totals
 from forecast.inputs.calendar import CLOSING_KINDS, calendar_days
 
-__all__ = ["NOISE_DAYS", "apply_day_effects", "day_noise", "own_rows", "pool_rows",
+__all__ = ["NOISE_DAYS", "day_factors", "day_noise", "own_rows", "pool_rows",
            "shrunk_ratio", "special_days"]
 
 
@@ -105,25 +105,27 @@ def own_rows(calendar: pd.DataFrame, channel: str, members: tuple[str, ...], lan
     return rows
 
 
-def apply_day_effects(mean: np.ndarray, rows: pd.DataFrame, history: np.ndarray,
-                      future: pd.DatetimeIndex, spd: int, day0: pd.Timestamp,
-                      seen: int) -> np.ndarray:
-    """Future ``holiday``/``event`` days (and, for one language of a pooled series, its
-    ``closed``/``outage`` days) applied to a forecast ``mean`` over ``future``: closing
-    days give zero; other days are multiplied by their ``multiplier``, or by the mean
-    ratio the same ``note`` showed on its days in ``history`` (whole days ending at
-    ``day0`` after the ``seen`` intervals of the day in progress), else left as they are."""
-    out = np.asarray(mean, dtype=float).copy()
+def day_factors(rows: pd.DataFrame, history: np.ndarray, future: pd.DatetimeIndex, spd: int,
+                day0: pd.Timestamp, seen: int) -> np.ndarray | None:
+    """Per interval of ``future``, the factor the calendar puts on a forecast: 0 on
+    closing days (for one language of a pooled series, its ``closed``/``outage`` days),
+    on ``holiday``/``event`` days their ``multiplier``, or the mean ratio the same
+    ``note`` showed on its days in ``history`` (whole days ending at ``day0`` after the
+    ``seen`` intervals of the day in progress), else 1. None when no row falls in
+    ``future``. Measured once, applied to any number of forecasts of the series."""
+    out = np.ones(len(future))
     if rows.empty:
-        return out
+        return None
     hist = history[:len(history) - seen] if seen else history
     day_of = ((future.floor("D") - day0) / pd.Timedelta(days=1)).astype(int).to_numpy()
     noise = totals = None  # measured once, when a ratio is needed
+    touched = False
     for r in rows.itertuples(index=False):
         k = int(round((r.date - day0) / pd.Timedelta(days=1)))
         on = day_of == k
         if k < 0 or not on.any():
             continue
+        touched = True
         if r.kind in CLOSING_KINDS:
             out[on] = 0.0
             continue
@@ -142,4 +144,4 @@ def apply_day_effects(mean: np.ndarray, rows: pd.DataFrame, history: np.ndarray,
             m = shrunk_ratio(ratios, noise) if ratios else np.nan
         if np.isfinite(m):
             out[on] *= m
-    return out
+    return out if touched else None
