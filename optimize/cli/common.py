@@ -148,13 +148,15 @@ def choose_plan_weeks(scenario, start: dt.date | None, weeks: int | None) -> tup
 
 def schedule_outputs(result, forecast: pd.DataFrame, config, interval_s: int,
                       start: dt.date, weeks: int) -> tuple[dict[str, bytes], pd.DataFrame]:
-    """Export tables, and coverage over the plan weeks only (see ``evaluate_staffing``)."""
+    """Export tables, and coverage over the plan weeks only (see ``evaluate_staffing``; email
+    and social on the roster's activities)."""
     from optimize.outputs.export import schedule_files
     from optimize.queueing.requirements import evaluate_staffing
 
     t0 = pd.Timestamp(start, tz="UTC")
     coverage = evaluate_staffing(forecast, result.staffed, config, interval_s=interval_s,
-                                 window=(t0, t0 + pd.Timedelta(weeks=weeks)))
+                                 window=(t0, t0 + pd.Timedelta(weeks=weeks)),
+                                 roster=result.activities)
     return schedule_files(result, coverage), coverage
 
 

@@ -3,6 +3,8 @@
 - :mod:`~optimize.queueing.erlang`: Erlang B, C and A (M/M/n+M), vectorised;
 - :mod:`~optimize.queueing.chat`: chat concurrency (several chats per agent, each slower);
 - :mod:`~optimize.queueing.backlog`: email and social, a FIFO backlog with a response window;
+- :mod:`~optimize.queueing.roster_backlog`: the same backlog on a roster's work blocks
+  (heads that come and go, switching from chat), what a plan promises for email and social;
 - :mod:`~optimize.queueing.priority` and :mod:`~optimize.queueing.pooling`: a VIP channel
   answered first inside a shared chat pool (``pool_with``);
 - :mod:`~optimize.queueing.metrics`: one channel's model as a function of agents;

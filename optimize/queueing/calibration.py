@@ -57,7 +57,8 @@ def effective_shrinkage(forecast: pd.DataFrame, staffed: pd.DataFrame, config: S
         Channel kinds calibrated (default: real-time only). For email and social one
         shrinkage per queue does not describe how the simulated backlog differs from the
         fluid model: on the sample, a plan rebuilt on fitted deferred shrinkages missed its
-        new promise as widely as the first (bench/README.md), so they keep theirs.
+        new promise as widely as the first (bench/README.md), so they keep theirs; their
+        promise comes from the roster model (:mod:`optimize.queueing.roster_backlog`).
     iterations : int
         Bisection steps on [0, MAX_SHRINKAGE] (14: to about 0.0001).
 

@@ -53,6 +53,7 @@ from optimize.queueing.erlang import (
 )
 from optimize.queueing.metrics import PATIENCE_FACTOR_C, channel_metrics, interpolated_metrics
 from optimize.queueing.pooling import apply_pooling
+from optimize.queueing.roster_backlog import roster_deferred
 from optimize.scenario.config import ChannelConfig, ScenarioConfig
 
 __all__ = ["NEGLIGIBLE_CONTACTS", "compute_requirements", "evaluate_staffing", "infer_interval_s"]
@@ -231,6 +232,29 @@ def _deferred(df: pd.DataFrame, ch: ChannelConfig, step: int,
     return merged.drop(columns=["interval_start", "language"])
 
 
+def _on_roster(df: pd.DataFrame, metrics: pd.DataFrame, roster: pd.DataFrame,
+               config: ScenarioConfig, step: int) -> pd.DataFrame:
+    """Deferred rows of ``metrics`` replaced by :func:`roster_deferred` on ``roster``."""
+    t0 = df["interval_start"].min()
+    slot = ((df["interval_start"] - t0) / pd.Timedelta(seconds=step)).round().astype(int).to_numpy()
+    queues = sorted(set(zip(df["channel"], df["language"], strict=True)))
+    qi = {q: i for i, q in enumerate(queues)}
+    row = np.array([qi[q] for q in zip(df["channel"], df["language"], strict=True)], dtype=int)
+    grid = {}
+    for name, values in (("volume", df["volume"]), ("aht_s", df["aht_eff"]),
+                         ("heads", df["scheduled_agents"]), ("occupancy", metrics["occupancy"])):
+        grid[name] = np.zeros((len(queues), int(slot.max()) + 1))
+        grid[name][row, slot] = values.to_numpy(dtype=float)
+    grid["aht_s"] = np.where(grid["aht_s"] > 0, grid["aht_s"], float(df["aht_eff"].median()))
+    work = roster[roster["activity"] == "work"] if "activity" in roster.columns else roster
+    got = roster_deferred(grid, queues, work, config, start=t0, interval_s=step)
+    deferred = (df["channel"].map(lambda c: config.channels[c].kind) == "deferred").to_numpy()
+    out = metrics.copy()
+    for name, values in got.items():
+        out.loc[deferred, name] = values[row[deferred], slot[deferred]]
+    return out
+
+
 # --------------------------------------------------------------------------- public API
 
 def compute_requirements(forecast: pd.DataFrame, config: ScenarioConfig, *,
@@ -281,7 +305,8 @@ def compute_requirements(forecast: pd.DataFrame, config: ScenarioConfig, *,
 
 def evaluate_staffing(forecast: pd.DataFrame, staffed: pd.DataFrame, config: ScenarioConfig, *,
                       interval_s: int | None = None,
-                      window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> pd.DataFrame:
+                      window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+                      roster: pd.DataFrame | None = None) -> pd.DataFrame:
     """Coverage table: service at the scheduled staffing (the reverse calculation).
 
     ``staffed`` has ``interval_start, channel, language, scheduled_agents`` (heads on the
@@ -291,6 +316,13 @@ def evaluate_staffing(forecast: pd.DataFrame, staffed: pd.DataFrame, config: Sce
     evaluates only intervals in ``[start, end)``: use the plan's weeks, since the padding
     around a plan has no planned neighbouring shifts and would show a false shortfall
     (and seed a false email backlog into the week).
+
+    ``roster`` (the schedule's activities: ``agent_id, start_utc, end_utc, activity,
+    channel, language``) evaluates email and social on the roster itself
+    (:mod:`optimize.queueing.roster_backlog`: heads that come and go, the time lost
+    switching from chat, Poisson arrivals, the week preceded by the backlog it leaves)
+    instead of the fluid model on the heads; without it (a staffing with no roster yet)
+    the fluid model answers.
     """
     if window is not None:
         t0, t1 = (pd.Timestamp(t) for t in window)
@@ -325,7 +357,11 @@ def evaluate_staffing(forecast: pd.DataFrame, staffed: pd.DataFrame, config: Sce
             m["oldest_age_h"] = np.nan
         parts.append(m[["service_level", "asa_s", "abandon_rate", "occupancy", "backlog",
                         "oldest_age_h"]])
-    metrics = apply_pooling(df, pd.concat(parts).loc[df.index], config, step, productive)
+    metrics = pd.concat(parts).loc[df.index]
+    if roster is not None and (df["channel"].map(lambda c: config.channels[c].kind)
+                               == "deferred").any():
+        metrics = _on_roster(df, metrics, roster, config, step)
+    metrics = apply_pooling(df, metrics, config, step, productive)
     out = df[KEYS + ["scheduled_agents"]].join(metrics)
     out = out.merge(req[KEYS + ["required_agents"]], on=KEYS, how="left")
     return out[_COVERAGE].sort_values(KEYS).reset_index(drop=True)

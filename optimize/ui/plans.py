@@ -127,7 +127,7 @@ def save_build(p: state.Plan, config: ScenarioConfig) -> None:
     fc = apply_deflection(p.forecast, dict(sched["deflection"]))
     cov = state.coverage(fc, result.staffed, config, (sched["key"], sched["uid"]),
                          p.scenario.interval_s,
-                         (p.start, p.end))
+                         (p.start, p.end), result.activities)
     req = state.requirements(p, config)
     weeks = max(1, round((p.end - p.start) / pd.Timedelta(weeks=1)))
     summary = summary_markdown(scenario=p.scenario, start=p.start.date(), weeks=weeks,

@@ -324,12 +324,14 @@ def track_record(store: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Evaluating the schedule...", max_entries=4)
 def coverage(_forecast: pd.DataFrame, _staffed: pd.DataFrame, _config: ScenarioConfig,
-             key: tuple, interval_s: int, window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame:
+             key: tuple, interval_s: int, window: tuple[pd.Timestamp, pd.Timestamp],
+             _activities: pd.DataFrame | None = None) -> pd.DataFrame:
     """Coverage of a built schedule over the plan ``window`` (``key`` names the schedule
-    and its inputs)."""
+    and its inputs, activities included; email and social on the ``_activities``)."""
     from optimize.queueing.requirements import evaluate_staffing
 
-    return evaluate_staffing(_forecast, _staffed, _config, interval_s=interval_s, window=window)
+    return evaluate_staffing(_forecast, _staffed, _config, interval_s=interval_s, window=window,
+                             roster=_activities)
 
 
 @st.cache_data(show_spinner="Simulating the week contact by contact...", max_entries=4)

@@ -94,5 +94,5 @@ def schedule_for(p: state.Plan, config: ScenarioConfig, *, stale_ok: bool = Fals
     fc = apply_deflection(p.forecast, dict(sched["deflection"]))
     cov = state.coverage(fc, result.staffed, sched["config"], (sched["key"], sched["uid"]),
                          p.scenario.interval_s,
-                         (p.start, p.end))
+                         (p.start, p.end), result.activities)
     return {**sched, "coverage": cov, "stale": stale}

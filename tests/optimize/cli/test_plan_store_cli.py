@@ -59,7 +59,7 @@ def test_a_stored_plan_reads_back_as_the_schedule_it_was(stored):
     fc["interval_start"] = pd.to_datetime(fc["interval_start"], utc=True)
     t0 = info.start
     cov = evaluate_staffing(fc, result.staffed, scenario.config, interval_s=scenario.interval_s,
-                            window=(t0, t0 + pd.Timedelta(weeks=1)))
+                            window=(t0, t0 + pd.Timedelta(weeks=1)), roster=result.activities)
     stored_cov = pd.read_csv(root / "out2" / "coverage.csv")
     assert cov["service_level"].to_numpy() == pytest.approx(stored_cov["service_level"], abs=1e-9)
     assert len(result.roster) == info.figures["shifts"]

@@ -1,0 +1,284 @@
+"""Email and social on a roster: what the backlog model promises when heads come and go.
+
+The fluid model (:mod:`optimize.queueing.backlog`) takes every interval's capacity as
+``heads x (1 - shrinkage)`` contacts-worth of steady work and every arrival as its mean.
+On a real roster a deferred queue is worked in short blocks between chat blocks, and on
+the sample plan that makes the fluid promise too good by up to 32 points of share within
+window (``bench/README.md``). Three things it leaves out, each of which the plan
+simulator (:mod:`optimize.simulation`) shows:
+
+1. **Heads come and go.** Shrinkage loses whole agent x intervals (or whole shifts) with
+   the channel's probability, not a steady fraction of every head; arrivals are Poisson
+   and completions too. Near its capacity a backlog then drifts far above the fluid one.
+2. **Switching from chat costs time.** An agent who comes to email or social straight
+   from a chat block first finishes the chats in hand: with ``k`` of ``c`` slots busy
+   that takes ``sum_{i<=k} aht (1 + slowdown (i - 1)) / i`` on average (the state-dependent
+   chat model), ``k ~ Binomial(c, occupancy)`` with the occupancy a present agent sees
+   (:func:`present_occupancy`); from an email or social block, one contact with the
+   probability of that queue's occupancy.
+   On a 30-minute social block after chat this is a third of the block.
+3. **A block's last contact is finished.** An agent busy when the block ends (or before an
+   interval lost to shrinkage) finishes that contact: one contact more than the block's
+   rate, which on 30-minute blocks is 10-20 % of their capacity.
+
+:func:`roster_deferred` draws ``PATHS`` seeded sample paths of the interval capacity of
+every deferred queue from the roster's work segments (presence per piece, or per shift,
+as ``[staffing] shrinkage_mode`` says; Poisson completions over the time left after the
+switch; the finished last contact), draws Poisson arrivals, runs the FIFO backlog
+recursion of :func:`optimize.queueing.backlog.simulate_backlog` on every path and averages.
+As in the simulator the period is preceded by a copy of itself (the backlog the same
+plan leaves) and followed by a copy of its first response window; a contact's deadline is
+taken half an interval after its interval's start plus the window (the mean of the two
+deadlines the interval grid allows). It is a model of the roster, not a simulation of
+contacts: no routing, no overflow, no realtime queues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binom
+
+from optimize.queueing.backlog import simulate_backlog
+from optimize.queueing.metrics import channel_metrics
+from optimize.scenario.config import ScenarioConfig
+
+__all__ = ["PATHS", "SHIFT_GAP_S", "Pieces", "drain_seconds", "present_occupancy",
+           "roster_deferred", "work_pieces"]
+
+PATHS = 200  # sample paths: about 1 point of standard error on a queue's weekly share
+SHIFT_GAP_S = 3 * 3600.0  # work of an agent closer than this belongs to one shift
+_TOUCH_S = 1.0  # segments closer than this are contiguous
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """Work segments cut at interval boundaries, sorted by agent and start (arrays of ``P``).
+
+    ``queue`` indexes the queue list given to :func:`work_pieces`; ``interval`` the period's
+    grid; ``cont`` marks a piece followed at once by work of the same agent on the same
+    queue; ``switch`` a piece preceded at once by the same agent's work on another queue
+    (the piece before it); ``shift`` numbers the agents' shifts.
+    """
+
+    queue: np.ndarray
+    interval: np.ndarray
+    length_s: np.ndarray
+    cont: np.ndarray
+    switch: np.ndarray
+    shift: np.ndarray
+
+
+def work_pieces(segments: pd.DataFrame, queues: list[tuple[str, str]], start: pd.Timestamp,
+                n_t: int, interval_s: int) -> Pieces:
+    """The roster's work on the given queues as interval pieces.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        ``agent_id, start_utc, end_utc, channel, language`` (the work rows of
+        ``activities.csv``); rows on other queues are left out, times are clipped to the
+        period ``[start, start + n_t * interval_s)``.
+    queues : list of (channel, language)
+    start : Timestamp
+    n_t, interval_s : int
+
+    Returns
+    -------
+    Pieces
+    """
+    qi = {q: i for i, q in enumerate(queues)}
+    keys = zip(segments["channel"].fillna("").astype(str),
+               segments["language"].fillna("").astype(str), strict=True)
+    q = np.array([qi.get(k, -1) for k in keys], dtype=int)
+    t0 = pd.Timestamp(start)
+    s = (pd.to_datetime(segments["start_utc"], utc=True) - t0).dt.total_seconds().to_numpy()
+    e = (pd.to_datetime(segments["end_utc"], utc=True) - t0).dt.total_seconds().to_numpy()
+    s, e = np.clip(s, 0, n_t * interval_s), np.clip(e, 0, n_t * interval_s)
+    keep = (q >= 0) & (e > s)
+    agent = pd.factorize(segments["agent_id"].astype(str).to_numpy()[keep])[0]
+    q, s, e = q[keep], s[keep], e[keep]
+    first = np.floor(s / interval_s).astype(int)
+    n = np.maximum(np.ceil(e / interval_s).astype(int) - first, 1)
+    idx = np.repeat(np.arange(len(s)), n)
+    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    ps = np.maximum(s[idx], (first[idx] + k) * interval_s)
+    pe = np.minimum(e[idx], (first[idx] + k + 1) * interval_s)
+    pa, pq, pj = agent[idx], q[idx], first[idx] + k
+    order = np.lexsort((ps, pa))
+    ps, pe, pa, pq, pj = ps[order], pe[order], pa[order], pq[order], pj[order]
+    same_agent = pa[1:] == pa[:-1]
+    touch = same_agent & (np.abs(ps[1:] - pe[:-1]) < _TOUCH_S)
+    cont = np.append(touch & (pq[1:] == pq[:-1]), False)
+    switch = np.insert(touch & (pq[1:] != pq[:-1]), 0, False)
+    new_shift = np.insert(~same_agent | (ps[1:] - pe[:-1] > SHIFT_GAP_S), 0, True)
+    return Pieces(queue=pq, interval=pj, length_s=pe - ps, cont=cont, switch=switch,
+                  shift=np.cumsum(new_shift) - 1)
+
+
+def drain_seconds(aht_s, occupancy, concurrency: int, slowdown: float) -> np.ndarray:
+    """Mean time an agent leaving a queue needs to finish the contacts in hand.
+
+    ``k ~ Binomial(concurrency, occupancy)`` contacts in hand, finished at the
+    state-dependent rates of :mod:`optimize.queueing.chat` (``i`` in hand: each at
+    ``1 / (aht (1 + slowdown (i - 1)))``), so ``sum_{i<=k} aht (1 + slowdown (i - 1)) / i``.
+    """
+    aht = np.asarray(aht_s, dtype=float)
+    rho = np.clip(np.nan_to_num(np.asarray(occupancy, dtype=float)), 0.0, 1.0)
+    c = max(int(concurrency), 1)
+    stage = np.cumsum([(1.0 + slowdown * (i - 1)) / i for i in range(1, c + 1)])
+    return aht * sum(binom.pmf(k, c, rho) * stage[k - 1] for k in range(1, c + 1))
+
+
+def present_occupancy(metrics, load, aht_s, heads, shrinkage: float) -> np.ndarray:
+    """Slot occupancy of a real-time queue as an agent present on it sees it.
+
+    With ``heads`` on the schedule, the agent shares the queue with ``Binomial(ceil(heads)
+    - 1, 1 - shrinkage)`` others, so the measure is the channel's model (``metrics``, from
+    :func:`optimize.queueing.metrics.channel_metrics`) at ``m`` whole agents averaged over
+    that law, not at the fractional ``heads x (1 - shrinkage)`` of the coverage formulas
+    (which interpolate between a lone agent's high occupancy and a pair's low one, and on
+    the sample's chat overstate what the simulated agents carry by about a fifth).
+    """
+    load, aht = np.asarray(load, dtype=float), np.asarray(aht_s, dtype=float)
+    n = np.maximum(np.ceil(np.asarray(heads, dtype=float) - 1e-9), 1).astype(int)
+    out = np.zeros(load.shape)
+    for m in range(1, int(n.max(initial=1)) + 1):
+        w = binom.pmf(m - 1, n - 1, 1.0 - shrinkage)
+        if np.any(w > 0):
+            occ = np.asarray(metrics(np.full(load.shape, float(m)), load, aht)["occupancy"])
+            out += np.where(w > 0, w * np.nan_to_num(occ), 0.0)
+    return out
+
+
+def _capacity_paths(pc: Pieces, drain: np.ndarray, *, aht: np.ndarray, shrinkage: np.ndarray,
+                    mode: str, copies: list[int], rng: np.random.Generator) -> np.ndarray:
+    """Contacts each deferred queue can start per interval, ``(PATHS, Q, sum(copies))``: the
+    period's pieces with fresh presence draws for every copy (a copy of ``m`` intervals
+    keeps the pieces of its first ``m``)."""
+    q_n, n_t = aht.shape
+    out = []
+    for m in copies:
+        if mode == "intervals":
+            present = rng.random((PATHS, len(pc.queue))) >= shrinkage[pc.queue]
+        elif mode == "shifts":
+            first = np.unique(pc.shift, return_index=True)[1]
+            present = (rng.random((PATHS, len(first))) >= shrinkage[pc.queue[first]])[:, pc.shift]
+        else:
+            present = np.ones((PATHS, len(pc.queue)), dtype=bool)
+        before = np.zeros_like(present)
+        before[:, 1:] = present[:, :-1] & pc.switch[1:]
+        after = np.zeros_like(present)
+        after[:, :-1] = present[:, 1:] & pc.cont[:-1]
+        left = np.where(present, np.maximum(pc.length_s - before * drain, 0.0), 0.0)
+        last = present & ~after & (left > 0)
+        cell = (np.arange(PATHS)[:, None] * q_n + pc.queue) * n_t + pc.interval
+        inside = np.broadcast_to(pc.interval < m, cell.shape)
+        rate = np.bincount(cell[inside], (left / aht[pc.queue, pc.interval])[inside],
+                           minlength=PATHS * q_n * n_t).reshape(PATHS, q_n, n_t)[:, :, :m]
+        ends = np.bincount(cell[inside], last[inside].astype(float),
+                           minlength=PATHS * q_n * n_t).reshape(PATHS, q_n, n_t)[:, :, :m]
+        out.append(rng.poisson(rate) + ends)
+    return np.concatenate(out, axis=2)
+
+
+def _shares(arrivals: np.ndarray, capacity: np.ndarray, interval_s: int, window_s: float,
+            n_t: int) -> dict[str, np.ndarray]:
+    """Path averages of the backlog recursion over the period (the middle copy)."""
+    r, q, t = arrivals.shape
+    period = slice(n_t, 2 * n_t)
+    got, res = 0.0, None
+    for extra in (0.0, float(interval_s)):  # deadline at the interval's start and end
+        res = simulate_backlog(arrivals.reshape(r * q, t), capacity.reshape(r * q, t),
+                               interval_s, window_s + extra)
+        share = res.within_window.reshape(r, q, t)[:, :, period]
+        got = got + np.nan_to_num(share) * arrivals[:, :, period] / 2.0
+    a = arrivals[:, :, period].sum(axis=0)
+    served = res.served.reshape(r, q, t)[:, :, period].sum(axis=0)
+    cap = capacity[:, :, period].sum(axis=0)
+    path = {k: getattr(res, k).reshape(r, q, t)[:, :, period]
+            for k in ("backlog", "oldest_age_h", "mean_delay_s")}
+    delay = path["mean_delay_s"]
+    answered = (~np.isnan(delay)).sum(axis=0)  # paths where the middle contact got a reply
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {"service_level": np.where(a > 0, got.sum(axis=0) / a, 1.0),
+                "asa_s": np.where(answered > 0, np.nansum(delay, axis=0) / answered, np.nan),
+                "occupancy": np.where(cap > 0, np.minimum(served / cap, 1.0), 0.0),
+                "backlog": path["backlog"].mean(axis=0),
+                "oldest_age_h": path["oldest_age_h"].mean(axis=0)}
+
+
+def roster_deferred(grid: dict[str, np.ndarray], queues: list[tuple[str, str]],
+                    segments: pd.DataFrame, config: ScenarioConfig, *, start: pd.Timestamp,
+                    interval_s: int, mode: str | None = None,
+                    seed: int = 0) -> dict[str, np.ndarray]:
+    """Service measures of every deferred queue on a roster (see the module docstring).
+
+    Parameters
+    ----------
+    grid : dict of arrays (Q, T)
+        ``volume`` (contacts), ``aht_s``, ``heads`` (scheduled agents) and ``occupancy``
+        (of the deferred queues, from the fluid model: how likely an agent leaving one is
+        busy; real-time ones are measured by :func:`present_occupancy`) per queue x
+        interval of the period.
+    queues : list of (channel, language)
+        Every queue of the period, realtime ones too (the work an agent switches from).
+    segments : DataFrame
+        The roster's work (``agent_id, start_utc, end_utc, channel, language``).
+    config : ScenarioConfig
+    start : Timestamp
+        The period's first interval.
+    interval_s : int
+    mode : {"intervals", "shifts", "none"}, optional
+        How shrinkage is lost (with each channel's configured shrinkage, as in the
+        simulator); default ``config.staffing.shrinkage_mode``.
+    seed : int
+
+    Returns
+    -------
+    dict of arrays (Q, T)
+        ``service_level`` (share within the window), ``asa_s`` (delay of an interval's
+        middle contact), ``occupancy``, ``backlog``, ``oldest_age_h``; NaN on realtime rows.
+    """
+    mode = mode or config.staffing.shrinkage_mode
+    if mode not in ("intervals", "shifts", "none"):
+        raise ValueError(f"mode must be 'intervals', 'shifts' or 'none', got {mode!r}")
+    q_n, n_t = grid["volume"].shape
+    pc = work_pieces(segments, queues, start, n_t, interval_s)
+    chans = [config.channels[c] for c, _ in queues]
+    shrink = np.array([config.shrinkage_for(c) for c, _ in queues], dtype=float)
+    if mode == "none":
+        shrink = np.zeros_like(shrink)
+    drain = np.zeros(len(pc.queue))
+    prev = np.flatnonzero(pc.switch) - 1
+    for qi in np.unique(pc.queue[prev]):
+        ch, at = chans[qi], prev[pc.queue[prev] == qi]
+        rows, cols = pc.queue[at], pc.interval[at]
+        aht = grid["aht_s"][rows, cols]
+        if ch.kind == "deferred":
+            busy = grid["occupancy"][rows, cols]
+        else:
+            busy = present_occupancy(channel_metrics(ch), grid["volume"][rows, cols] * aht
+                                     / interval_s, aht, grid["heads"][rows, cols], shrink[qi])
+        drain[at + 1] = drain_seconds(aht, busy, ch.concurrency, ch.concurrency_slowdown)
+    rng = np.random.default_rng(seed)
+    names = sorted({c for c, _ in queues if config.channels[c].kind == "deferred"})
+    window = {n: max(config.channels[n].response_window_h * 3600.0, float(interval_s))
+              for n in names}
+    cool = {n: min(int(np.ceil(window[n] / interval_s)), n_t) for n in names}
+    cap = _capacity_paths(pc, drain, aht=grid["aht_s"], shrinkage=shrink, mode=mode,
+                          copies=[n_t, n_t, max(cool.values(), default=0)], rng=rng)
+    out = {k: np.full((q_n, n_t), np.nan) for k in
+           ("service_level", "asa_s", "occupancy", "backlog", "oldest_age_h")}
+    for name in names:
+        rows = np.array([i for i, (c, _) in enumerate(queues) if c == name])
+        t = 2 * n_t + cool[name]
+        mean = np.concatenate([grid["volume"][rows]] * 2 + [grid["volume"][rows, :cool[name]]],
+                              axis=1)
+        arrivals = rng.poisson(np.broadcast_to(mean, (PATHS,) + mean.shape)).astype(float)
+        for k, v in _shares(arrivals, cap[:, rows, :t].astype(float), interval_s, window[name],
+                            n_t).items():
+            out[k][rows] = v
+    return out
