@@ -7,8 +7,8 @@ Built on SimPy's event scheduler (:mod:`optimize.simulation.engine`):
 - :mod:`~optimize.simulation.measures`: service level, wait, abandonment, backlog and
   occupancy from the records, over replications, beside the plan's promise;
 - :mod:`~optimize.simulation.run`: replications in a process pool;
-- :mod:`~optimize.simulation.priority_pool`: one language's chat pool with a VIP class,
-  the check of :mod:`optimize.queueing.priority`.
+- :mod:`~optimize.simulation.priority_pool`: one language's chat pool with a VIP class on
+  the same engine, the check of :mod:`optimize.queueing.priority`.
 """
 
 from optimize.simulation.desk import Desk, desk_from_plan

@@ -58,6 +58,11 @@ class Desk:
     overflow_factor: np.ndarray | None = None  # (Q,) handle-time factor in the new queue
     priority: np.ndarray | None = None  # (Q,) the channel's priority weight
     skills: np.ndarray | None = None  # (A, Q) bool: queues each agent may take
+    # pool_with: (Q,) the partner queue an agent planned on this (priority) queue also takes,
+    # or -1; such an agent holds at most ``concurrency`` of this queue's contacts,
+    # ``pool_regular`` of the partner's and ``concurrency`` of the partner's in all
+    pool_partner: np.ndarray | None = None
+    pool_regular: np.ndarray | None = None  # (Q,) int
 
     def skill_order(self) -> list[list[int]]:
         """Per agent, the queues it may take, highest channel priority first (skills
@@ -168,7 +173,7 @@ def desk_from_plan(activities: pd.DataFrame, forecast: pd.DataFrame, config: Sce
     keep = e > s
     skills = None if agents is None else _skills(agents, agents_order=agent_ids,
                                                  queues=queues, config=config)
-    return Desk(**_overflow(queues, config), skills=skills, replay=replay, level_sd=None if replay else level_sd, queues=tuple(queues), **_queue_parameters(queues, config), start=t0,
+    return Desk(**_overflow(queues, config), **_pools(queues, config), skills=skills, replay=replay, level_sd=None if replay else level_sd, queues=tuple(queues), **_queue_parameters(queues, config), start=t0,
                 interval_s=int(interval_s), contacts=contacts, aht_s=aht, agents=agent_ids,
                 seg_agent=np.array([ai[a] for a in work["agent_id"].astype(str)], dtype=int)[keep],
                 seg_queue=np.array([qi[k] for k, ok in zip(keys, known, strict=True) if ok],
@@ -190,6 +195,21 @@ def _overflow(queues: list[tuple[str, str]], config: ScenarioConfig) -> dict[str
             continue
         to[src], after[src], factor[src] = qi[o.to], o.after_s, o.aht_factor
     return {"overflow_to": to, "overflow_after_s": after, "overflow_factor": factor}
+
+
+def _pools(queues: list[tuple[str, str]], config: ScenarioConfig) -> dict[str, np.ndarray]:
+    """``pool_with`` of ``scenario.toml`` as arrays: an agent planned on a pooled priority
+    queue (``vip_chat/ko``) also takes its language's partner queue (``chat/ko``) in the
+    slots it does not keep for the priority class (docs/scenario.md, Priority pooling)."""
+    qi = {q: i for i, q in enumerate(queues)}
+    partner = np.full(len(queues), -1)
+    regular = np.zeros(len(queues), dtype=int)
+    for i, (chan, lang) in enumerate(queues):
+        ch = config.channels[chan]
+        if ch.pool_with and (ch.pool_with, lang) in qi:
+            partner[i] = qi[(ch.pool_with, lang)]
+            regular[i] = max(config.channels[ch.pool_with].concurrency - ch.concurrency, 0)
+    return {"pool_partner": partner, "pool_regular": regular}
 
 
 def _agents_tuple(work: pd.DataFrame) -> tuple[str, ...]:

@@ -20,6 +20,12 @@ comes first.
   the next completion is redrawn whenever ``j`` changes.
 - **Abandonment**: exponential patience (Erlang A channels); a waiting contact whose
   patience runs out leaves at that moment. Erlang C and deferred channels never abandon.
+- **Priority pooling** (``pool_with``): an agent planned on a pooled priority queue
+  (``vip_chat/ko`` pooled with ``chat``) takes that queue's contacts in up to its
+  ``concurrency`` slots and the partner queue's (``chat/ko``) in the rest of the
+  partner's ``concurrency`` (``Desk.pool_regular``); a freed slot takes a waiting
+  priority contact first. A new partner contact goes to the least-loaded agent that
+  has room, the partner queue's own agents first on a tie.
 - **Overflow** (``[overflow]`` in ``scenario.toml``): a contact still waiting after the
   queue's ``after_s`` moves to the queue's overflow target (handle time times
   ``aht_factor``), and on from there if that queue overflows too; it keeps its patience
@@ -47,12 +53,12 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from optimize.queueing.roster_backlog import SHIFT_GAP_S  # the roster model's shifts too
 from optimize.simulation.desk import Desk
 
 __all__ = ["ROUTING_MODES", "SHIFT_GAP_S", "SHRINKAGE_MODES", "Replication", "simulate_once"]
 
 SHRINKAGE_MODES = ("intervals", "shifts", "none")
-SHIFT_GAP_S = 3 * 3600.0  # work segments of an agent closer than this belong to one shift
 ROUTING_MODES = ("planned", "skills")
 
 
@@ -183,12 +189,17 @@ class _Run:
         self.served_in = np.full(n, -1)  # the planned queue of the agent who took it
         self.waiting = [deque() for _ in desk.queues]
         self.on_queue: list[set[int]] = [set() for _ in desk.queues]
+        self.took = np.full(n, -1)  # the queue a contact was taken from
         self.agent_queue = np.full(n_a, -1)
         self.segment_end = np.zeros(n_a)
         self.active: list[list[int]] = [[] for _ in range(n_a)]
         self.version = np.zeros(n_a, dtype=np.int64)
         self.capacity = desk.concurrency.astype(int)
         self.skills = desk.skill_order() if routing == "skills" else None
+        partner = desk.pool_partner
+        self.partner = np.full(len(desk.queues), -1) if partner is None else partner
+        # agents planned on a pooled priority queue, filed under the partner they also take
+        self.pooled_on: list[set[int]] = [set() for _ in desk.queues]
         # skills routing: the agents on duty (any queue) who may take each queue
         self.skilled_on: list[set[int]] = [set() for _ in desk.queues]
 
@@ -215,26 +226,43 @@ class _Run:
                 self.agent_queue[a] = q
                 self.segment_end[a] = seg[rows[j], 1]
                 self.on_queue[q].add(a)
+                if self.partner[q] >= 0:
+                    self.pooled_on[self.partner[q]].add(a)
                 if self.skills is not None:
                     for q2 in self.skills[a]:
                         self.skilled_on[q2].add(a)
                 self.fill(a)
             else:
                 self.on_queue[q].discard(a)
+                if self.partner[q] >= 0:
+                    self.pooled_on[self.partner[q]].discard(a)
                 if self.agent_queue[a] == q:
                     self.agent_queue[a] = -1
                     if self.skills is not None:
                         for q2 in self.skills[a]:
                             self.skilled_on[q2].discard(a)
 
+    def room(self, a: int, q: int) -> bool:
+        """Agent ``a`` may take one more contact of queue ``q`` now."""
+        active, own = self.active[a], self.agent_queue[a]
+        if own < 0 or self.partner[own] < 0:
+            return len(active) < self.capacity[q]
+        mine = sum(1 for i in active if self.took[i] == own)  # pooled: the priority class
+        if len(active) >= self.capacity[self.partner[own]]:
+            return False
+        if q == own:
+            return mine < self.capacity[own]
+        return len(active) - mine < self.desk.pool_regular[own]
+
     def arrive(self, i: int, q: int) -> None:
-        best, load = -1, self.capacity[q]
-        for a in self.on_queue[q]:
-            j = len(self.active[a])
-            if j < load:
-                best, load = a, j
-                if j == 0:
-                    break
+        best, load = -1, np.inf
+        for pool, tie in ((self.on_queue[q], 0.0), (self.pooled_on[q], 0.5)):
+            for a in pool:
+                j = len(self.active[a]) + tie
+                if j < load and self.room(a, q):
+                    best, load = a, j
+                    if j == 0:
+                        break
         if best < 0 and self.skills is not None:
             best = next((a for a in self.skilled_on[q] if not self.active[a]), -1)
         if best < 0:
@@ -245,7 +273,7 @@ class _Run:
                 ev = self.env.timeout(float(self.desk.overflow_after_s[q]))
                 ev.callbacks.append(_Overflow(self, i, q, to))
         else:
-            self.begin(i, best)
+            self.begin(i, best, q)
 
     def overflow(self, i: int, q: int, to: int) -> None:
         """Contact ``i`` has waited its queue's overflow time: move it unless it has gone."""
@@ -261,6 +289,8 @@ class _Run:
         if q < 0:
             return
         self.take(a, q)
+        if self.partner[q] >= 0:
+            self.take(a, int(self.partner[q]))
         if self.skills is not None and not self.active[a]:
             for q2 in self.skills[a]:  # idle: other skilled queues, by priority
                 if q2 != q and self.take(a, q2):
@@ -270,15 +300,16 @@ class _Run:
         """Agent ``a`` takes waiting contacts of queue ``q`` while it has free slots."""
         waiting, deadline, now = self.waiting[q], self.c["deadline_s"], self.env.now
         took = False
-        while waiting and len(self.active[a]) < self.capacity[q]:
+        while waiting and self.room(a, q):
             i = waiting.popleft()
             if deadline[i] < now or self.waits_in[i] != q:
                 continue  # left when its patience ran out, or moved on by overflow
-            self.begin(i, a)
+            self.begin(i, a, q)
             took = True
         return took
 
-    def begin(self, i: int, a: int) -> None:
+    def begin(self, i: int, a: int, q: int) -> None:
+        self.took[i] = q
         self.start[i] = self.env.now
         self.until[i] = self.segment_end[a]
         self.served_in[i] = self.agent_queue[a]
@@ -291,8 +322,7 @@ class _Run:
         active = self.active[a]
         if not active:
             return
-        q = int(self.c["queue"][active[0]])
-        stretch = 1.0 + self.desk.slowdown[q] * (len(active) - 1)
+        stretch = 1.0 + self.desk.slowdown[self.c["queue"][active]] * (len(active) - 1)
         rates = 1.0 / (self.c["aht_s"][active] * stretch)
         total = rates.sum()
         ev = self.env.timeout(self.rng.exponential(1.0 / total))
@@ -412,7 +442,7 @@ def simulate_once(desk: Desk, seed: int | np.random.SeedSequence, *,
         # a contact still in hand when the agent's segment ends keeps its slot staffed
         over = np.maximum(run.start, run.until)
         spill = ok & (served_end > over)
-        staffed[q] = (_integral(seg[sm, 0], seg[sm, 1],
-                                np.full(sm.sum(), float(desk.concurrency[q])), edges)
+        slots = desk.concurrency[run.partner[q]] if run.partner[q] >= 0 else desk.concurrency[q]
+        staffed[q] = (_integral(seg[sm, 0], seg[sm, 1], np.full(sm.sum(), float(slots)), edges)
                       + _integral(over[spill], served_end[spill], np.ones(spill.sum()), edges))
     return Replication(records=records, backlog=backlog, busy_s=busy, staffed_s=staffed)

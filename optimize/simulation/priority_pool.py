@@ -1,8 +1,10 @@
-"""Seeded discrete-event simulation of one language's chat pool with a VIP class.
+"""One language's chat pool with a VIP class, on the plan simulator's engine.
 
 Validation tool for :mod:`optimize.queueing.priority` (tests and ``bench/bench_vip.py``), not used
-to compute requirements. The pool is simulated exactly as the formulas assume it works,
-plus the details they leave out:
+to compute requirements: a :class:`~optimize.simulation.desk.Desk` of two queues (``chat``
+and ``vip_chat`` pooled with it) with agents on them all the time, simulated by
+:func:`optimize.simulation.engine.simulate_once`, the engine that checks whole plans. The
+pool works as the formulas assume, plus the details they leave out:
 
 * ``certified`` agents and ``regular`` agents, each with ``concurrency`` chat slots; an
   agent running ``j`` chats handles each at rate ``1 / (aht (1 + slowdown (j - 1)))``
@@ -17,8 +19,8 @@ plus the details they leave out:
   slot of a certified agent serves both classes (the textbook non-preemptive priority
   queue when ``concurrency == 1`` and everybody is certified).
 
-It is a Gillespie simulation of the continuous-time Markov chain (one event per step),
-a Python loop over events: about 10^5 events per second.
+Arrivals are Poisson at a constant rate; the first ``warmup_h`` hours are not measured, and
+chats still waiting at the end are left out (their outcome is unknown).
 """
 
 from __future__ import annotations
@@ -28,12 +30,17 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+
+from optimize.simulation.desk import Desk
+from optimize.simulation.engine import simulate_once
 
 __all__ = ["ClassStats", "PoolSimResult", "simulate_pool"]
 
 logger = logging.getLogger(__name__)
 
 _POLICIES = ("reserved", "shared")
+_STEP = 1800
 
 
 @dataclass(frozen=True)
@@ -93,96 +100,31 @@ def simulate_pool(*, certified: int, regular: int, vip_per_h: float, regular_per
                          f"{(certified, regular, vip_per_h, regular_per_h)!r}")
     if not 0 <= reserve <= concurrency or concurrency < 1:
         raise ValueError(f"reserve must be in [0, concurrency={concurrency}], got {reserve!r}")
-    rng = np.random.default_rng(seed)
     k = int(concurrency)
+    n_t = int(math.ceil((warmup_h + hours) * 3600.0 / _STEP))
     n = certified + regular
-    cert = [True] * certified + [False] * regular
-    reg_cap = [k - reserve if policy == "reserved" else k] * certified + [k] * regular
-    vip_cap = [reserve if policy == "reserved" else k] * certified + [0] * regular
-    nv, nr = [0] * n, [0] * n
-    rate = [0.0] * n  # completion rate per agent
-    lam_v, lam_r = vip_per_h / 3600.0, regular_per_h / 3600.0
-    ab_v = 0.0 if math.isinf(vip_patience_s) else 1.0 / vip_patience_s
-    ab_r = 0.0 if math.isinf(regular_patience_s) else 1.0 / regular_patience_s
-    qv: list[float] = []
-    qr: list[float] = []
-    waits_v: list[float] = []
-    waits_r: list[float] = []
-    arr = {"v": 0, "r": 0}
-    aband = {"v": 0, "r": 0}
-    t0, t_end = warmup_h * 3600.0, (warmup_h + hours) * 3600.0
-    now = 0.0
-
-    def agent_rate(a: int) -> float:
-        j = nv[a] + nr[a]
-        return (nv[a] / (vip_aht_s * (1.0 + vip_slowdown * (j - 1)))
-                + nr[a] / (regular_aht_s * (1.0 + regular_slowdown * (j - 1)))) if j else 0.0
-
-    def pick(vip: bool) -> int:
-        best, key = -1, (k + 1, 2)
-        for a in range(n):
-            if nv[a] + nr[a] >= k or (nv[a] >= vip_cap[a] if vip else nr[a] >= reg_cap[a]):
-                continue
-            cand = (nv[a] + nr[a], int(cert[a]))
-            if cand < key:
-                best, key = a, cand
-        return best
-
-    def start(a: int, vip: bool, arrived: float) -> None:
-        if vip:
-            nv[a] += 1
-        else:
-            nr[a] += 1
-        rate[a] = agent_rate(a)
-        if arrived >= t0:
-            (waits_v if vip else waits_r).append(now - arrived)
-
-    while True:
-        total_service = sum(rate)
-        total = lam_v + lam_r + total_service + len(qv) * ab_v + len(qr) * ab_r
-        now += rng.exponential(1.0 / total)
-        if now >= t_end:
-            break
-        u = rng.random() * total
-        if u < lam_v + lam_r:  # an arrival
-            vip = u < lam_v
-            if now >= t0:
-                arr["v" if vip else "r"] += 1
-            a = pick(vip)
-            if a >= 0:
-                start(a, vip, now)
-            else:
-                (qv if vip else qr).append(now)
-            continue
-        u -= lam_v + lam_r
-        if u < total_service:  # a completion at agent a
-            acc, a = 0.0, 0
-            for a in range(n):
-                acc += rate[a]
-                if u < acc:
-                    break
-            j = nv[a] + nr[a]
-            vip_rate = nv[a] / (vip_aht_s * (1.0 + vip_slowdown * (j - 1)))
-            if rng.random() * rate[a] < vip_rate:
-                nv[a] -= 1
-            else:
-                nr[a] -= 1
-            rate[a] = agent_rate(a)
-            if qv and vip_cap[a] > nv[a]:
-                start(a, True, qv.pop(0))
-            elif qr and reg_cap[a] > nr[a]:
-                start(a, False, qr.pop(0))
-            continue
-        u -= total_service  # an abandonment, uniformly among the waiting of its class
-        vip = u < len(qv) * ab_v
-        q = qv if vip else qr
-        arrived = q.pop(int(rng.integers(len(q))))
-        if arrived >= t0:
-            aband["v" if vip else "r"] += 1
-    # chats still waiting at the end are left out (their outcome is unknown)
-    unknown_v = sum(1 for x in qv if x >= t0)
-    unknown_r = sum(1 for x in qr if x >= t0)
-    return PoolSimResult(
-        vip=_stats(waits_v, arr["v"] - unknown_v, aband["v"], vip_target_s),
-        regular=_stats(waits_r, arr["r"] - unknown_r, aband["r"], regular_target_s),
-        hours=hours)
+    desk = Desk(queues=(("chat", "pool"), ("vip_chat", "pool")), deferred=np.zeros(2, bool),
+                concurrency=np.array([k, reserve if policy == "reserved" else k]),
+                slowdown=np.array([regular_slowdown, vip_slowdown], dtype=float),
+                patience_s=np.array([regular_patience_s, vip_patience_s], dtype=float),
+                target_s=np.array([regular_target_s, vip_target_s], dtype=float),
+                shrinkage=np.zeros(2), start=pd.Timestamp("2026-01-05", tz="UTC"),
+                interval_s=_STEP,
+                contacts=np.array([[regular_per_h], [vip_per_h]]) * _STEP / 3600.0
+                * np.ones((2, n_t)),
+                aht_s=np.array([[regular_aht_s], [vip_aht_s]], dtype=float) * np.ones((2, n_t)),
+                agents=tuple(f"A{a}" for a in range(n)), seg_agent=np.arange(n),
+                seg_queue=np.array([1] * certified + [0] * regular, dtype=int),
+                seg_start_s=np.zeros(n), seg_end_s=np.full(n, n_t * float(_STEP)),
+                pool_partner=np.array([-1, 0]),
+                pool_regular=np.array([0, k - reserve if policy == "reserved" else k]))
+    rec = simulate_once(desk, seed, shrinkage="none", warmup=False).records
+    rec = rec[rec["arrival_s"] >= warmup_h * 3600.0]
+    out = {}
+    for q, name, target in ((1, "vip", vip_target_s), (0, "regular", regular_target_s)):
+        r = rec[rec["queue"] == q]
+        answered = r["start_s"].notna()
+        known = answered | r["abandoned"]  # still waiting at the end: outcome unknown
+        waits = (r["start_s"] - r["arrival_s"])[answered].to_numpy()
+        out[name] = _stats(list(waits), int(known.sum()), int(r["abandoned"].sum()), target)
+    return PoolSimResult(vip=out["vip"], regular=out["regular"], hours=hours)

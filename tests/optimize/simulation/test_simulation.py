@@ -332,3 +332,36 @@ def test_overflow_rules_from_the_scenario():
                       "shifts": {"templates": [{"name": "day", "length_h": 8}]},
                       "overflow": {"chat/ko": {"to": "chat/en", "after_s": 60},
                                    "chat/en": {"to": "chat/ko", "after_s": 60}}})
+
+
+def test_pool_with_certified_agents_take_the_partner_queue_after_vip():
+    # one certified agent on vip_chat all week, nobody on chat: with pool_with the agent
+    # answers chat in its free slot (VIP first); without, chat is never answered
+    def config(pooled: bool) -> ScenarioConfig:
+        vip = {"vip": True, "model": "erlang_a", "concurrency": 1, "patience_s": 300,
+               "answer_time_s": 60, **({"pool_with": "chat"} if pooled else {})}
+        return parse_config({"channels": {"vip_chat": vip,
+                                          "chat": {"model": "erlang_a", "concurrency": 2,
+                                                   "patience_s": 300, "answer_time_s": 60}},
+                             "shifts": {"templates": [{"name": "day", "length_h": 8}]}})
+
+    t = START + pd.to_timedelta(np.arange(336) * STEP, unit="s")
+    fc = pd.DataFrame({"interval_start": np.repeat(t, 2), "channel": ["chat", "vip_chat"] * 336,
+                       "language": "en", "contacts": [1.5, 0.5] * 336, "aht_s": 400.0})
+    acts = pd.DataFrame({"agent_id": ["A1"], "start_utc": [START],
+                         "end_utc": [START + pd.Timedelta(days=7)], "activity": ["work"],
+                         "channel": ["vip_chat"], "language": ["en"]})
+    out = {}
+    for pooled in (False, True):
+        desk = desk_from_plan(acts, fc, config(pooled), start=START, weeks=1, interval_s=STEP)
+        out[pooled] = simulate_desk(desk, reps=2, seed=5, shrinkage="none",
+                                    warmup=False).queues.set_index("channel")
+    pooled = desk_from_plan(acts, fc, config(True), start=START, weeks=1, interval_s=STEP)
+    assert pooled.pool_partner.tolist() == [-1, 0]  # vip_chat/en takes chat/en
+    assert pooled.pool_regular.tolist() == [0, 1]  # in 2 - 1 slots
+    assert out[False].loc["chat", "service_level"] == 0.0
+    assert out[True].loc["chat", "service_level"] > 0.3
+    assert out[True].loc["vip_chat", "service_level"] > out[True].loc["chat", "service_level"]
+    # the agent's regular chats cost the VIP chats some service, never all of it
+    assert 0.5 < out[True].loc["vip_chat", "service_level"] <= out[False].loc["vip_chat",
+                                                                               "service_level"]
