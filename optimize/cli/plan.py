@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from optimize.cli.common import (
+    UsageError,
     add_data_arg,
     add_solver_args,
     choose_plan_weeks,
@@ -48,6 +49,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from optimize.queueing.routing import route_hours
     from optimize.scenario.horizon import LOCAL_PAD, forecast_window
 
+    if args.calibrate < 0:
+        raise UsageError(f"--calibrate takes a number of rounds >= 0, got {args.calibrate}")
     scenario = load_scenario(args.data)
     start, weeks = choose_plan_weeks(scenario, parse_date(args.start) if args.start else None,
                                      args.weeks)
@@ -72,14 +75,16 @@ def cmd_plan(args: argparse.Namespace) -> int:
         sim_files, section, comparison = simulate_plan_tables(
             activities=result.activities, forecast=fc, coverage=coverage, scenario=scenario,
             start=plan_start, weeks=weeks, args=args)
-        if args.calibrate:
+        fits = []
+        for k in range(args.calibrate):
             t0 = time.perf_counter()
             fit = effective_shrinkage(fc, result.staffed, scenario.config,
                                       comparison[["channel", "language", "service_level"]],
                                       interval_s=scenario.interval_s,
                                       window=(plan_start, plan_end))
-            log.info("calibrated shrinkage per queue in %.1f s; planning again",
-                     time.perf_counter() - t0)
+            log.info("calibration round %d: shrinkage per queue in %.1f s; planning again",
+                     k + 1, time.perf_counter() - t0)
+            fits.append(fit.assign(round=k + 1))
             fc = with_shrinkage(fc, fit, scenario.config)
             req, result = _requirements_and_schedule(fc, scenario, args, start, weeks)
             files, coverage = schedule_outputs(result, fc, scenario.config, scenario.interval_s,
@@ -87,8 +92,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
             sim_files, section, comparison = simulate_plan_tables(
                 activities=result.activities, forecast=fc, coverage=coverage,
                 scenario=scenario, start=plan_start, weeks=weeks, args=args)
-            sim_files["calibration.csv"] = to_csv(fit)
-            sections.append(calibration_markdown(fit))
+        if fits:
+            sim_files["calibration.csv"] = to_csv(pd.concat(fits, ignore_index=True))
+            sections.append(calibration_markdown(pd.concat(fits, ignore_index=True)))
         files = {**files, **sim_files}
         sections.insert(len(sections) - (1 if args.calibrate else 0), section)
     summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
@@ -196,10 +202,10 @@ def add_plan_parser(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--simulate", action="store_true",
                     help="simulate the plan (staffcast simulate, seeded with --seed): "
                          "simulation.csv, simulation.md and a section in summary.md")
-    sp.add_argument("--calibrate", action="store_true",
-                    help="simulate the plan, fit each queue's effective shrinkage to what the "
-                         "simulation delivers, and plan again on it (calibration.csv; about "
-                         "twice the time)")
+    sp.add_argument("--calibrate", type=int, nargs="?", const=1, default=0, metavar="ROUNDS",
+                    help="simulate the plan, fit each real-time queue's effective shrinkage "
+                         "to what the simulation delivers, and plan again on it; ROUNDS times "
+                         "(default 1: about twice the time; calibration.csv)")
     add_simulation_args(sp)
     sp.set_defaults(func=cmd_plan)
 

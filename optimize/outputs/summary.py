@@ -210,29 +210,39 @@ def simulation_markdown(comparison: pd.DataFrame, *, reps: int, seed: int,
 
 def calibration_markdown(fit: pd.DataFrame) -> str:
     """The "calibrated shrinkage" section: what the first plan promised and delivered per
-    queue, and the shrinkage the plan was built on again (:func:`optimize.queueing.
-    calibration.effective_shrinkage`); only the queues whose shrinkage changed."""
-    changed = fit[(fit["shrinkage"] - fit["configured_shrinkage"]).abs() > 1e-9]
-    changed = changed.sort_values(["channel", "language"])
+    queue, and the shrinkage the plan was built on again after each round (``fit``: the
+    rounds of :func:`optimize.queueing.calibration.effective_shrinkage` with a ``round``
+    column); only the queues whose shrinkage changed."""
+    fit = fit if "round" in fit.columns else fit.assign(round=1)
+    rounds = int(fit["round"].max())
+    first = fit[fit["round"] == 1].set_index(["channel", "language"]).sort_index()
+    path = fit.pivot_table(index=["channel", "language"], columns="round", values="shrinkage")
+    path = path.reindex(first.index)
+    changed = (path.sub(first["configured_shrinkage"], axis=0).abs() > 1e-9).any(axis=1)
+    first, path = first[changed], path[changed]
+    steps = [" -> ".join([f"{100 * a:.0f}%"] + [f"{100 * v:.1f}%" for v in row])
+             for a, row in zip(first["configured_shrinkage"], path.to_numpy(), strict=True)]
     table = pd.DataFrame({
-        "queue": (changed["channel"] + "/" + changed["language"]).to_numpy(),
-        "first plan promised": [f"{100 * v:.1f}%" for v in changed["promised"]],
-        "simulated": [f"{100 * v:.1f}%" for v in changed["delivered"]],
-        "shrinkage": [f"{100 * a:.0f}% -> {100 * b:.1f}%" for a, b in zip(
-            changed["configured_shrinkage"], changed["shrinkage"], strict=True)],
+        "queue": [f"{c}/{lg}" for c, lg in first.index],
+        "first plan promised": [f"{100 * v:.1f}%" for v in first["promised"]],
+        "simulated": [f"{100 * v:.1f}%" for v in first["delivered"]],
+        "shrinkage": steps,
     })
+    again = ("once" if rounds == 1 else f"{rounds} times, each round fitted on the previous "
+             "round's plan and its simulation")
     return "\n".join([
         "## Calibrated shrinkage",
         "",
         "The first plan was simulated; where its promise and the simulation differed by more "
         "than half a point, the queue's shrinkage was set to the value at which the queueing "
         "formulas give the simulated service level on that roster, and the plan was built "
-        "again on it (requirements, schedule and the promise above all use it; "
-        "`calibration.csv`). The simulation itself still loses the configured shrinkage.",
+        f"again on it, {again} (requirements, schedule and the promise above all use the "
+        "last; `calibration.csv`). The simulation itself still loses the configured "
+        "shrinkage.",
         "",
-        f"{len(changed)} of {len(fit)} queues changed.",
+        f"{int(changed.sum())} of {len(changed)} queues changed.",
         "",
-        _md_table(table) if len(changed) else "",
+        _md_table(table) if len(table) else "",
         "",
     ])
 

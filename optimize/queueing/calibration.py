@@ -43,7 +43,8 @@ def effective_shrinkage(forecast: pd.DataFrame, staffed: pd.DataFrame, config: S
     Parameters
     ----------
     forecast : DataFrame
-        The plan's forecast (``interval_start, channel, language, contacts, aht_s``).
+        The plan's forecast (``interval_start, channel, language, contacts, aht_s``, and
+        the ``shrinkage`` the plan was made with, if any: a previous round's fit).
     staffed : DataFrame
         ``interval_start, channel, language, scheduled_agents``: the roster's heads.
     config : ScenarioConfig
@@ -65,8 +66,9 @@ def effective_shrinkage(forecast: pd.DataFrame, staffed: pd.DataFrame, config: S
     Returns
     -------
     DataFrame
-        ``channel, language, configured_shrinkage, shrinkage`` (the fitted one),
-        ``promised`` (the formulas' service level at the configured shrinkage),
+        ``channel, language, configured_shrinkage`` (the plan's: the forecast's
+        ``shrinkage`` column per queue, else the scenario's), ``shrinkage`` (the fitted
+        one), ``promised`` (the formulas' service level at the configured shrinkage),
         ``delivered``, and ``fitted`` (at the fitted shrinkage). A queue the formulas
         already give within ``AGREE`` keeps its configured shrinkage; one they cannot bring
         down (or up) to ``delivered`` ends at a bound of [0, MAX_SHRINKAGE].
@@ -76,7 +78,12 @@ def effective_shrinkage(forecast: pd.DataFrame, staffed: pd.DataFrame, config: S
     fc = fc.reset_index(drop=True)
     queue = pd.MultiIndex.from_frame(fc[["channel", "language"]])
     queues = queue.unique()
-    configured = np.array([config.shrinkage_for(c) for c, _ in queues])
+    if "shrinkage" in fc.columns:  # the plan's own (a previous round's fit, say)
+        configured = fc.groupby(["channel", "language"])["shrinkage"].mean().reindex(queues)
+        configured = configured.fillna(pd.Series([config.shrinkage_for(c) for c, _ in queues],
+                                                 index=queues)).to_numpy(dtype=float)
+    else:
+        configured = np.array([config.shrinkage_for(c) for c, _ in queues])
     target = delivered.set_index(["channel", "language"])["service_level"].reindex(queues)
     contacts = fc[KEYS + ["contacts"]]
 

@@ -3,8 +3,8 @@
 The fluid model (:mod:`optimize.queueing.backlog`) takes every interval's capacity as
 ``heads x (1 - shrinkage)`` contacts-worth of steady work and every arrival as its mean.
 On a real roster a deferred queue is worked in short blocks between chat blocks, and on
-the sample plan that makes the fluid promise too good by up to 32 points of share within
-window (``bench/README.md``). Three things it leaves out, each of which the plan
+the sample plan that made the fluid promise too good by up to 46 points of share within
+window (social/en, against a 40-replication simulation; ``bench/README.md``). Three things it leaves out, each of which the plan
 simulator (:mod:`optimize.simulation`) shows:
 
 1. **Heads come and go.** Shrinkage loses whole agent x intervals (or whole shifts) with
@@ -155,9 +155,10 @@ def present_occupancy(metrics, load, aht_s, heads, shrinkage: float) -> np.ndarr
 
 def _capacity_paths(pc: Pieces, drain: np.ndarray, *, aht: np.ndarray, shrinkage: np.ndarray,
                     mode: str, copies: list[int], rng: np.random.Generator) -> np.ndarray:
-    """Contacts each deferred queue can start per interval, ``(PATHS, Q, sum(copies))``: the
-    period's pieces with fresh presence draws for every copy (a copy of ``m`` intervals
-    keeps the pieces of its first ``m``)."""
+    """Contacts the agents of each queue can start per interval, ``(PATHS, Q, sum(copies))``
+    (only the deferred queues' are used): the period's pieces with fresh presence draws for
+    every copy (a copy of ``m`` intervals keeps the pieces of its first ``m``). Drain time
+    longer than a piece is not carried into the next one."""
     q_n, n_t = aht.shape
     out = []
     for m in copies:

@@ -18,7 +18,8 @@ def test_plan_calibrate_writes_the_fit_and_plans_on_it(tmp_path, capsys):
                  "--time-limit", "60", "--work-limit", "4"]) == 0
     fit = pd.read_csv(out / "calibration.csv")
     assert list(fit.columns) == ["channel", "language", "configured_shrinkage", "shrinkage",
-                                 "promised", "delivered", "fitted"]
+                                 "promised", "delivered", "fitted", "round"]
+    assert (fit["round"] == 1).all()
     assert (fit["configured_shrinkage"] == 0.3).all()
     deferred = fit["channel"].isin(["email", "social"])
     assert (fit.loc[deferred, "shrinkage"] == 0.3).all()  # only real-time queues are fitted
@@ -36,3 +37,27 @@ def test_plan_calibrate_writes_the_fit_and_plans_on_it(tmp_path, capsys):
                                    .sort_index(), check_names=False, atol=1e-9)
     summary = (out / "summary.md").read_text()
     assert "## Promised and simulated" in summary and "## Calibrated shrinkage" in summary
+
+
+def test_a_negative_number_of_rounds_is_a_usage_error(tmp_path, capsys):
+    code = main(["plan", "--data", str(tmp_path), "--out", str(tmp_path / "p"),
+                 "--calibrate", "-1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--calibrate takes a number of rounds >= 0, got -1" in err
+    assert "Traceback" not in err
+
+
+def test_calibration_section_shows_each_round():
+    from optimize.outputs.summary import calibration_markdown
+
+    base = {"channel": ["chat", "email"], "language": ["ko", "ko"], "promised": [0.9, 0.5],
+            "delivered": [0.86, 0.5], "fitted": [0.86, 0.5]}
+    fit = pd.concat([
+        pd.DataFrame({**base, "configured_shrinkage": [0.3, 0.3], "shrinkage": [0.35, 0.3],
+                      "round": 1}),
+        pd.DataFrame({**base, "configured_shrinkage": [0.35, 0.3], "shrinkage": [0.372, 0.3],
+                      "round": 2})])
+    md = calibration_markdown(fit)
+    assert "again on it, 2 times" in md and "1 of 2 queues changed." in md
+    assert "| chat/ko | 90.0% | 86.0% | 30% -> 35.0% -> 37.2% |" in md
+    assert "email/ko" not in md
