@@ -45,7 +45,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     """Run ``staffcast plan``: forecast, requirements, schedule, exports (and, with
     ``--simulate`` or ``--calibrate``, the simulation; see the README)."""
     from optimize.outputs.summary import calibration_markdown, hours_markdown, summary_markdown
-    from optimize.queueing.calibration import effective_shrinkage, with_shrinkage
+    from optimize.queueing.calibration import (
+        calibration_targets,
+        effective_shrinkage,
+        with_shrinkage,
+    )
     from optimize.queueing.routing import route_hours
     from optimize.scenario.horizon import LOCAL_PAD, forecast_window
 
@@ -79,9 +83,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         for k in range(args.calibrate):
             t0 = time.perf_counter()
             fit = effective_shrinkage(fc, result.staffed, scenario.config,
-                                      comparison[["channel", "language", "service_level"]],
+                                      calibration_targets(comparison, scenario.config),
                                       interval_s=scenario.interval_s,
-                                      window=(plan_start, plan_end))
+                                      window=(plan_start, plan_end),
+                                      kinds=("realtime", "deferred"))
             log.info("calibration round %d: shrinkage per queue in %.1f s; planning again",
                      k + 1, time.perf_counter() - t0)
             fits.append(fit.assign(round=k + 1))
@@ -203,9 +208,10 @@ def add_plan_parser(sub: argparse._SubParsersAction) -> None:
                     help="simulate the plan (staffcast simulate, seeded with --seed): "
                          "simulation.csv, simulation.md and a section in summary.md")
     sp.add_argument("--calibrate", type=int, nargs="?", const=1, default=0, metavar="ROUNDS",
-                    help="simulate the plan, fit each real-time queue's effective shrinkage "
-                         "to what the simulation delivers, and plan again on it; ROUNDS times "
-                         "(default 1: about twice the time; calibration.csv)")
+                    help="simulate the plan, fit each queue's effective shrinkage to what "
+                         "the roster delivers (chat: simulated; email, social: the roster "
+                         "model), and plan again on it; ROUNDS times (default 1: about twice "
+                         "the time; calibration.csv)")
     add_simulation_args(sp)
     sp.set_defaults(func=cmd_plan)
 

@@ -225,7 +225,7 @@ def calibration_markdown(fit: pd.DataFrame) -> str:
     table = pd.DataFrame({
         "queue": [f"{c}/{lg}" for c, lg in first.index],
         "first plan promised": [f"{100 * v:.1f}%" for v in first["promised"]],
-        "simulated": [f"{100 * v:.1f}%" for v in first["delivered"]],
+        "delivered": ["-" if np.isnan(v) else f"{100 * v:.1f}%" for v in first["delivered"]],
         "shrinkage": steps,
     })
     again = ("once" if rounds == 1 else f"{rounds} times, each round fitted on the previous "
@@ -233,12 +233,15 @@ def calibration_markdown(fit: pd.DataFrame) -> str:
     return "\n".join([
         "## Calibrated shrinkage",
         "",
-        "The first plan was simulated; where its promise and the simulation differed by more "
-        "than half a point, the queue's shrinkage was set to the value at which the queueing "
-        "formulas give the simulated service level on that roster, and the plan was built "
-        f"again on it, {again} (requirements, schedule and the promise above all use the "
-        "last; `calibration.csv`). The simulation itself still loses the configured "
-        "shrinkage.",
+        "The first plan was simulated; where the queueing formulas' service level on its "
+        "roster and what the roster delivers differed by more than half a point, the queue's "
+        "shrinkage was set to the value at which the formulas give the delivered level, and "
+        f"the plan was built again on it, {again} (requirements, schedule and the promise "
+        "above all use the last; `calibration.csv`). Delivered: the simulation for chat and "
+        "VIP chat; for email and social the promise computed on the roster (heads that come "
+        "and go, switching from chat), against the fluid backlog the requirements use "
+        "('-': a queue answering almost none or almost all in time, not fitted). The "
+        "simulation itself still loses the configured shrinkage.",
         "",
         f"{int(changed.sum())} of {len(changed)} queues changed.",
         "",

@@ -17,11 +17,13 @@ import pandas as pd
 from optimize.queueing.requirements import evaluate_staffing
 from optimize.scenario.config import ScenarioConfig
 
-__all__ = ["AGREE", "MAX_SHRINKAGE", "effective_shrinkage", "with_shrinkage"]
+__all__ = ["AGREE", "MAX_SHRINKAGE", "SATURATED", "calibration_targets", "effective_shrinkage",
+           "with_shrinkage"]
 
 KEYS = ["interval_start", "channel", "language"]
 MAX_SHRINKAGE = 0.9  # a queue the roster cannot serve at all stops here
 AGREE = 0.005  # formulas within this of the delivered service level need no correction
+SATURATED = 0.02  # a deferred promise this close to 0 or 1 is not fitted (see calibration_targets)
 
 
 def _queue_sl(coverage: pd.DataFrame, contacts: pd.DataFrame) -> pd.Series:
@@ -31,6 +33,25 @@ def _queue_sl(coverage: pd.DataFrame, contacts: pd.DataFrame) -> pd.Series:
     num = (df["service_level"].fillna(0.0) * w).groupby([df["channel"], df["language"]]).sum()
     den = w.groupby([df["channel"], df["language"]]).sum()
     return num / den.where(den > 0)
+
+
+def calibration_targets(comparison: pd.DataFrame, config: ScenarioConfig) -> pd.DataFrame:
+    """What each queue's fluid formulas are fitted to, ``channel, language, service_level``.
+
+    Real-time queues: the simulated service level (``comparison``'s ``service_level``,
+    :func:`optimize.simulation.promise_table`). Email and social: the plan's own promise
+    (``promised_service_level``), which the roster model computes on the roster
+    (:mod:`optimize.queueing.roster_backlog`), so that the fluid requirements ask for
+    the capacity a roster of heads that come and go needs; not where that promise is
+    within ``SATURATED`` of 0 or 1 (a queue with hardly a reply in time, or every reply,
+    says nothing of how far it is from its edge: NaN, not fitted).
+    """
+    deferred = comparison["channel"].map(lambda c: config.channels[c].kind == "deferred")
+    roster = comparison["promised_service_level"]
+    inner = roster.between(SATURATED, 1.0 - SATURATED)
+    target = np.where(deferred, np.where(inner, roster, np.nan), comparison["service_level"])
+    return pd.DataFrame({"channel": comparison["channel"], "language": comparison["language"],
+                         "service_level": target})
 
 
 def effective_shrinkage(forecast: pd.DataFrame, staffed: pd.DataFrame, config: ScenarioConfig,
@@ -55,11 +76,10 @@ def effective_shrinkage(forecast: pd.DataFrame, staffed: pd.DataFrame, config: S
     window : (Timestamp, Timestamp)
         The plan weeks.
     kinds : tuple of str
-        Channel kinds calibrated (default: real-time only). For email and social one
-        shrinkage per queue does not describe how the simulated backlog differs from the
-        fluid model: on the sample, a plan rebuilt on fitted deferred shrinkages missed its
-        new promise as widely as the first (bench/README.md), so they keep theirs; their
-        promise comes from the roster model (:mod:`optimize.queueing.roster_backlog`).
+        Channel kinds calibrated (default: real-time only). ``plan --calibrate`` fits
+        email and social too, to the roster model's promise (:func:`calibration_targets`):
+        their promise no longer comes from the fluid model, so a fitted shrinkage only
+        makes the fluid requirements ask for the capacity the roster needs.
     iterations : int
         Bisection steps on [0, MAX_SHRINKAGE] (14: to about 0.0001).
 

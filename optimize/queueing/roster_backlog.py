@@ -45,10 +45,11 @@ from optimize.queueing.backlog import simulate_backlog
 from optimize.queueing.metrics import channel_metrics
 from optimize.scenario.config import ScenarioConfig
 
-__all__ = ["PATHS", "SHIFT_GAP_S", "Pieces", "drain_seconds", "present_occupancy",
+__all__ = ["CHUNK", "PATHS", "SHIFT_GAP_S", "Pieces", "drain_seconds", "present_occupancy",
            "roster_deferred", "work_pieces"]
 
 PATHS = 200  # sample paths: about 1 point of standard error on a queue's weekly share
+CHUNK = 50  # paths drawn and run at once
 SHIFT_GAP_S = 3 * 3600.0  # work of an agent closer than this belongs to one shift
 _TOUCH_S = 1.0  # segments closer than this are contiguous
 
@@ -98,6 +99,10 @@ def work_pieces(segments: pd.DataFrame, queues: list[tuple[str, str]], start: pd
     e = (pd.to_datetime(segments["end_utc"], utc=True) - t0).dt.total_seconds().to_numpy()
     s, e = np.clip(s, 0, n_t * interval_s), np.clip(e, 0, n_t * interval_s)
     keep = (q >= 0) & (e > s)
+    if not keep.any():
+        none = np.zeros(0, dtype=int)
+        return Pieces(queue=none, interval=none, length_s=np.zeros(0), cont=none.astype(bool),
+                      switch=none.astype(bool), shift=none)
     agent = pd.factorize(segments["agent_id"].astype(str).to_numpy()[keep])[0]
     q, s, e = q[keep], s[keep], e[keep]
     first = np.floor(s / interval_s).astype(int)
@@ -153,62 +158,62 @@ def present_occupancy(metrics, load, aht_s, heads, shrinkage: float) -> np.ndarr
     return out
 
 
-def _capacity_paths(pc: Pieces, drain: np.ndarray, *, aht: np.ndarray, shrinkage: np.ndarray,
-                    mode: str, copies: list[int], rng: np.random.Generator) -> np.ndarray:
-    """Contacts the agents of each queue can start per interval, ``(PATHS, Q, sum(copies))``
-    (only the deferred queues' are used): the period's pieces with fresh presence draws for
-    every copy (a copy of ``m`` intervals keeps the pieces of its first ``m``). Drain time
-    longer than a piece is not carried into the next one."""
+def _capacity_paths(pc: Pieces, drain: np.ndarray, *, aht: np.ndarray, lost: np.ndarray,
+                    group: np.ndarray | None, paths: int, copies: list[int],
+                    rng: np.random.Generator) -> np.ndarray:
+    """Contacts the agents of each queue can start per interval, ``(paths, Q, sum(copies))``:
+    the pieces with fresh presence draws for every copy (a copy of ``m`` intervals keeps
+    the pieces of its first ``m``). ``lost`` is each piece's shrinkage probability and
+    ``group`` the piece's presence group (its shift; None: every piece on its own). Drain
+    time longer than a piece is not carried into the next one."""
     q_n, n_t = aht.shape
+    cell = ((np.arange(paths)[:, None] * q_n + pc.queue) * n_t + pc.interval).astype(np.int64)
+    rate = pc.length_s / aht[pc.queue, pc.interval]
     out = []
     for m in copies:
-        if mode == "intervals":
-            present = rng.random((PATHS, len(pc.queue))) >= shrinkage[pc.queue]
-        elif mode == "shifts":
-            first = np.unique(pc.shift, return_index=True)[1]
-            present = (rng.random((PATHS, len(first))) >= shrinkage[pc.queue[first]])[:, pc.shift]
+        if group is None:
+            present = rng.random((paths, len(pc.queue))) >= lost
         else:
-            present = np.ones((PATHS, len(pc.queue)), dtype=bool)
+            first = np.unique(group, return_index=True)[1]
+            draw = rng.random((paths, len(first))) >= lost[first]
+            present = draw[:, np.searchsorted(group[first], group)]
         before = np.zeros_like(present)
         before[:, 1:] = present[:, :-1] & pc.switch[1:]
         after = np.zeros_like(present)
         after[:, :-1] = present[:, 1:] & pc.cont[:-1]
-        left = np.where(present, np.maximum(pc.length_s - before * drain, 0.0), 0.0)
+        left = np.where(present, np.maximum(1.0 - before * drain / pc.length_s, 0.0), 0.0)
         last = present & ~after & (left > 0)
-        cell = (np.arange(PATHS)[:, None] * q_n + pc.queue) * n_t + pc.interval
-        inside = np.broadcast_to(pc.interval < m, cell.shape)
-        rate = np.bincount(cell[inside], (left / aht[pc.queue, pc.interval])[inside],
-                           minlength=PATHS * q_n * n_t).reshape(PATHS, q_n, n_t)[:, :, :m]
-        ends = np.bincount(cell[inside], last[inside].astype(float),
-                           minlength=PATHS * q_n * n_t).reshape(PATHS, q_n, n_t)[:, :, :m]
-        out.append(rng.poisson(rate) + ends)
-    return np.concatenate(out, axis=2)
+        inside = pc.interval < m
+        size = paths * q_n * n_t
+        mean = np.bincount(cell[:, inside].ravel(), (left * rate)[:, inside].ravel(),
+                           minlength=size).reshape(paths, q_n, n_t)[:, :, :m]
+        ends = np.bincount(cell[:, inside].ravel(), last[:, inside].ravel().astype(float),
+                           minlength=size).reshape(paths, q_n, n_t)[:, :, :m]
+        out.append(rng.poisson(mean) + ends)
+    return np.concatenate(out, axis=2).astype(float)
 
 
-def _shares(arrivals: np.ndarray, capacity: np.ndarray, interval_s: int, window_s: float,
-            n_t: int) -> dict[str, np.ndarray]:
-    """Path averages of the backlog recursion over the period (the middle copy)."""
+def _sums(arrivals: np.ndarray, capacity: np.ndarray, interval_s: int, window_s: float,
+          n_t: int) -> dict[str, np.ndarray]:
+    """Sums over paths of the backlog recursion's measures over the period (the middle
+    copy), arrival-weighted where a measure is per contact."""
     r, q, t = arrivals.shape
     period = slice(n_t, 2 * n_t)
+    a = arrivals[:, :, period]
     got, res = 0.0, None
-    for extra in (0.0, float(interval_s)):  # deadline at the interval's start and end
+    for extra in (0.0, float(interval_s)):  # a deadline at the interval's start, and end
         res = simulate_backlog(arrivals.reshape(r * q, t), capacity.reshape(r * q, t),
                                interval_s, window_s + extra)
-        share = res.within_window.reshape(r, q, t)[:, :, period]
-        got = got + np.nan_to_num(share) * arrivals[:, :, period] / 2.0
-    a = arrivals[:, :, period].sum(axis=0)
-    served = res.served.reshape(r, q, t)[:, :, period].sum(axis=0)
-    cap = capacity[:, :, period].sum(axis=0)
-    path = {k: getattr(res, k).reshape(r, q, t)[:, :, period]
-            for k in ("backlog", "oldest_age_h", "mean_delay_s")}
-    delay = path["mean_delay_s"]
-    answered = (~np.isnan(delay)).sum(axis=0)  # paths where the middle contact got a reply
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return {"service_level": np.where(a > 0, got.sum(axis=0) / a, 1.0),
-                "asa_s": np.where(answered > 0, np.nansum(delay, axis=0) / answered, np.nan),
-                "occupancy": np.where(cap > 0, np.minimum(served / cap, 1.0), 0.0),
-                "backlog": path["backlog"].mean(axis=0),
-                "oldest_age_h": path["oldest_age_h"].mean(axis=0)}
+        got = got + np.nan_to_num(res.within_window.reshape(r, q, t)[:, :, period]) * a / 2.0
+    delay = res.mean_delay_s.reshape(r, q, t)[:, :, period]
+    known = np.isfinite(delay) & (a > 0)
+    return {"within": got.sum(axis=0), "arrivals": a.sum(axis=0),
+            "delay": np.where(known, delay * a, 0.0).sum(axis=0),
+            "delayed": np.where(known, a, 0.0).sum(axis=0),
+            "served": res.served.reshape(r, q, t)[:, :, period].sum(axis=0),
+            "capacity": capacity[:, :, period].sum(axis=0),
+            "backlog": res.backlog.reshape(r, q, t)[:, :, period].sum(axis=0),
+            "oldest_age_h": res.oldest_age_h.reshape(r, q, t)[:, :, period].sum(axis=0)}
 
 
 def roster_deferred(grid: dict[str, np.ndarray], queues: list[tuple[str, str]],
@@ -264,22 +269,49 @@ def roster_deferred(grid: dict[str, np.ndarray], queues: list[tuple[str, str]],
             busy = present_occupancy(channel_metrics(ch), grid["volume"][rows, cols] * aht
                                      / interval_s, aht, grid["heads"][rows, cols], shrink[qi])
         drain[at + 1] = drain_seconds(aht, busy, ch.concurrency, ch.concurrency_slowdown)
+    deferred = np.array([ch.kind == "deferred" for ch in chans])
+    lost = shrink[pc.queue]
+    group = None
+    if mode == "shifts":  # a shift is lost with the shrinkage of its first work's channel
+        first = np.unique(pc.shift, return_index=True)[1]
+        lost, group = shrink[pc.queue[first]][pc.shift], pc.shift
+    # only deferred pieces and the pieces they switch from (whose presence the drain needs)
+    keep = deferred[pc.queue] | np.append(pc.switch[1:] & deferred[pc.queue[1:]], False)
+    sub = Pieces(**{f: getattr(pc, f)[keep] for f in ("queue", "interval", "length_s", "cont",
+                                                      "switch", "shift")})
     rng = np.random.default_rng(seed)
     names = sorted({c for c, _ in queues if config.channels[c].kind == "deferred"})
     window = {n: max(config.channels[n].response_window_h * 3600.0, float(interval_s))
               for n in names}
     cool = {n: min(int(np.ceil(window[n] / interval_s)), n_t) for n in names}
-    cap = _capacity_paths(pc, drain, aht=grid["aht_s"], shrinkage=shrink, mode=mode,
-                          copies=[n_t, n_t, max(cool.values(), default=0)], rng=rng)
+    copies = [n_t, n_t, max(cool.values(), default=0)]
+    total: dict[str, dict[str, np.ndarray]] = {}
+    for done in range(0, PATHS, CHUNK):  # paths in chunks: memory stays ~CHUNK paths' worth
+        paths = min(CHUNK, PATHS - done)
+        cap = _capacity_paths(sub, drain[keep], aht=grid["aht_s"], lost=lost[keep],
+                              group=None if group is None else group[keep], paths=paths,
+                              copies=copies, rng=rng)
+        for name in names:
+            rows = np.array([i for i, (c, _) in enumerate(queues) if c == name])
+            t = 2 * n_t + cool[name]
+            mean = np.concatenate([grid["volume"][rows]] * 2
+                                  + [grid["volume"][rows, :cool[name]]], axis=1)
+            arrivals = rng.poisson(np.broadcast_to(mean, (paths,) + mean.shape)).astype(float)
+            got = _sums(arrivals, cap[:, rows, :t], interval_s, window[name], n_t)
+            acc = total.setdefault(name, {k: 0.0 for k in got})
+            for k, v in got.items():
+                acc[k] = acc[k] + v
     out = {k: np.full((q_n, n_t), np.nan) for k in
            ("service_level", "asa_s", "occupancy", "backlog", "oldest_age_h")}
-    for name in names:
-        rows = np.array([i for i, (c, _) in enumerate(queues) if c == name])
-        t = 2 * n_t + cool[name]
-        mean = np.concatenate([grid["volume"][rows]] * 2 + [grid["volume"][rows, :cool[name]]],
-                              axis=1)
-        arrivals = rng.poisson(np.broadcast_to(mean, (PATHS,) + mean.shape)).astype(float)
-        for k, v in _shares(arrivals, cap[:, rows, :t].astype(float), interval_s, window[name],
-                            n_t).items():
-            out[k][rows] = v
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, acc in total.items():
+            rows = np.array([i for i, (c, _) in enumerate(queues) if c == name])
+            out["service_level"][rows] = np.where(acc["arrivals"] > 0,
+                                                  acc["within"] / acc["arrivals"], 1.0)
+            out["asa_s"][rows] = np.where(acc["delayed"] > 0, acc["delay"] / acc["delayed"],
+                                          np.nan)
+            out["occupancy"][rows] = np.where(acc["capacity"] > 0, np.minimum(
+                acc["served"] / acc["capacity"], 1.0), 0.0)
+            out["backlog"][rows] = acc["backlog"] / PATHS
+            out["oldest_age_h"][rows] = acc["oldest_age_h"] / PATHS
     return out

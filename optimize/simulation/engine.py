@@ -247,8 +247,11 @@ class _Run:
         active, own = self.active[a], self.agent_queue[a]
         if own < 0 or self.partner[own] < 0:
             return len(active) < self.capacity[q]
+        partner = self.partner[own]
+        if q != own and q != partner:  # another skilled queue (skills routing): its own rule
+            return len(active) < self.capacity[q]
         mine = sum(1 for i in active if self.took[i] == own)  # pooled: the priority class
-        if len(active) >= self.capacity[self.partner[own]]:
+        if len(active) >= self.capacity[partner]:
             return False
         if q == own:
             return mine < self.capacity[own]

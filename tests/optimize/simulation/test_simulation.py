@@ -365,3 +365,39 @@ def test_pool_with_certified_agents_take_the_partner_queue_after_vip():
     # the agent's regular chats cost the VIP chats some service, never all of it
     assert 0.5 < out[True].loc["vip_chat", "service_level"] <= out[False].loc["vip_chat",
                                                                                "service_level"]
+
+
+def test_a_pooled_agent_keeps_each_queue_within_its_slots():
+    # a certified agent on vip_chat (1 VIP slot, 3 chat slots: 2 for regular chat) under
+    # skills routing may also take email, whose concurrency is 1; it never holds more than
+    # the slots each queue allows, whatever arrives
+    n_t = 7 * 86400 // STEP
+    week_s = n_t * STEP * 1.0
+    desk = Desk(queues=(("chat", "en"), ("email", "en"), ("vip_chat", "en")),
+                deferred=np.array([False, True, False]), concurrency=np.array([3, 1, 1]),
+                slowdown=np.zeros(3), patience_s=np.array([300.0, np.inf, 300.0]),
+                target_s=np.array([60.0, 4 * 3600.0, 60.0]), shrinkage=np.zeros(3),
+                start=START, interval_s=STEP, contacts=np.full((3, n_t), 4.0),
+                aht_s=np.full((3, n_t), 600.0), agents=("A0",), seg_agent=np.array([0]),
+                seg_queue=np.array([2]), seg_start_s=np.zeros(1), seg_end_s=np.full(1, week_s),
+                pool_partner=np.array([-1, -1, 0]), pool_regular=np.array([0, 0, 2]),
+                skills=np.array([[True, True, True]]), priority=np.array([4.0, 1.0, 5.0]))
+    from optimize.simulation import engine
+
+    seen = []
+    begin = engine._Run.begin
+
+    def spy(self, i, a, q):
+        begin(self, i, a, q)
+        took = self.took[self.active[a]]
+        seen.append(((took == 2).sum(), (took == 0).sum(), (took == 1).sum(), len(took)))
+
+    engine._Run.begin = spy
+    try:
+        simulate_once(desk, 1, shrinkage="none", warmup=False, routing="skills")
+    finally:
+        engine._Run.begin = begin
+    held = np.array(seen)
+    assert held[:, 0].max() == 1 and held[:, 1].max() == 2  # VIP and regular slots full
+    assert held[:, 2].max() <= 1 and held[:, 3].max() <= 3  # email: 1 at a time; 3 in all
+    assert held[:, 2].max() == 1  # the agent does take email when idle
