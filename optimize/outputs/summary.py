@@ -15,11 +15,13 @@ __all__ = ["BENDS_NOTE", "calibration_markdown", "hours_markdown", "over_promise
 
 
 def _md_table(df: pd.DataFrame) -> str:
-    """Render ``df`` as a GitHub-flavoured Markdown table (no optional dependency)."""
+    """Render ``df`` as a GitHub-flavoured Markdown table (no optional dependency); a
+    missing number (NaN: e.g. no wait to report where no reply came in time) shows as -."""
     cols = [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(str(v) for v in row) + " |")
+        cells = ("-" if isinstance(v, float) and np.isnan(v) else str(v) for v in row)
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

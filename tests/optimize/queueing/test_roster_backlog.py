@@ -131,14 +131,15 @@ def test_more_email_work_never_lowers_the_share():
                                          window=WEEK, roster=sparse))
 
 
+def share_by_mode(emails: float, mode: str) -> float:
+    """The rotation's promised email share with shrinkage lost as ``mode`` says."""
+    acts = rotation()
+    return email_share(evaluate_staffing(forecast(8.0, emails), staffed(acts), config(mode),
+                                         interval_s=STEP, window=WEEK, roster=acts))
+
+
 def test_no_shrinkage_mode_keeps_every_block():
-    acts, fc = rotation(), forecast(8.0, 4.2)
-    st_ = staffed(acts)
-    lost = evaluate_staffing(fc, st_, config("intervals"), interval_s=STEP, window=WEEK,
-                             roster=acts)
-    kept = evaluate_staffing(fc, st_, config("none"), interval_s=STEP, window=WEEK,
-                             roster=acts)
-    assert email_share(kept) > email_share(lost) + 0.3
+    assert share_by_mode(4.2, "none") > share_by_mode(4.2, "intervals") + 0.3
 
 
 def test_work_pieces_cut_at_intervals_and_mark_switches_and_shifts():
@@ -212,13 +213,7 @@ def test_a_roster_without_deferred_work_in_the_period():
         assert np.isnan(out["service_level"][0]).all()
 
 
-def test_shifts_mode_loses_whole_shifts_and_spreads_the_weeks():
+def test_shifts_mode_loses_whole_shifts():
     # the same expected capacity lost by shift instead of by interval: the email blocks of
     # one agent come and go together, so fewer replies make the window
-    acts, fc = rotation(), forecast(8.0, 3.4)
-    st_ = staffed(acts)
-    by_interval = evaluate_staffing(fc, st_, config("intervals"), interval_s=STEP, window=WEEK,
-                                    roster=acts)
-    by_shift = evaluate_staffing(fc, st_, config("shifts"), interval_s=STEP, window=WEEK,
-                                 roster=acts)
-    assert email_share(by_shift) < email_share(by_interval)
+    assert share_by_mode(3.4, "shifts") < share_by_mode(3.4, "intervals")
