@@ -13,6 +13,9 @@ Per channel kind (``ScenarioConfig.channels[name].kind``):
   window, so the first day does not start with an empty inbox, and followed by a copy of
   its first, so the last day's deadlines are enforced and measured. Whole agents are
   rounded cumulatively (:func:`optimize.queueing.backlog.integer_agents`), not per interval.
+  The coverage of a roster (``evaluate_staffing(..., roster=activities)``) evaluates them
+  on the roster's work instead (:mod:`optimize.queueing.roster_backlog`), with the
+  configured shrinkage lost as ``shrinkage_mode`` says, not the forecast's column.
 
 ``required_agents`` are productive agents (integer); ``required_agents_exact`` is the
 fractional crossing point between ``required_agents - 1`` and ``required_agents``

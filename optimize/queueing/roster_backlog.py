@@ -27,10 +27,14 @@ as ``[staffing] shrinkage_mode`` says; Poisson completions over the time left af
 switch; the finished last contact), draws Poisson arrivals, runs the FIFO backlog
 recursion of :func:`optimize.queueing.backlog.simulate_backlog` on every path and averages.
 As in the simulator the period is preceded by a copy of itself (the backlog the same
-plan leaves) and followed by a copy of its first response window; a contact's deadline is
-taken half an interval after its interval's start plus the window (the mean of the two
-deadlines the interval grid allows). It is a model of the roster, not a simulation of
-contacts: no routing, no overflow, no realtime queues.
+plan leaves) and followed by a copy of its first response window. Deadlines lie on the
+interval grid: a share is the mean of the shares with the deadline at the end of the
+interval ``floor(window / interval)`` intervals on and one interval later (for a window
+that is a whole number of intervals, the deadlines of a contact arriving at the start and
+at the end of its interval; a shorter or a fractional window is rounded down first, as in
+the fluid model). It is a model of the roster, not a simulation of contacts: no routing,
+no overflow, no realtime queues, and the configured shrinkage (not a fitted one) lost as
+``shrinkage_mode`` says, as in the simulator.
 """
 
 from __future__ import annotations

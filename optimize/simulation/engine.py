@@ -70,7 +70,9 @@ class Replication:
     ``Desk.queues``), ``interval`` (of arrival), ``arrival_s``, ``start_s`` (NaN when never
     answered), ``abandoned``; ``backlog`` (Q, T) counts contacts waiting at each interval's
     end; ``busy_s`` and ``staffed_s`` (Q, T) are contact-slot-seconds in service and agent
-    slot-seconds on the queue (``concurrency`` slots per agent, plus the slot of a contact
+    slot-seconds on the queue (``concurrency`` slots per agent, the partner's ``concurrency``
+    for an agent on a pooled queue, whose regular contacts count as its busy time too; plus
+    the slot of a contact
     still in hand after its agent's segment ended).
     """
 
