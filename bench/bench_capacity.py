@@ -118,7 +118,8 @@ def loop(weeks: int = 26, rounds: int = 0, reps: int = 5, work_limit: float = 30
     wall = time.perf_counter() - t0
     plan, last = cal.plan, cal.last
     fc, res, start = last.forecast, last.schedule, last.week_start
-    cov = evaluate_staffing(fc, res.staffed, s.config, interval_s=s.interval_s)
+    cov = evaluate_staffing(fc, res.staffed, s.config, interval_s=s.interval_s,
+                            window=(start, start + pd.Timedelta(weeks=1)), roster=res.activities)
     promised = queue_outlook(fc, cov, start, start + pd.Timedelta(weeks=1))
     _, table = simulate_plan(res.activities, fc, s.config, start=start, weeks=1,
                              interval_s=s.interval_s, promised=promised, reps=reps, seed=0,
