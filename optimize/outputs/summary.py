@@ -215,7 +215,6 @@ def calibration_markdown(fit: pd.DataFrame) -> str:
     queue, and the shrinkage the plan was built on again after each round (``fit``: the
     rounds of :func:`optimize.queueing.calibration.effective_shrinkage` with a ``round``
     column); only the queues whose shrinkage changed."""
-    fit = fit if "round" in fit.columns else fit.assign(round=1)
     rounds = int(fit["round"].max())
     first = fit[fit["round"] == 1].set_index(["channel", "language"]).sort_index()
     path = fit.pivot_table(index=["channel", "language"], columns="round", values="shrinkage")

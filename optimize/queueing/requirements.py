@@ -236,8 +236,9 @@ def _deferred(df: pd.DataFrame, ch: ChannelConfig, step: int,
 
 
 def _on_roster(df: pd.DataFrame, metrics: pd.DataFrame, roster: pd.DataFrame,
-               config: ScenarioConfig, step: int) -> pd.DataFrame:
-    """Deferred rows of ``metrics`` replaced by :func:`roster_deferred` on ``roster``."""
+               config: ScenarioConfig, step: int, deferred: np.ndarray) -> pd.DataFrame:
+    """Deferred rows (``deferred``, per row of ``df``) of ``metrics`` replaced by
+    :func:`roster_deferred` on ``roster``."""
     t0 = df["interval_start"].min()
     slot = ((df["interval_start"] - t0) / pd.Timedelta(seconds=step)).round().astype(int).to_numpy()
     queues = sorted(set(zip(df["channel"], df["language"], strict=True)))
@@ -251,7 +252,6 @@ def _on_roster(df: pd.DataFrame, metrics: pd.DataFrame, roster: pd.DataFrame,
     grid["aht_s"] = np.where(grid["aht_s"] > 0, grid["aht_s"], float(df["aht_eff"].median()))
     work = roster[roster["activity"] == "work"] if "activity" in roster.columns else roster
     got = roster_deferred(grid, queues, work, config, start=t0, interval_s=step)
-    deferred = (df["channel"].map(lambda c: config.channels[c].kind) == "deferred").to_numpy()
     out = metrics.copy()
     for name, values in got.items():
         out.loc[deferred, name] = values[row[deferred], slot[deferred]]
@@ -361,9 +361,9 @@ def evaluate_staffing(forecast: pd.DataFrame, staffed: pd.DataFrame, config: Sce
         parts.append(m[["service_level", "asa_s", "abandon_rate", "occupancy", "backlog",
                         "oldest_age_h"]])
     metrics = pd.concat(parts).loc[df.index]
-    if roster is not None and (df["channel"].map(lambda c: config.channels[c].kind)
-                               == "deferred").any():
-        metrics = _on_roster(df, metrics, roster, config, step)
+    deferred = (df["channel"].map(lambda c: config.channels[c].kind) == "deferred").to_numpy()
+    if roster is not None and deferred.any():
+        metrics = _on_roster(df, metrics, roster, config, step, deferred)
     metrics = apply_pooling(df, metrics, config, step, productive)
     out = df[KEYS + ["scheduled_agents"]].join(metrics)
     out = out.merge(req[KEYS + ["required_agents"]], on=KEYS, how="left")

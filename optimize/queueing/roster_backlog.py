@@ -288,6 +288,7 @@ def roster_deferred(grid: dict[str, np.ndarray], queues: list[tuple[str, str]],
     window = {n: max(config.channels[n].response_window_h * 3600.0, float(interval_s))
               for n in names}
     cool = {n: min(int(np.ceil(window[n] / interval_s)), n_t) for n in names}
+    rows = {n: np.array([i for i, (c, _) in enumerate(queues) if c == n]) for n in names}
     copies = [n_t, n_t, max(cool.values(), default=0)]
     total: dict[str, dict[str, np.ndarray]] = {}
     for done in range(0, PATHS, CHUNK):  # paths in chunks: memory stays ~CHUNK paths' worth
@@ -296,12 +297,11 @@ def roster_deferred(grid: dict[str, np.ndarray], queues: list[tuple[str, str]],
                               group=None if group is None else group[keep], paths=paths,
                               copies=copies, rng=rng)
         for name in names:
-            rows = np.array([i for i, (c, _) in enumerate(queues) if c == name])
             t = 2 * n_t + cool[name]
-            mean = np.concatenate([grid["volume"][rows]] * 2
-                                  + [grid["volume"][rows, :cool[name]]], axis=1)
+            volume = grid["volume"][rows[name]]
+            mean = np.concatenate([volume, volume, volume[:, :cool[name]]], axis=1)
             arrivals = rng.poisson(np.broadcast_to(mean, (paths,) + mean.shape)).astype(float)
-            got = _sums(arrivals, cap[:, rows, :t], interval_s, window[name], n_t)
+            got = _sums(arrivals, cap[:, rows[name], :t], interval_s, window[name], n_t)
             acc = total.setdefault(name, {k: 0.0 for k in got})
             for k, v in got.items():
                 acc[k] = acc[k] + v
@@ -309,13 +309,12 @@ def roster_deferred(grid: dict[str, np.ndarray], queues: list[tuple[str, str]],
            ("service_level", "asa_s", "occupancy", "backlog", "oldest_age_h")}
     with np.errstate(invalid="ignore", divide="ignore"):
         for name, acc in total.items():
-            rows = np.array([i for i, (c, _) in enumerate(queues) if c == name])
-            out["service_level"][rows] = np.where(acc["arrivals"] > 0,
-                                                  acc["within"] / acc["arrivals"], 1.0)
-            out["asa_s"][rows] = np.where(acc["delayed"] > 0, acc["delay"] / acc["delayed"],
-                                          np.nan)
-            out["occupancy"][rows] = np.where(acc["capacity"] > 0, np.minimum(
+            r = rows[name]
+            out["service_level"][r] = np.where(acc["arrivals"] > 0,
+                                               acc["within"] / acc["arrivals"], 1.0)
+            out["asa_s"][r] = np.where(acc["delayed"] > 0, acc["delay"] / acc["delayed"], np.nan)
+            out["occupancy"][r] = np.where(acc["capacity"] > 0, np.minimum(
                 acc["served"] / acc["capacity"], 1.0), 0.0)
-            out["backlog"][rows] = acc["backlog"] / PATHS
-            out["oldest_age_h"][rows] = acc["oldest_age_h"] / PATHS
+            out["backlog"][r] = acc["backlog"] / PATHS
+            out["oldest_age_h"][r] = acc["oldest_age_h"] / PATHS
     return out

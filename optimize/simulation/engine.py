@@ -72,8 +72,7 @@ class Replication:
     end; ``busy_s`` and ``staffed_s`` (Q, T) are contact-slot-seconds in service and agent
     slot-seconds on the queue (``concurrency`` slots per agent, the partner's ``concurrency``
     for an agent on a pooled queue, whose regular contacts count as its busy time too; plus
-    the slot of a contact
-    still in hand after its agent's segment ended).
+    the slot of a contact still in hand after its agent's segment ended).
     """
 
     records: pd.DataFrame

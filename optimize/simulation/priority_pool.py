@@ -25,7 +25,6 @@ chats still waiting at the end are left out (their outcome is unknown).
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
 
@@ -36,8 +35,6 @@ from optimize.simulation.desk import Desk
 from optimize.simulation.engine import simulate_once
 
 __all__ = ["ClassStats", "PoolSimResult", "simulate_pool"]
-
-logger = logging.getLogger(__name__)
 
 _POLICIES = ("reserved", "shared")
 _STEP = 1800

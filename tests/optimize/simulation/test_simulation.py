@@ -399,5 +399,5 @@ def test_a_pooled_agent_keeps_each_queue_within_its_slots():
         engine._Run.begin = begin
     held = np.array(seen)
     assert held[:, 0].max() == 1 and held[:, 1].max() == 2  # VIP and regular slots full
-    assert held[:, 2].max() <= 1 and held[:, 3].max() <= 3  # email: 1 at a time; 3 in all
-    assert held[:, 2].max() == 1  # the agent does take email when idle
+    # email: one at a time, and taken at all when the agent is idle; 3 contacts in all
+    assert held[:, 2].max() == 1 and held[:, 3].max() <= 3
