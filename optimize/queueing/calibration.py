@@ -6,7 +6,8 @@ roster (heads that come and go, queues carried between intervals) delivers a dif
 service level, :func:`effective_shrinkage` finds, per queue, the shrinkage at which the
 formulas give the simulated figure on that roster. Put in the forecast's ``shrinkage``
 column, it makes the requirements ask for the heads the simulated desk needs, and the
-coverage promise what the simulation delivers.
+coverage promise what the simulation delivers. Email and social are fitted the same way,
+to the promise the roster model makes on the roster (:func:`calibration_targets`).
 """
 
 from __future__ import annotations
