@@ -44,7 +44,12 @@ log = logging.getLogger("staffcast")
 def cmd_plan(args: argparse.Namespace) -> int:
     """Run ``staffcast plan``: forecast, requirements, schedule, exports (and, with
     ``--simulate`` or ``--calibrate``, the simulation; see the README)."""
-    from optimize.outputs.summary import calibration_markdown, hours_markdown, summary_markdown
+    from optimize.outputs.summary import (
+        calibration_markdown,
+        hours_markdown,
+        overflow_markdown,
+        summary_markdown,
+    )
     from optimize.queueing.calibration import (
         calibration_targets,
         effective_shrinkage,
@@ -102,6 +107,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
             sections.append(calibration_markdown(pd.concat(fits, ignore_index=True)))
         files = {**files, **sim_files}
         sections.insert(len(sections) - (1 if args.calibrate else 0), section)
+    if scenario.config.overflow:
+        sections.insert(1 if len(moved) else 0,
+                        overflow_markdown(req, scenario.config, scenario.interval_s))
     summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
                                requirements=req, result=result, coverage=coverage)
     summary = "\n".join([summary, remedies_section(req, result, scenario, weeks), *sections])
@@ -158,7 +166,7 @@ def _previous(args: argparse.Namespace, start: dt.date) -> pd.DataFrame | None:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    from optimize.outputs.summary import summary_markdown
+    from optimize.outputs.summary import overflow_markdown, summary_markdown
     from optimize.scheduling import build_schedule
 
     scenario = load_scenario(args.data)
@@ -177,6 +185,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     summary = summary_markdown(scenario=scenario, start=start, weeks=weeks, forecast=fc,
                                requirements=req, result=result, coverage=coverage)
     summary += "\n" + remedies_section(req, result, scenario, weeks)
+    if scenario.config.overflow:
+        summary += "\n" + overflow_markdown(req, scenario.config, scenario.interval_s)
     files = {**files, "summary.md": summary.encode("utf-8")}
     for p in write_outputs(args.out, files):
         print(p)

@@ -276,6 +276,39 @@ def hours_markdown(moved: pd.DataFrame, hours) -> str:
         "", _md_table(pd.DataFrame(rows)), ""])
 
 
+def overflow_markdown(requirements: pd.DataFrame, config, interval_s: int) -> str:
+    """The "overflow" section: per rule, the contacts the requirements plan to move and in
+    how many hours the source queue is asked for nobody of its own
+    (:func:`optimize.queueing.overflow.plan_overflow`; the plan weeks)."""
+    from optimize.queueing.overflow import counted_rules
+
+    counted = {o.name for o in counted_rules(config)}
+    req = requirements.assign(queue=requirements["channel"] + "/" + requirements["language"])
+    if "planned_contacts" not in req.columns:
+        req = req.assign(planned_contacts=req["contacts"])
+    rows = []
+    for o in config.overflow:
+        own = req[req["queue"] == o.name]
+        moved = float((own["contacts"] - own["planned_contacts"]).sum())
+        nobody = int(((own["required_agents"] == 0) & (own["contacts"] > 0)).sum())
+        total = float(own["contacts"].sum())
+        rows.append({"queue": o.name, "to": f"{o.to[0]}/{o.to[1]}",
+                     "after_s": f"{o.after_s:g}", "aht_factor": f"{o.aht_factor:g}",
+                     "contacts": f"{total:,.0f}",
+                     "not planned on its own agents": (f"{moved:,.0f} ({moved / total:.0%})"
+                                         if o.name in counted and total > 0 else
+                                         "-" if o.name in counted else "not counted"),
+                     "hours with nobody of its own":
+                         f"{nobody * interval_s / 3600:,.1f}" if o.name in counted else "-"})
+    return "\n".join([
+        "## Overflow after a wait", "",
+        "A contact still waiting after `after_s` moves to the queue named. In each interval "
+        "the requirements either staff the queue on its own or ask nobody of it and size "
+        "the target queue for the contacts still there (optimize/queueing/overflow.py); "
+        "rules to or from email, social or a pooled channel are played by the simulator "
+        "only (not counted).", "", _md_table(pd.DataFrame(rows)), ""])
+
+
 def remedy_tables(reasons: pd.DataFrame, languages: pd.DataFrame
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The per-queue and per-language tables of why queues are short, as people read them

@@ -13,27 +13,40 @@ from collections.abc import Callable
 
 import numpy as np
 
-from optimize.queueing.chat import chat_erlang_a
-from optimize.queueing.erlang import erlang_a, erlang_c, service_level
+from optimize.queueing.chat import agents_for_chat, chat_erlang_a
+from optimize.queueing.erlang import (
+    agents_for_service_level,
+    agents_for_service_level_a,
+    erlang_a,
+    erlang_c,
+    service_level,
+)
 from optimize.scenario.config import ChannelConfig
 
-__all__ = ["PATIENCE_FACTOR_C", "channel_metrics", "interpolated_metrics"]
+__all__ = ["PATIENCE_FACTOR_C", "agents_for_target", "channel_metrics", "interpolated_metrics",
+           "waited_past"]
 
 PATIENCE_FACTOR_C = 1e4  # erlang_c chat channels: patience = this x aht_s
 
 
-def channel_metrics(ch: ChannelConfig) -> Callable[..., dict[str, np.ndarray]]:
-    """Metrics of one channel's model as a function of (agents, load, aht_s)."""
+def channel_metrics(ch: ChannelConfig, target_s=None) -> Callable[..., dict[str, np.ndarray]]:
+    """Metrics of one channel's model as a function of (agents, load, aht_s).
+
+    ``target_s`` (seconds, scalar or per row) replaces the channel's ``answer_time_s`` in
+    the service level.
+    """
+    target = ch.answer_time_s if target_s is None else target_s
+
     def fn(n, load, aht):
         if ch.concurrency > 1:
             patience = ch.patience_s if ch.model == "erlang_a" else PATIENCE_FACTOR_C * aht
             r = chat_erlang_a(n, load, aht, ch.concurrency, ch.concurrency_slowdown,
-                              patience, ch.answer_time_s)
+                              patience, target)
         elif ch.model == "erlang_a":
-            r = erlang_a(n, load, aht, ch.patience_s, ch.answer_time_s)
+            r = erlang_a(n, load, aht, ch.patience_s, target)
         else:
             c = np.asarray(erlang_c(n, load))
-            sl = np.asarray(service_level(n, load, aht, ch.answer_time_s))
+            sl = np.asarray(service_level(n, load, aht, target))
             with np.errstate(divide="ignore", invalid="ignore"):
                 w = np.where(load == 0, 0.0, np.where(load >= n, np.inf, c * aht / (n - load)))
                 occ = np.where(load == 0, 0.0, np.minimum(load / n, 1.0))
@@ -43,6 +56,38 @@ def channel_metrics(ch: ChannelConfig) -> Callable[..., dict[str, np.ndarray]]:
                 "abandon_rate": np.asarray(r.p_abandon), "occupancy": np.asarray(r.occupancy)}
 
     return fn
+
+
+def waited_past(ch: ChannelConfig, after_s: float) -> Callable[..., np.ndarray]:
+    """``P(V > after_s)`` for the virtual wait ``V`` (a contact that never gives up) in the
+    channel's model, as a function of (agents, load, aht_s): the share of arrivals still
+    without an agent after ``after_s`` if none left."""
+    def fn(n, load, aht):
+        if ch.concurrency > 1:
+            patience = ch.patience_s if ch.model == "erlang_a" else PATIENCE_FACTOR_C * aht
+            r = chat_erlang_a(n, load, aht, ch.concurrency, ch.concurrency_slowdown,
+                              patience, after_s)
+        elif ch.model == "erlang_a":
+            r = erlang_a(n, load, aht, ch.patience_s, after_s)
+        else:
+            return 1.0 - np.asarray(service_level(n, load, aht, after_s), dtype=float)
+        return 1.0 - np.asarray(r.service_level_virtual, dtype=float)
+
+    return fn
+
+
+def agents_for_target(ch: ChannelConfig, load, aht, target_s, target_sl,
+                      max_occupancy: float) -> np.ndarray:
+    """Smallest whole agents meeting ``target_sl`` within ``target_s`` (per row) and the
+    occupancy cap, in the channel's model."""
+    if ch.concurrency > 1:
+        patience = ch.patience_s if ch.model == "erlang_a" else PATIENCE_FACTOR_C * aht
+        return agents_for_chat(load, aht, ch.concurrency, ch.concurrency_slowdown, patience,
+                               target_s, target_sl, max_occupancy)
+    if ch.model == "erlang_a":
+        return agents_for_service_level_a(load, aht, ch.patience_s, target_s, target_sl,
+                                          max_occupancy)
+    return agents_for_service_level(load, aht, target_s, target_sl, max_occupancy)
 
 
 def interpolated_metrics(fn, n: np.ndarray, load, aht) -> dict[str, np.ndarray]:

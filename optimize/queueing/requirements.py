@@ -49,12 +49,8 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from optimize.queueing.backlog import integer_agents, required_capacity, simulate_backlog
-from optimize.queueing.chat import agents_for_chat
-from optimize.queueing.erlang import (
-    agents_for_service_level,
-    agents_for_service_level_a,
-)
-from optimize.queueing.metrics import PATIENCE_FACTOR_C, channel_metrics, interpolated_metrics
+from optimize.queueing.metrics import agents_for_target, channel_metrics, interpolated_metrics
+from optimize.queueing.overflow import counted_rules, overflow_metrics, plan_overflow, row_targets
 from optimize.queueing.pooling import apply_pooling
 from optimize.queueing.roster_backlog import roster_deferred
 from optimize.scenario.config import ChannelConfig, ScenarioConfig
@@ -138,29 +134,31 @@ def _sigma(df: pd.DataFrame) -> pd.Series:
 
 # --------------------------------------------------------------------------- realtime
 
-def _required_realtime(ch: ChannelConfig, load, aht, max_occ) -> np.ndarray:
-    if ch.concurrency > 1:
-        patience = ch.patience_s if ch.model == "erlang_a" else PATIENCE_FACTOR_C * aht
-        return agents_for_chat(load, aht, ch.concurrency, ch.concurrency_slowdown, patience,
-                               ch.answer_time_s, ch.service_level, max_occ)
-    if ch.model == "erlang_a":
-        return agents_for_service_level_a(load, aht, ch.patience_s, ch.answer_time_s,
-                                          ch.service_level, max_occ)
-    return agents_for_service_level(load, aht, ch.answer_time_s, ch.service_level, max_occ)
-
-
-def _realtime(df: pd.DataFrame, ch: ChannelConfig, step: int, max_occ: float) -> pd.DataFrame:
+def _realtime(df: pd.DataFrame, ch: ChannelConfig, step: int, max_occ: float,
+              extra: tuple[tuple[np.ndarray, np.ndarray], ...] = ()) -> pd.DataFrame:
+    """Real-time rows; ``extra``: further ``(target_s, target_sl)`` per row that the
+    agents must also meet (those of the contacts overflowing to the queue)."""
     load = (df["volume"] * df["aht_eff"] / step).to_numpy()
     aht = df["aht_eff"].to_numpy()
     fn = channel_metrics(ch)
-    n = _required_realtime(ch, load, aht, max_occ).astype(float)
+    n = agents_for_target(ch, load, aht, ch.answer_time_s, ch.service_level, max_occ)
+    for t, sl in extra:
+        n = np.maximum(n, agents_for_target(ch, load, aht, t, sl, max_occ))
+    n = np.asarray(n, dtype=float)
     at_n, below = fn(n, load, aht), fn(np.maximum(n - 1, 0), load, aht)
     with np.errstate(divide="ignore", invalid="ignore"):
-        f_sl = (ch.service_level - below["service_level"]) / (at_n["service_level"] - below["service_level"])
         f_occ = (below["occupancy"] - max_occ) / (below["occupancy"] - at_n["occupancy"])
-    f_sl = np.where(below["service_level"] >= ch.service_level, 0.0, np.nan_to_num(f_sl, nan=1.0))
-    f_occ = np.where(below["occupancy"] <= max_occ, 0.0, np.nan_to_num(f_occ, nan=1.0))
-    exact = np.where(n > 0, n - 1 + np.clip(np.maximum(f_sl, f_occ), 0.0, 1.0), 0.0)
+    f = np.where(below["occupancy"] <= max_occ, 0.0, np.nan_to_num(f_occ, nan=1.0))
+    targets = [(at_n["service_level"], below["service_level"], ch.service_level)]
+    for t, sl in extra:
+        fn_t = channel_metrics(ch, t)
+        targets.append((fn_t(n, load, aht)["service_level"],
+                        fn_t(np.maximum(n - 1, 0), load, aht)["service_level"], sl))
+    for hi, lo, sl in targets:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f_sl = (sl - lo) / (hi - lo)
+        f = np.maximum(f, np.where(lo >= sl, 0.0, np.nan_to_num(f_sl, nan=1.0)))
+    exact = np.where(n > 0, n - 1 + np.clip(f, 0.0, 1.0), 0.0)
     out = pd.DataFrame({"required_agents_exact": exact, "required_agents": n.astype(np.int64),
                         **at_n, "backlog": np.nan, "oldest_age_h": np.nan}, index=df.index)
     if "p_meet" in df.columns:
@@ -284,20 +282,31 @@ def compute_requirements(forecast: pd.DataFrame, config: ScenarioConfig, *,
     df, step = _prepare(forecast, config, interval_s, quantile)
     if quantile is not None:
         df["p_meet"] = True
+    planned = plan_overflow(df, config, step) if counted_rules(config) else None
+    work = df if planned is None else df.assign(volume=planned.volume, aht_eff=planned.aht_s)
     parts = []
-    for name, part in df.groupby("channel", sort=False):
+    for name, part in work.groupby("channel", sort=False):
         ch = config.channels[name]
         if ch.kind == "deferred":
             parts.append(_deferred(part, ch, step, None))
         else:
-            parts.append(_realtime(part, ch, step, config.staffing.max_occupancy))
-    metrics = apply_pooling(df, pd.concat(parts).loc[df.index], config, step)
+            extra = () if planned is None else row_targets(part.index.to_numpy(), planned.targets)
+            parts.append(_realtime(part, ch, step, config.staffing.max_occupancy, extra))
+    metrics = apply_pooling(work, pd.concat(parts).loc[df.index], config, step)
+    if planned is not None:  # the promise: the coverage model at the required agents
+        metrics = overflow_metrics(df, metrics, config, step,
+                                   metrics["required_agents"].to_numpy(dtype=float))
     out = df[KEYS + ["contacts", "shrinkage"]].copy()
     out["aht_s"] = df["aht_eff"]
     out["workload_erlangs"] = df["volume"] * df["aht_eff"] / step
     out = out.join(metrics)
     out["required_scheduled"] = out["required_agents"] / (1.0 - out["shrinkage"])
     cols = list(_COLUMNS)
+    if planned is not None:
+        out["planned_contacts"] = np.maximum(
+            df["contacts"].to_numpy(dtype=float) + planned.volume - df["volume"].to_numpy(), 0.0)
+        out["planned_aht_s"] = planned.aht_s
+        cols += ["planned_contacts", "planned_aht_s"]
     if quantile is not None:
         out["staffed_contacts"] = df["volume"]
         cols += ["staffed_contacts", "p_meet_target"]
@@ -365,6 +374,7 @@ def evaluate_staffing(forecast: pd.DataFrame, staffed: pd.DataFrame, config: Sce
     if roster is not None and deferred.any():
         metrics = _on_roster(df, metrics, roster, config, step, deferred)
     metrics = apply_pooling(df, metrics, config, step, productive)
+    metrics = overflow_metrics(df, metrics, config, step, productive.to_numpy(dtype=float))
     out = df[KEYS + ["scheduled_agents"]].join(metrics)
     out = out.merge(req[KEYS + ["required_agents"]], on=KEYS, how="left")
     return out[_COVERAGE].sort_values(KEYS).reset_index(drop=True)

@@ -14,7 +14,9 @@ and the greedy all stay exact:
   ``required_scheduled * (R - n) / R`` heads on schedule (``(R - n) / (1 - shrinkage)``),
   with the value ``priority * (missed(n) - missed(R)) / norm_c`` where
   ``missed(n) = contacts * (1 - service_level(n))`` are the contacts not answered within
-  the target (abandoned ones included for Erlang A and chat). The curve is the lower
+  the target (abandoned ones included for Erlang A and chat; ``contacts`` and ``aht_s`` are
+  ``planned_contacts`` and ``planned_aht_s`` where the requirements planned an overflow,
+  so a queue taking other queues' contacts is priced for them). The curve is the lower
   convex envelope of those points, so it equals the queueing engine at its breakpoints
   and lies below it in between (exact where ``missed`` is convex; Erlang C answers nobody
   within target at or below the load, so a deep shortfall there is a chord).
@@ -178,8 +180,10 @@ def service_level_curve(requirements: pd.DataFrame, config: ScenarioConfig, grid
         if ch.kind == "deferred":
             continue
         sub = requirements.iloc[rows]
-        contacts = sub["contacts"].to_numpy(dtype=float)
-        aht = sub["aht_s"].to_numpy(dtype=float)
+        # overflow planned (optimize.queueing.overflow): the contacts the queue's own
+        # agents are to answer
+        contacts = sub.get("planned_contacts", sub["contacts"]).to_numpy(dtype=float)
+        aht = sub.get("planned_aht_s", sub["aht_s"]).to_numpy(dtype=float)
         big_r = sub["required_agents"].to_numpy(dtype=float)
         q, t = pos[rows], t_of[rows]
         req = queues.required[q, t]

@@ -1,0 +1,251 @@
+"""Overflow after a wait in the requirements and the coverage (``[overflow]`` in scenario.toml).
+
+Counted here: rules from one real-time queue to another whose channels are not pooled
+(``pool_with``). The others (to or from email and social, or a pooled channel) are
+played by the simulator only (:mod:`optimize.simulation.engine`). Overflow has no exact
+formula; the two approximations below are checked against the simulator
+(``tests/optimize/queueing/test_overflow.py``, bench/README.md).
+
+**Coverage** (:func:`overflow_metrics`), per interval, for a rule ``A -> B`` after ``d``
+seconds with handle-time factor ``f``:
+
+* A's agents ``n_A`` work A's queue in A's own model. The share of A's arrivals still
+  without an agent at ``d`` is ``o = P(V_A > d) exp(-d / patience_A)``, ``V_A`` the wait
+  of A's model for a contact that never leaves (``o = exp(-d / patience_A)`` with nobody
+  on A). The model's queue ignores that the moved contacts shorten it, so ``o`` errs
+  high: B is charged a little more work and A credited a little less.
+* B takes ``o lambda_A`` more contacts at ``f aht_A``: its measures are its model's at the
+  summed load (the handle time contact-weighted) and its own heads, as if the moved
+  contacts arrived as Poisson (they come in bursts, when A is busy).
+* An A contact is answered within its target ``T_A`` if A answers it within
+  ``min(T_A, d)``, or it moves and B answers it within the ``T_A - d`` left:
+  ``SL_A = SL_A(min(T_A, d)) + o SL_B(T_A - d)``, B's model at the shorter target (B's
+  patience stands for the rest of A's). A's abandonment is ``(o / exp(-d/patience_A))
+  (1 - exp(-d/patience_A)) + o abandon_B``, its mean wait ``(1 - o) min(wait_A, d) + o (d
+  + wait_B)`` and its occupancy the model's at the load A keeps, ``(1 - o) lambda_A``:
+  rough, the service level is what the plan is held to.
+* Chains (``A -> B -> C``) move the load along; a contact's service level counts its
+  first move only.
+
+**Requirements** (:func:`plan_overflow`), per interval and rule, sources first: either A
+is staffed on its own (its requirement as if it had no overflow; B takes the share ``o``
+left at that staffing) or A is asked for nobody and B takes every A contact that is still
+there at ``d`` (``exp(-d / patience_A)`` of them) and must answer them within ``T_A - d``
+at ``SL*_A / exp(-d / patience_A)``, a second target on B's rows. The option with fewer
+heads on schedule is planned; a tie goes to the overflow, which asks nothing of A's
+(thinner) skill. The overflow is not an option where ``T_A < d`` or that second target
+exceeds 1. Neither option mixes (some A agents and a planned overflow for the rest);
+the coverage counts whatever the schedule staffs.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from optimize.queueing.metrics import (
+    agents_for_target,
+    channel_metrics,
+    interpolated_metrics,
+    waited_past,
+)
+from optimize.scenario.config import ChannelConfig, ScenarioConfig
+from optimize.scenario.overflow import Overflow
+
+__all__ = ["PlannedOverflow", "counted_rules", "overflow_metrics", "plan_overflow", "row_targets"]
+
+
+@dataclass(frozen=True)
+class PlannedOverflow:
+    """What :func:`plan_overflow` planned: the routed volumes and the targets they carry.
+
+    ``volume`` and ``aht_s`` are per row of the input; ``targets`` holds per rule
+    ``(rows, target_s, target_sl)``: rows of the target queue whose agents must also
+    answer ``target_sl`` of the moved contacts within ``target_s``. ``moved`` has one row
+    per rule: ``queue, to, contacts`` (planned to move) and ``intervals`` (in which the
+    source is asked for nobody).
+    """
+
+    volume: np.ndarray
+    aht_s: np.ndarray
+    targets: tuple[tuple[np.ndarray, float, float], ...]
+    moved: pd.DataFrame
+
+
+def counted_rules(config: ScenarioConfig) -> tuple[Overflow, ...]:
+    """The overflow rules the requirements and the coverage count, sources first."""
+    def counted(channel: str) -> bool:
+        ch = config.channels.get(channel)
+        return ch is not None and ch.kind == "realtime" and ch.pool_with is None and not any(
+            c.pool_with == channel for c in config.channels.values())
+
+    rules = [o for o in config.overflow if counted(o.channel) and counted(o.to[0])]
+    ordered: list[Overflow] = []
+    while rules:  # a rule after every rule into its source (the scenario has no circle)
+        ready = [o for o in rules if not any(r.to == (o.channel, o.language) for r in rules)]
+        ready = ready or rules[:1]
+        ordered += ready
+        rules = [o for o in rules if o not in ready]
+    return tuple(ordered)
+
+
+def _reach(ch: ChannelConfig, after_s: float) -> float:
+    """Share of contacts still waiting (not given up) at ``after_s``."""
+    return math.exp(-after_s / ch.patience_s) if ch.model == "erlang_a" else 1.0
+
+
+def _pairs(df: pd.DataFrame, rule: Overflow) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of the rule's source and, per source row, of its target's same interval
+    (source rows without a target row are left out)."""
+    src = np.flatnonzero(((df["channel"] == rule.channel)
+                          & (df["language"] == rule.language)).to_numpy())
+    index = pd.MultiIndex.from_frame(df[["channel", "language", "interval_start"]])
+    want = pd.MultiIndex.from_arrays([np.full(src.size, rule.to[0]),
+                                      np.full(src.size, rule.to[1]),
+                                      df["interval_start"].to_numpy()[src]])
+    dst = index.get_indexer(want)
+    return src[dst >= 0], dst[dst >= 0]
+
+
+def row_targets(rows: np.ndarray, targets) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """``(target_s, target_sl)`` per row of ``rows`` (positions) for each planned target
+    (:attr:`PlannedOverflow.targets`) touching them (``target_sl = 0``, met by anyone,
+    elsewhere)."""
+    out = []
+    for where, t, sl in targets:
+        hit = np.isin(rows, where)
+        if hit.any():
+            out.append((np.full(rows.size, t), np.where(hit, sl, 0.0)))
+    return tuple(out)
+
+
+def _agents(ch: ChannelConfig, vol, aht, step: int, extra, max_occ: float) -> np.ndarray:
+    load = vol * aht / step
+    n = agents_for_target(ch, load, aht, ch.answer_time_s, ch.service_level, max_occ)
+    for t, sl in extra:
+        n = np.maximum(n, agents_for_target(ch, load, aht, t, sl, max_occ))
+    return np.asarray(n, dtype=float)
+
+
+def _merge(vol, aht, add_vol, add_aht) -> tuple[np.ndarray, np.ndarray]:
+    """Volume and contact-weighted handle time of two streams."""
+    total = vol + add_vol
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(total > 0, (vol * aht + add_vol * add_aht) / total, aht)
+    return total, mean
+
+
+def plan_overflow(df: pd.DataFrame, config: ScenarioConfig, step: int) -> PlannedOverflow:
+    """Plan each interval's overflow (module docstring) on a prepared forecast.
+
+    ``df`` has ``interval_start, channel, language, volume, aht_eff, shrinkage``.
+    """
+    vol = df["volume"].to_numpy(dtype=float).copy()
+    aht = df["aht_eff"].to_numpy(dtype=float).copy()
+    keep = 1.0 - df["shrinkage"].to_numpy(dtype=float)
+    max_occ = config.staffing.max_occupancy
+    targets: list[tuple[np.ndarray, float, float]] = []
+    moved = []
+    for rule in counted_rules(config):
+        a, b = _pairs(df, rule)
+        ch_a, ch_b = config.channels[rule.channel], config.channels[rule.to[0]]
+        reach = _reach(ch_a, rule.after_s)
+        n_a = _agents(ch_a, vol[a], aht[a], step, row_targets(a, targets), max_occ)
+        left = reach * waited_past(ch_a, rule.after_s)(n_a, vol[a] * aht[a] / step, aht[a])
+        own_v, own_h = _merge(vol[b], aht[b], left * vol[a], rule.aht_factor * aht[a])
+        n_own = _agents(ch_b, own_v, own_h, step, row_targets(b, targets), max_occ)
+        all_v, all_h = _merge(vol[b], aht[b], reach * vol[a], rule.aht_factor * aht[a])
+        t_left, sl_need = ch_a.answer_time_s - rule.after_s, ch_a.service_level / reach
+        possible = t_left >= 0 and sl_need <= 1.0
+        go = np.zeros(a.size, dtype=bool)
+        if possible:
+            extra = row_targets(b, targets) + ((np.full(b.size, t_left), np.full(b.size, sl_need)),)
+            n_all = _agents(ch_b, all_v, all_h, step, extra, max_occ)
+            go = (vol[a] > 0) & (n_all / keep[b] <= n_a / keep[a] + n_own / keep[b] + 1e-9)
+        vol[b], aht[b] = np.where(go, all_v, own_v), np.where(go, all_h, own_h)
+        moved.append((rule.name, f"{rule.to[0]}/{rule.to[1]}",
+                      float(np.sum(np.where(go, reach, left) * vol[a])), int(go.sum())))
+        vol[a[go]] = 0.0
+        if go.any():
+            targets.append((b[go], t_left, sl_need))
+    return PlannedOverflow(vol, aht, tuple(targets), pd.DataFrame(
+        moved, columns=["queue", "to", "contacts", "intervals"]))
+
+
+def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioConfig,
+                     step: int, agents: np.ndarray) -> pd.DataFrame:
+    """``metrics`` with the rows of queues in counted overflow rules replaced by the
+    coverage model of the module docstring.
+
+    ``df`` is the prepared forecast (``volume, aht_eff`` per row, before any overflow),
+    ``agents`` the productive agents per row (fractional: linear between whole agents).
+    """
+    rules = counted_rules(config)
+    if not rules:
+        return metrics
+    vol = df["volume"].to_numpy(dtype=float)
+    aht = df["aht_eff"].to_numpy(dtype=float)
+    agents = np.asarray(agents, dtype=float)
+    in_vol, in_work = np.zeros(len(df)), np.zeros(len(df))
+    share = np.zeros(len(df))  # o per source row
+    pairs = {}
+    for rule in rules:
+        a, b = pairs[rule] = _pairs(df, rule)
+        tot_v, tot_h = _merge(vol[a], aht[a], in_vol[a], _mean(in_work[a], in_vol[a]))
+        ch_a = config.channels[rule.channel]
+        share[a] = _reach(ch_a, rule.after_s) * _at(
+            lambda n, ld, h, ch=ch_a, d=rule.after_s: {"p": waited_past(ch, d)(n, ld, h)},
+            agents[a], tot_v * tot_h / step, tot_h)["p"]
+        in_vol[b] += share[a] * tot_v
+        in_work[b] += share[a] * tot_v * tot_h * rule.aht_factor
+    tot_v, tot_h = _merge(vol, aht, in_vol, _mean(in_work, in_vol))
+    out = metrics.copy()
+    names = ["service_level", "asa_s", "abandon_rate", "occupancy"]
+    queues = {(o.channel, o.language) for o in rules} | {o.to for o in rules}
+    for ch_name, lang in queues:
+        rows = np.flatnonzero(((df["channel"] == ch_name) & (df["language"] == lang)).to_numpy())
+        ch = config.channels[ch_name]
+        m = _at(channel_metrics(ch), agents[rows], tot_v[rows] * tot_h[rows] / step, tot_h[rows])
+        kept = _at(channel_metrics(ch), agents[rows],
+                   (1.0 - share[rows]) * tot_v[rows] * tot_h[rows] / step, tot_h[rows])
+        m["occupancy"] = kept["occupancy"]
+        for name in names:
+            out.iloc[rows, out.columns.get_loc(name)] = m[name]
+    for rule in rules:
+        a, b = pairs[rule]
+        ch_a, ch_b = config.channels[rule.channel], config.channels[rule.to[0]]
+        d, o, reach = rule.after_s, share[a], _reach(ch_a, rule.after_s)
+        load_a = tot_v[a] * tot_h[a] / step
+        if ch_a.answer_time_s <= d:
+            own = _at(channel_metrics(ch_a), agents[a], load_a, tot_h[a])["service_level"]
+            sl = own  # a moved contact has missed the target already
+        else:
+            own = _at(channel_metrics(ch_a, d), agents[a], load_a, tot_h[a])["service_level"]
+            there = _at(channel_metrics(ch_b, ch_a.answer_time_s - d), agents[b],
+                        tot_v[b] * tot_h[b] / step, tot_h[b])["service_level"]
+            sl = own + o * there
+        at_b = out.iloc[b]
+        wait_a = out["asa_s"].to_numpy(dtype=float)[a]
+        values = {
+            "service_level": np.clip(sl, 0.0, 1.0),
+            "abandon_rate": np.clip(o / reach * (1.0 - reach)
+                                    + o * at_b["abandon_rate"].to_numpy(dtype=float), 0.0, 1.0),
+            "asa_s": (1.0 - o) * np.minimum(wait_a, d)
+            + np.where(o > 0, o * (d + at_b["asa_s"].to_numpy(dtype=float)), 0.0),
+        }
+        for name, v in values.items():
+            out.iloc[a, out.columns.get_loc(name)] = v
+    return out
+
+
+def _mean(work: np.ndarray, vol: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(vol > 0, work / vol, 0.0)
+
+
+def _at(fn, n: np.ndarray, load: np.ndarray, aht: np.ndarray) -> dict[str, np.ndarray]:
+    """``fn``'s measures at fractional agents (linear between whole agents)."""
+    return interpolated_metrics(fn, n, load, aht)

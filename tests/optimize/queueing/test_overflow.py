@@ -1,0 +1,161 @@
+"""Overflow after a wait in the requirements and the coverage (optimize.queueing.overflow).
+
+Small hand-made desks: where the rules move work, what a closed option requires, and the
+promise against the simulator (the only check overflow has: no exact formula exists).
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimize.queueing.overflow import counted_rules
+from optimize.queueing.requirements import compute_requirements, evaluate_staffing
+from optimize.scenario.config import parse_config
+from optimize.simulation.desk import desk_from_plan
+from optimize.simulation.run import simulate_desk
+
+STEP = 1800
+START = pd.Timestamp("2026-11-30", tz="UTC")
+KEYS = ["interval_start", "channel", "language"]
+CHANNELS = {"vip_chat": {"vip": True, "model": "erlang_a", "service_level": 0.9,
+                         "answer_time_s": 20, "patience_s": 120, "concurrency": 2},
+            "chat": {"model": "erlang_a", "service_level": 0.8, "answer_time_s": 60,
+                     "patience_s": 240, "concurrency": 3},
+            "email": {"kind": "deferred"}}
+RULES = {"vip_chat/ko": {"to": "vip_chat/en", "after_s": 10},
+         "vip_chat/vi": {"to": "vip_chat/en", "after_s": 10, "aht_factor": 1.2},
+         "chat/vi": {"to": "chat/en", "after_s": 30, "aht_factor": 1.2}}
+
+
+def config(overflow=None, **channels):
+    return parse_config({"staffing": {"shrinkage": 0.0, "max_occupancy": 0.85},
+                         "channels": {**CHANNELS, **channels},
+                         "shifts": {"templates": [{"name": "day", "length_h": 8}]},
+                         **({"overflow": overflow} if overflow else {})})
+
+
+def forecast(per: dict, days: int = 7) -> pd.DataFrame:
+    """A day-shaped week: ``per[(channel, language)]`` contacts per interval at the mean."""
+    n_t = days * 48
+    t = START + pd.to_timedelta(np.arange(n_t) * STEP, unit="s")
+    hour = (np.arange(n_t) % 48) / 2
+    shape = 0.4 + np.sin(np.pi * np.clip(hour - 6, 0, 16) / 16) ** 2
+    return pd.concat([pd.DataFrame({"interval_start": t, "channel": c, "language": lang,
+                                    "contacts": v * shape,
+                                    "aht_s": 420.0 if c == "vip_chat" else 480.0})
+                      for (c, lang), v in per.items()], ignore_index=True)
+
+
+DESK = {("vip_chat", "en"): 6, ("vip_chat", "ko"): 1.2, ("vip_chat", "vi"): 0.6,
+        ("chat", "en"): 60, ("chat", "vi"): 5}
+
+
+@pytest.fixture(scope="module")
+def desk():
+    fc = forecast(DESK)
+    return fc, compute_requirements(fc, config(RULES), interval_s=STEP), \
+        compute_requirements(fc, config(), interval_s=STEP)
+
+
+def _by_queue(req: pd.DataFrame, column: str) -> pd.Series:
+    return req.groupby(["channel", "language"])[column].sum()
+
+
+def test_thin_queues_overflow_instead_of_staffing_around_the_clock(desk):
+    fc, req, alone = desk
+    need, before = _by_queue(req, "required_agents"), _by_queue(alone, "required_agents")
+    # without overflow each thin VIP queue asks for a certified agent every interval
+    assert before[("vip_chat", "ko")] >= 336 and before[("vip_chat", "vi")] >= 336
+    # with it nobody, and English takes what is still waiting after 10 s
+    assert need[("vip_chat", "ko")] == 0 and need[("vip_chat", "vi")] == 0
+    planned, contacts = _by_queue(req, "planned_contacts"), _by_queue(req, "contacts")
+    reach = math.exp(-10 / 120)
+    moved = reach * (contacts[("vip_chat", "ko")] + contacts[("vip_chat", "vi")])
+    assert planned[("vip_chat", "en")] == pytest.approx(contacts[("vip_chat", "en")] + moved)
+    assert planned[("vip_chat", "ko")] == 0.0
+    assert (req["contacts"].to_numpy() == fc.sort_values(KEYS)["contacts"].to_numpy()).all()
+    # English answers 0.9 / reach of the moved chats within the 10 s left: more agents
+    assert need[("vip_chat", "en")] > before[("vip_chat", "en")]
+    assert need.sum() < before.sum()  # and fewer heads in all
+    # the promise of the thin queues holds their target
+    sl = req.assign(w=req["contacts"] * req["service_level"])
+    got = _by_queue(sl, "w") / contacts
+    assert got[("vip_chat", "ko")] >= 0.9 - 1e-9 and got[("vip_chat", "vi")] >= 0.9 - 1e-9
+
+
+def test_an_overflow_too_late_for_the_target_moves_nothing():
+    # VIP chats must be answered within 20 s: overflowing after 30 s cannot serve them
+    fc = forecast({("vip_chat", "en"): 6, ("vip_chat", "ko"): 1.2}, days=1)
+    late = compute_requirements(fc, config({"vip_chat/ko": {"to": "vip_chat/en",
+                                                            "after_s": 30}}), interval_s=STEP)
+    plain = compute_requirements(fc, config(), interval_s=STEP)
+    assert (late["required_agents"] == plain["required_agents"]).all()
+    ko = late["language"] == "ko"
+    # the residual overflow of the staffed Korean queue is planned on English
+    assert (late.loc[~ko, "planned_contacts"] >= late.loc[~ko, "contacts"]).all()
+    assert (late.loc[ko, "planned_contacts"] == late.loc[ko, "contacts"]).all()
+
+
+def test_nobody_on_the_queue_means_the_moved_share_answered_there():
+    fc = forecast({("vip_chat", "en"): 1, ("vip_chat", "ko"): 1}, days=1)
+    cfg = config({"vip_chat/ko": {"to": "vip_chat/en", "after_s": 5}})
+    staffed = fc[KEYS].assign(scheduled_agents=np.where(fc["language"] == "en", 30.0, 0.0))
+    cov = evaluate_staffing(fc, staffed, cfg, interval_s=STEP).set_index("language")
+    # 30 English agents answer at once: a Korean chat is served iff it waits the 5 s
+    assert cov.loc["ko", "service_level"].to_numpy() == pytest.approx(math.exp(-5 / 120),
+                                                                        abs=1e-6)
+    assert cov.loc["ko", "abandon_rate"].to_numpy() == pytest.approx(1 - math.exp(-5 / 120),
+                                                                      abs=1e-6)
+    # without the rule nobody answers them
+    plain = evaluate_staffing(fc, staffed, config(), interval_s=STEP).set_index("language")
+    assert (plain.loc["ko", "service_level"] == 0.0).all()
+
+
+def test_chains_move_the_load_along_and_uncounted_rules_change_nothing():
+    fc = forecast({("chat", "en"): 40, ("chat", "vi"): 1, ("chat", "th"): 1}, days=1)
+    chain = {"chat/th": {"to": "chat/vi", "after_s": 0}, "chat/vi": {"to": "chat/en",
+                                                                     "after_s": 0}}
+    req = compute_requirements(fc, config(chain), interval_s=STEP)
+    assert [o.name for o in counted_rules(config(chain))] == ["chat/th", "chat/vi"]
+    planned = _by_queue(req, "planned_contacts")
+    assert planned[("chat", "th")] == planned[("chat", "vi")] == 0.0
+    assert planned[("chat", "en")] == pytest.approx(_by_queue(req, "contacts").sum())
+    # to or from a deferred channel: the simulator plays it, the requirements do not
+    cfg = config({"chat/vi": {"to": "email/vi", "after_s": 60}})
+    assert counted_rules(cfg) == ()
+    plain = compute_requirements(fc, config(), interval_s=STEP)
+    got = compute_requirements(fc, cfg, interval_s=STEP)
+    assert "planned_contacts" not in got.columns
+    pd.testing.assert_frame_equal(got, plain)
+
+
+def _heads(req: pd.DataFrame) -> pd.DataFrame:
+    """One agent per required head, queue and interval (nobody absent)."""
+    r = req.loc[req["required_agents"] > 0]
+    rep = r.loc[r.index.repeat(r["required_agents"])]
+    k = rep.groupby(level=0).cumcount().astype(str)
+    return pd.DataFrame({"agent_id": rep["channel"] + "-" + rep["language"] + "-" + k,
+                         "start_utc": rep["interval_start"],
+                         "end_utc": rep["interval_start"] + pd.Timedelta(seconds=STEP),
+                         "activity": "work", "channel": rep["channel"],
+                         "language": rep["language"]}).reset_index(drop=True)
+
+
+def test_the_promise_holds_in_the_simulator(desk):
+    # the required heads on a roster, every head present: promised within 2 points of
+    # simulated on every queue (thin VIP queues with nobody of their own included)
+    fc, req, _ = desk
+    cfg = config(RULES)
+    sim = simulate_desk(desk_from_plan(_heads(req), fc, cfg, start=START, weeks=1,
+                                       interval_s=STEP),
+                        reps=4, seed=1, shrinkage="none").queues.set_index(["channel",
+                                                                            "language"])
+    staffed = req[KEYS].assign(scheduled_agents=req["required_agents"])
+    cov = evaluate_staffing(fc, staffed, cfg, interval_s=STEP).merge(fc, on=KEYS)
+    promised = (cov.assign(w=cov["service_level"] * cov["contacts"])
+                .groupby(["channel", "language"])["w"].sum() / _by_queue(cov, "contacts"))
+    gap = (promised - sim["service_level"]).abs()
+    assert (gap < 0.02).all(), gap
+    assert sim.loc[("vip_chat", "ko"), "service_level"] > 0.87  # was 0.0 with nobody on it
