@@ -104,6 +104,10 @@ def candidate_shifts(agents: pd.DataFrame, config: ScenarioConfig, grid: Grid,
         log.warning("dropping %d candidate starts not aligned with the %d-min grid",
                     int((~aligned).sum()), grid.step_min)
     cand_tz = cand_tz[aligned].assign(t0=np.rint(t0[aligned]).astype(int))
+    # a shift of a plan date that lies wholly outside the UTC grid (a late start in a far
+    # western zone on the last local day) covers no interval and would have no queue
+    length = (cand_tz["end_utc"] - cand_tz["start_utc"]) / pd.Timedelta(minutes=grid.step_min)
+    cand_tz = cand_tz[(cand_tz["t0"] < grid.n) & (cand_tz["t0"] + length > 0)]
     agent_tz = pd.DataFrame({"agent": np.arange(len(agents)), "_tz": agents["timezone"].astype(str)})
     cand = agent_tz.merge(cand_tz, on="_tz", how="inner").drop(columns="_tz")
     cand["unavailable"] = _touches_unavailable(cand, agents)

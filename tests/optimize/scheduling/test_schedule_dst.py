@@ -93,3 +93,12 @@ def test_two_week_dst_schedule_keeps_every_rule_in_local_time(two_weeks):
         assert local.minute == 0 and local.hour % 2 == 0  # the 120-min local start step
         assert row.end_utc - row.start_utc == pd.Timedelta(hours=9 if row.template ==
                                                            "full_9h" else 4)
+
+
+def test_no_candidate_lies_wholly_outside_the_plan_weeks():
+    # Chicago's last plan day (Sunday 1 Nov) ends at 06:00 UTC on Monday: a shift starting
+    # there at 23:00 local would cover no interval of the plan and have no queue
+    c = _cands("America/Chicago")
+    grid_end = pd.Timestamp(START, tz="UTC") + pd.Timedelta(days=14)
+    assert (c["start_utc"] < grid_end).all()
+    assert len(c) and c["start_utc"].max() > grid_end - pd.Timedelta(hours=9)  # spills kept
