@@ -34,7 +34,9 @@ there at ``d`` (``exp(-d / patience_A)`` of them) and must answer them within ``
 at ``SL*_A / exp(-d / patience_A)``, a second target on B's rows. The option with fewer
 heads on schedule is planned; a tie goes to the overflow, which asks nothing of A's
 (thinner) skill. The overflow is not an option where ``T_A < d`` or that second target
-exceeds 1. Neither option mixes (some A agents and a planned overflow for the rest);
+exceeds 1, nor for a rule with ``keep_staffed`` (a manager who wants the language served
+in its own language whenever its queue is open: a large team absorbs a small one's load
+at fewer heads, so the cheaper option alone would leave it to translation all day). Neither option mixes (some A agents and a planned overflow for the rest);
 the coverage counts whatever the schedule staffs.
 """
 
@@ -159,7 +161,7 @@ def plan_overflow(df: pd.DataFrame, config: ScenarioConfig, step: int) -> Planne
         n_own = _agents(ch_b, own_v, own_h, step, row_targets(b, targets), max_occ)
         all_v, all_h = _merge(vol[b], aht[b], reach * vol[a], rule.aht_factor * aht[a])
         t_left, sl_need = ch_a.answer_time_s - rule.after_s, ch_a.service_level / reach
-        possible = t_left >= 0 and sl_need <= 1.0
+        possible = t_left >= 0 and sl_need <= 1.0 and not rule.keep_staffed
         go = np.zeros(a.size, dtype=bool)
         if possible:
             extra = row_targets(b, targets) + ((np.full(b.size, t_left), np.full(b.size, sl_need)),)

@@ -122,7 +122,9 @@ def load_scenario_dir(directory: str | Path) -> Scenario:
                           languages=contacts.languages or None, vip_channels=vip_channels)
     problems += agents.problems
     if config is not None and agents.frame is not None:
-        problems += _unserved_targets(config, agents.frame)
+        queues = None if contacts.frame is None else set(map(tuple, contacts.frame[
+            ["channel", "language"]].drop_duplicates().astype(str).to_numpy().tolist()))
+        problems += _unserved_targets(config, agents.frame, queues)
     raise_if_any(problems)
 
     scenario = Scenario(contacts=contacts.frame, market=None if market is None else market.frame,
@@ -132,13 +134,16 @@ def load_scenario_dir(directory: str | Path) -> Scenario:
     return scenario
 
 
-def _unserved_targets(config: ScenarioConfig, agents: pd.DataFrame) -> list[Problem]:
-    """Hours or overflow rules that send contacts to a queue no agent may take."""
+def _unserved_targets(config: ScenarioConfig, agents: pd.DataFrame,
+                      queues: set[tuple[str, str]] | None) -> list[Problem]:
+    """Hours or overflow rules that send contacts to a queue no agent may take (a rule of
+    a queue absent from ``queues``, the contacts' queues, sends nothing)."""
     out = []
-    rules = [(h.name, "hours", "closed_to", h.closed_to) for h in config.hours]
-    rules += [(o.name, "overflow", "to", o.to) for o in config.overflow]
-    for name, section, key, target in rules:
-        if target is None:
+    rules = [(h.name, "hours", "closed_to", h.closed_to, (h.channel, h.language))
+             for h in config.hours]
+    rules += [(o.name, "overflow", "to", o.to, (o.channel, o.language)) for o in config.overflow]
+    for name, section, key, target, source in rules:
+        if target is None or (queues is not None and source not in queues):
             continue
         chan, lang = target
         vip = config.channels[chan].vip

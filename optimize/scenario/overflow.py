@@ -8,10 +8,14 @@ through machine translation)::
     to = "vip_chat/en"        # a certified English agent takes it
     after_s = 30
     aht_factor = 1.2          # optional, default 1
+    keep_staffed = false      # optional: true -> the queue is always staffed on its own
+
+The requirements count rules between real-time queues (:mod:`optimize.queueing.overflow`):
+in each interval they may leave the queue to its overflow where that costs fewer heads,
+unless ``keep_staffed`` (then the rule only takes what is still waiting, a safety valve).
 
 Overflow has no exact queueing formula; the simulator (:mod:`optimize.simulation`) plays
-it, so a manager sees what an overflow rule does to a plan's service. The requirements
-and the scheduler do not count the overflow capacity yet.
+every rule, so a manager sees what it does to a plan's service.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class Overflow:
     to: tuple[str, str]
     after_s: float
     aht_factor: float = 1.0
+    keep_staffed: bool = False  # the requirements always staff the queue on its own
 
     @property
     def name(self) -> str:
@@ -53,7 +58,8 @@ def parse_overflow(raw: Any, channels: dict[str, Any], file: str
 
     out = []
     for where, queue, table in queue_tables(raw, "overflow", "vip_chat/ko",
-                                            ("to", "after_s", "aht_factor"), channels, bad):
+                                            ("to", "after_s", "aht_factor", "keep_staffed"),
+                                            channels, bad):
         to = queue_name(table.get("to"), channels)
         ok = True
         if to is None:
@@ -73,8 +79,12 @@ def parse_overflow(raw: Any, channels: dict[str, Any], file: str
                 0.1 <= factor <= 10):
             bad(f"{where}.aht_factor", factor, "expected a value in [0.1, 10]")
             ok = False
+        keep = table.get("keep_staffed", False)
+        if not isinstance(keep, bool):
+            bad(f"{where}.keep_staffed", keep, "expected true or false")
+            ok = False
         if ok:
-            out.append(Overflow(queue[0], queue[1], to, float(after), float(factor)))
+            out.append(Overflow(queue[0], queue[1], to, float(after), float(factor), keep))
     problems += circle_problems({(o.channel, o.language): o.to for o in out}, file,
                                 "overflow", "to", "overflow routes")
     return tuple(out), problems

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecast.inputs.problems import InputError
 from optimize.queueing.overflow import counted_rules
 from optimize.queueing.requirements import compute_requirements, evaluate_staffing
 from optimize.scenario.config import parse_config
@@ -159,3 +160,21 @@ def test_the_promise_holds_in_the_simulator(desk):
     gap = (promised - sim["service_level"]).abs()
     assert (gap < 0.02).all(), gap
     assert sim.loc[("vip_chat", "ko"), "service_level"] > 0.87  # was 0.0 with nobody on it
+
+
+def test_keep_staffed_only_takes_what_is_still_waiting(desk):
+    fc, req, alone = desk
+    kept = {k: {**v, "keep_staffed": True} for k, v in RULES.items()}
+    got = compute_requirements(fc, config(kept), interval_s=STEP)
+    need, before = _by_queue(got, "required_agents"), _by_queue(alone, "required_agents")
+    for queue in [("vip_chat", "ko"), ("vip_chat", "vi"), ("chat", "vi")]:
+        assert need[queue] == before[queue]  # staffed on its own as without the rule
+    planned = _by_queue(got, "planned_contacts")
+    assert planned[("vip_chat", "ko")] == pytest.approx(_by_queue(got, "contacts")[
+        ("vip_chat", "ko")])
+    assert planned[("vip_chat", "en")] > _by_queue(got, "contacts")[("vip_chat", "en")]
+
+
+def test_keep_staffed_must_be_a_boolean():
+    with pytest.raises(InputError, match="overflow.chat/vi.keep_staffed"):
+        config({"chat/vi": {"to": "chat/en", "after_s": 30, "keep_staffed": "yes"}})
