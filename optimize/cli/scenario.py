@@ -22,10 +22,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from optimize.scenario.sample import write_sample
+    import tomllib
+    from importlib import resources
+
+    from optimize.capacity.dimension import desk_size
+    from optimize.scenario.config import parse_config
+    from optimize.scenario.sample import HOURS_PER_AGENT, write_sample
 
     t0 = time.perf_counter()
-    paths = write_sample(args.out, seed=args.seed, weeks=args.weeks, n_agents=args.agents,
+    size = None
+    if args.agents is None:  # sized by the planner's rule for the template's targets
+        text = resources.files("optimize.scenario").joinpath("sample_scenario.toml").read_text()
+        config = parse_config(tomllib.loads(text), "sample_scenario.toml")
+
+        def size(contacts):
+            return desk_size(contacts, config, 1800, hours_per_agent=HOURS_PER_AGENT)
+
+    paths = write_sample(args.out, seed=args.seed, weeks=args.weeks,
+                         n_agents=args.agents or 0, size=size,
                          volume_scale=args.volume_scale, closures=args.closures,
                          outages=args.outages, declared=args.declared,
                          level_shift=args.level_shift, outliers=args.outliers)
@@ -45,7 +59,10 @@ def add_scenario_parsers(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("--out", type=Path, required=True, help="output directory")
     sp.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     sp.add_argument("--weeks", type=int, default=104, help="weeks of history (default 104)")
-    sp.add_argument("--agents", type=int, default=150, help="number of agents (default 150)")
+    sp.add_argument("--agents", type=int, default=None,
+                    help="number of agents, shared by the languages in proportion to their "
+                         "workload (default: each language team sized by a planner's rule "
+                         "from the hours its queues require, optimize/capacity/dimension.py)")
     sp.add_argument("--volume-scale", type=float, default=1.0, help="multiply volumes (default 1)")
     sp.add_argument("--closures", type=int, default=0,
                     help="weekdays of the last 8 weeks with no contacts at all (default 0)")

@@ -17,6 +17,7 @@ import gzip
 import io
 import logging
 import os
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from forecast.synthetic import (
     stream,
 )
 
-__all__ = ["AGENT_ZONES", "generate_agents", "write_sample", "contacts_to_csv", "market_to_csv",
+__all__ = ["AGENT_ZONES", "HOURS_PER_AGENT", "generate_agents", "write_sample", "contacts_to_csv", "market_to_csv",
            "agents_to_csv"]
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,10 @@ _NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 FULL_TIME_SHARE = 0.78
+#: paid hours a generated agent works in an average week: the contract mix (full time
+#: 32-40 h, part time 16-24 h, at the top of their range when the desk is busy), less
+#: the leave blocks (22% of agents, 1-5 days in the first two weeks)
+HOURS_PER_AGENT = (FULL_TIME_SHARE * 40 + (1 - FULL_TIME_SHARE) * 24) * (1 - 0.22 * 3 / 14)
 VIP_SHARE = 0.12
 VIP_PER_LANGUAGE = 2  # native VIP agents per language (when it has enough natives)
 MIN_NATIVES = 6  # per language, enough for one seat around the clock (168 h / ~32 h each)
@@ -103,7 +108,9 @@ def _allocate(weights: np.ndarray, n: int, floor: int) -> np.ndarray:
 
 
 def generate_agents(contacts: pd.DataFrame, n_agents: int = 150, seed: int = 7, *,
-                    plan_start: dt.date | None = None, plan_weeks: int = 2) -> pd.DataFrame:
+                    plan_start: dt.date | None = None, plan_weeks: int = 2,
+                    natives: Mapping[str, int] | None = None,
+                    vip: int | None = None) -> pd.DataFrame:
     """A roster of agents able to serve every queue in ``contacts``.
 
     Parameters
@@ -119,6 +126,12 @@ def generate_agents(contacts: pd.DataFrame, n_agents: int = 150, seed: int = 7, 
         First plan day for ``unavailable`` dates; default the day after the last history day.
     plan_weeks : int
         Unavailable dates fall in ``[plan_start, plan_start + plan_weeks)``.
+    natives, vip : optional
+        A desk sized by a planner (:func:`optimize.capacity.dimension.desk_size`): the
+        natives of each language (``n_agents`` is then their sum) and the VIP-certified
+        agents; half of each language's natives (not a quarter) also take social, as a
+        planner cross-trains a small team for a channel that must be answered within
+        hours.
 
     Returns
     -------
@@ -130,6 +143,11 @@ def generate_agents(contacts: pd.DataFrame, n_agents: int = 150, seed: int = 7, 
     languages = [str(x) for x in pd.unique(contacts["language"])]
     present = {str(x) for x in pd.unique(contacts["channel"])}
     channels = [c for c in CHANNELS if c in present]
+    if natives is not None:
+        missing = [lang for lang in languages if natives.get(lang, 0) < 1]
+        if missing:
+            raise ValueError(f"natives must give every language at least 1, not {missing[0]!r}")
+        n_agents = int(sum(natives[lang] for lang in languages))
     if not isinstance(n_agents, int | np.integer) or n_agents < len(languages):
         raise ValueError(f"n_agents must be an integer >= {len(languages)} (one per language), "
                          f"got {n_agents!r}")
@@ -148,7 +166,10 @@ def generate_agents(contacts: pd.DataFrame, n_agents: int = 150, seed: int = 7, 
     weights = work_h.groupby(contacts["language"]).sum().reindex(languages).to_numpy(float)
     weights = weights + seats * SEAT_H
     floor = max(1, min(MIN_NATIVES, n_agents // (2 * len(languages))))
-    natives = np.repeat(languages, _allocate(weights, n_agents, floor))
+    counts = (_allocate(weights, n_agents, floor) if natives is None
+              else np.array([natives[lang] for lang in languages]))
+    social_every = 4 if natives is None else 2
+    natives = np.repeat(languages, counts)
     rows = []
     others = [lang for lang in languages if lang != "en"]
     for i, native in enumerate(natives):
@@ -165,8 +186,8 @@ def generate_agents(contacts: pd.DataFrame, n_agents: int = 150, seed: int = 7, 
         skill = [c for c in ("chat", "email") if c in channels]
         if "email" in channels and rng.random() < 0.08 and rank >= 2:
             skill = ["email"]  # back-office email specialists (never a language's first two)
-        elif "social" in channels and (rank % 4 == 1 or rng.random() < 0.15):
-            skill.append("social")  # a quarter of each language's natives, plus some
+        elif "social" in channels and (rank % social_every == 1 or rng.random() < 0.15):
+            skill.append("social")  # a quarter (or half) of each language's natives, and some
         full = rng.random() < FULL_TIME_SHARE
         hours = (32, 40) if full else (int(rng.choice([16, 20])), 24)
         days = []
@@ -178,7 +199,7 @@ def generate_agents(contacts: pd.DataFrame, n_agents: int = 150, seed: int = 7, 
                      "channels": skill, "timezone": zone, "min_hours_week": hours[0],
                      "max_hours_week": hours[1], "unavailable": days, "vip": False})
     if "vip_chat" in channels:
-        _certify_vip(rows, languages, rng)
+        _certify_vip(rows, languages, rng, vip)
     _add_preferences(rows, stream(seed, "preferences"))  # own stream: the rest is unchanged
     out = pd.DataFrame(rows)
     out["languages"] = out["languages"].map(";".join)
@@ -205,14 +226,16 @@ def _add_preferences(rows: list[dict], rng: np.random.Generator) -> None:
         r["preferred_days_off"] = days[pair] if off else ""
 
 
-def _certify_vip(rows: list[dict], languages: list[str], rng: np.random.Generator) -> None:
-    """Certify about VIP_SHARE of the chat agents for VIP chat, natives of each language first.
+def _certify_vip(rows: list[dict], languages: list[str], rng: np.random.Generator,
+                 target: int | None = None) -> None:
+    """Certify ``target`` (default about VIP_SHARE) of the agents for VIP chat, natives of
+    each language first.
 
     Each language gets at least one and up to ``VIP_PER_LANGUAGE`` native VIP agents
     (full-time first); the rest of the quota is drawn at random among the other chat agents.
     """
     chat = [r for r in rows if "chat" in r["channels"]]
-    target = round(VIP_SHARE * len(rows))
+    target = round(VIP_SHARE * len(rows)) if target is None else int(target)
     per_language = max(1, min(VIP_PER_LANGUAGE, target // len(languages)))
     chosen: list[dict] = []
     for lang in languages:
@@ -272,8 +295,9 @@ def _write(path: Path, data: bytes) -> Path:
 def write_sample(out_dir: str | Path, *, seed: int = 7, weeks: int = 104, n_agents: int = 150,
                  languages: tuple[str, ...] | None = None, end: str = "2026-11-23T00:00:00Z",
                  volume_scale: float = 1.0, closures: int = 0, outages: int = 0,
-                 declared: int = 0, level_shift: float = 1.0,
-                 outliers: int = 0) -> dict[str, Path]:
+                 declared: int = 0, level_shift: float = 1.0, outliers: int = 0,
+                 size: Callable[[pd.DataFrame], tuple[Mapping[str, int], int]] | None = None,
+                 ) -> dict[str, Path]:
     """Generate the sample company and write it as a scenario directory.
 
     Parameters
@@ -285,7 +309,12 @@ def write_sample(out_dir: str | Path, *, seed: int = 7, weeks: int = 104, n_agen
     weeks : int
         Weeks of 30-minute history ending at ``end`` (exclusive).
     n_agents : int
-        Head count of the desk.
+        Head count of the desk, shared by the languages in proportion to their workload
+        (with a floor); small languages come out short (a desk to explain).
+    size : callable, optional
+        ``size(contacts) -> (natives per language, VIP-certified)``: a desk sized by a
+        planner instead (``staffcast sample`` passes
+        :func:`optimize.capacity.dimension.desk_size`); ``n_agents`` is then ignored.
     languages : tuple of str, optional
         Language codes (default: en, zh, ko, vi, ru, es, tr, ja).
     end : str
@@ -322,7 +351,9 @@ def write_sample(out_dir: str | Path, *, seed: int = 7, weeks: int = 104, n_agen
     langs = DEFAULT_LANGUAGES if languages is None else tuple(languages)
     market = generate_market(start - pd.Timedelta(days=7), end_ts, seed)
     contacts = generate_contacts(market, start, end_ts, langs, seed, volume_scale=volume_scale)
-    agents = generate_agents(contacts, n_agents, seed, plan_start=end_ts.date())
+    natives, vip = size(contacts) if size is not None else (None, None)
+    agents = generate_agents(contacts, n_agents, seed, plan_start=end_ts.date(),
+                             natives=natives, vip=vip)
     calendar = None
     if closures or outages or outliers or level_shift != 1.0:
         from forecast.faults import inject_faults

@@ -1,5 +1,7 @@
 """optimize.queueing.requirements end to end on a synthetic week, plus the chat-approximation gap."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,9 @@ from optimize.queueing.erlang import agents_for_service_level_a
 from optimize.queueing.requirements import compute_requirements, evaluate_staffing, infer_interval_s
 from optimize.scenario.config import load_config
 
-CFG = load_config("optimize/scenario/sample_scenario.toml")
+# the per-queue models: the template's routing (hours, overflow) has its own tests
+CFG = dataclasses.replace(load_config("optimize/scenario/sample_scenario.toml"), hours=(),
+                          overflow=())
 CONTRACT = ["interval_start", "channel", "language", "contacts", "aht_s", "workload_erlangs",
             "required_agents_exact", "required_agents", "shrinkage", "required_scheduled",
             "service_level", "asa_s", "abandon_rate", "occupancy", "backlog", "oldest_age_h"]

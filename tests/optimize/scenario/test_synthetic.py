@@ -320,9 +320,9 @@ def test_committed_sample_is_complete_and_small(sample_dir):
     with open(sample_dir / "scenario.toml", "rb") as f:
         assert tomllib.load(f)["channels"]
     agents = pd.read_csv(sample_dir / "agents.csv", keep_default_na=False)
-    assert 140 <= len(agents) <= 160
+    assert 170 <= len(agents) <= 190  # sized by the planner's rule (see the next tests)
     langs = agents["languages"].str.split(";")
-    assert langs.map(len).gt(1).mean() > 0.6  # most are bilingual ...
+    assert langs.map(len).gt(1).mean() > 0.5  # most are bilingual ...
     assert langs.map(lambda p: p[0] != "en" and "en" in p).mean() > 0.5  # ... with English
     for lang in DEFAULT_LANGUAGES:  # every language can keep a chat seat open around the clock
         speakers = agents[langs.map(lambda p, lang=lang: lang in p)]
@@ -332,14 +332,15 @@ def test_committed_sample_is_complete_and_small(sample_dir):
     assert market["timestamp"].iloc[-1] == "2026-11-22T23:00:00+00:00"
 
 
-def test_committed_contacts_span_two_years_and_fit_150_agents(sample_dir):
+def test_committed_contacts_span_two_years_and_fit_the_desk(sample_dir):
     c = pd.read_csv(sample_dir / "contacts.csv.gz")
     assert c["interval_start"].iloc[0] == "2024-11-25T00:00:00+00:00"
     assert c["interval_start"].iloc[-1] == "2026-11-22T23:30:00+00:00"
     assert len(c) == 104 * 7 * 48 * 4 * 8
     assert set(c["language"]) >= set(DEFAULT_LANGUAGES)
-    # Staffed with the real queueing engine, an ordinary recent week needs 75-100% of what
-    # the 150 contracts can give at most (thin 24/7 queues included): a tight, real desk.
+    # Staffed with the real queueing engine, an ordinary recent week needs 60-80% of what
+    # the contracts can give at most (thin 24/7 queues included): the desk is sized for
+    # 1.41 paid hours per required hour (optimize/capacity/dimension.py), 71%.
     week = c.iloc[-7 * 48 * 32:].copy()
     week["interval_start"] = pd.to_datetime(week["interval_start"], utc=True)
     week["contacts"] = week["contacts"].astype(float)
@@ -348,8 +349,37 @@ def test_committed_contacts_span_two_years_and_fit_150_agents(sample_dir):
     req = compute_requirements(week, cfg, interval_s=1800)
     need_h = req["required_scheduled"].sum() / 2
     agents = pd.read_csv(sample_dir / "agents.csv")
-    assert 0.75 < need_h / agents["max_hours_week"].sum() < 1.0
+    assert 0.6 < need_h / agents["max_hours_week"].sum() < 0.8
     by_lang = c.groupby("language")["contacts"].sum()
     assert by_lang.idxmax() == "en"
     vip = c[c["channel"] == "vip_chat"].groupby("language")["contacts"].mean()
     assert vip["tr"] < 0.3 and vip["vi"] < 0.3  # thin queues: well under one per interval
+
+
+def test_a_planned_desk_has_the_natives_and_certified_agents_asked_for(small):
+    from optimize.capacity.dimension import desk_size
+    from optimize.scenario.sample import HOURS_PER_AGENT
+
+    contacts = pd.read_csv(small / "contacts.csv.gz", parse_dates=["interval_start"])
+    cfg = load_config(small / "scenario.toml")
+    natives, vip = desk_size(contacts, cfg, 1800, hours_per_agent=HOURS_PER_AGENT)
+    assert set(natives) == set(contacts["language"]) and min(natives.values()) >= 1
+    # twice the hours an agent works, about half the heads
+    half, _ = desk_size(contacts, cfg, 1800, hours_per_agent=2 * HOURS_PER_AGENT)
+    assert sum(half.values()) <= sum(natives.values()) / 2 + len(natives)
+    agents = generate_agents(contacts, seed=11, natives=natives, vip=vip)
+    first = agents["languages"].str.split(";").str[0].value_counts()
+    assert first.to_dict() == natives
+    assert int(agents["vip"].sum()) == vip
+    with pytest.raises(ValueError, match="at least 1"):
+        generate_agents(contacts, seed=11, natives={**natives, "ko": 0})
+
+
+def test_committed_sample_is_what_staffcast_sample_writes(sample_dir, tmp_path):
+    # data/sample is `staffcast sample --out data/sample` (default options): regenerated
+    # whenever the generator, the planner's rule or the scenario template change
+    from optimize.cli.main import main
+
+    assert main(["sample", "--out", str(tmp_path)]) == 0
+    for name in ("agents.csv", "scenario.toml", "market.csv"):
+        assert (tmp_path / name).read_bytes() == (sample_dir / name).read_bytes(), name
