@@ -14,7 +14,8 @@ efficiency 1.343), the error of the 13-week total, and the weekly MAPE.
 
 ``--part loop``: the 26-week plan of the sample company (efficiency measured), checked
 and corrected ``--rounds`` times on the scheduler (:func:`optimize.capacity.check.calibrate`:
-the last week scheduled with the desk the plan says there will be); the last check's
+the last week scheduled with the desk the plan says there will be; with ``--simulate REPS``
+also each queue's shrinkage fitted to a simulation of each checked week); the last check's
 schedule is then simulated (5 replications). Per queue: the plan's promised service level
 beside the schedule's formulas and the simulation.
 
@@ -97,8 +98,8 @@ def backtest(weeks: int = 13) -> pd.DataFrame:
     return out
 
 
-def loop(weeks: int = 26, rounds: int = 0, reps: int = 5, work_limit: float = 30.0
-         ) -> pd.DataFrame:
+def loop(weeks: int = 26, rounds: int = 0, reps: int = 5, work_limit: float = 30.0,
+         simulate_reps: int = 0) -> pd.DataFrame:
     from optimize.capacity.check import calibrate
     from optimize.capacity.config import CapacityConfig
     from optimize.capacity.efficiency import measure_efficiency, recent_week
@@ -114,7 +115,7 @@ def loop(weeks: int = 26, rounds: int = 0, reps: int = 5, work_limit: float = 30
     t0 = time.perf_counter()
     cal = calibrate(s.contacts, s.agents, s.config, s.interval_s, weeks, rounds=rounds,
                     capacity=CapacityConfig(), calendar=s.calendar, work_limit_s=work_limit,
-                    efficiency=eff.factor, market=s.market)
+                    efficiency=eff.factor, market=s.market, simulate_reps=simulate_reps)
     wall = time.perf_counter() - t0
     plan, last = cal.plan, cal.last
     fc, res, start = last.forecast, last.schedule, last.week_start
@@ -137,7 +138,8 @@ def loop(weeks: int = 26, rounds: int = 0, reps: int = 5, work_limit: float = 30
     out["holds_formulas"] = out["schedule_formulas"] >= goal
     out["holds_simulated"] = out["simulated"] >= goal
     print(f"measured efficiency (history's last week, today's desk): {eff.describe()}")
-    print(f"{weeks}-week plan, {rounds} correction round(s), {wall:.0f} s; "
+    print(f"{weeks}-week plan, {rounds} correction round(s) "
+          f"(shrinkage fitted to {simulate_reps} simulated replications per round), {wall:.0f} s; "
           f"{int(plan.hires['hires'].sum())} hires")
     summary = check_summary(cal.checks)
     summary["week_start"] = summary["week_start"].dt.date
@@ -173,6 +175,9 @@ def speed() -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=("backtest", "loop", "speed", "all"), default="backtest")
+    ap.add_argument("--simulate", type=int, default=0, metavar="REPS",
+                    help="loop: also fit each queue's shrinkage to REPS simulated "
+                         "replications of each checked week (staffcast capacity --simulate)")
     ap.add_argument("--rounds", type=int, default=0,
                     help="loop: correction rounds on the scheduler (staffcast capacity "
                          "--calibrate N)")
@@ -180,7 +185,7 @@ def main() -> int:
     if args.part in ("backtest", "all"):
         backtest()
     if args.part in ("loop", "all"):
-        loop(rounds=args.rounds)
+        loop(rounds=args.rounds, simulate_reps=args.simulate)
     if args.part in ("speed", "all"):
         speed()
     return 0

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "optimize" / "queueing"))
-from test_overflow import DESK, KEYS, RULES, STEP, START, _heads, config, forecast  # noqa: E402
+from test_overflow import DESK, KEYS, RULES, START, STEP, _heads, config, forecast  # noqa: E402
 
 from optimize.queueing.requirements import compute_requirements, evaluate_staffing  # noqa: E402
 from optimize.simulation.desk import desk_from_plan  # noqa: E402

@@ -32,12 +32,13 @@ from optimize.capacity.config import CapacityConfig
 from optimize.capacity.demand import interval_forecast
 from optimize.capacity.plan import CapacityPlan
 from optimize.capacity.supply import survival
-from optimize.queueing.requirements import compute_requirements
+from optimize.queueing.calibration import calibration_targets, effective_shrinkage, with_shrinkage
+from optimize.queueing.requirements import compute_requirements, evaluate_staffing
 from optimize.queueing.routing import route_hours
 from optimize.scenario.config import ScenarioConfig
 
 __all__ = ["MAX_FACTOR", "Calibration", "WeekCheck", "calibrate", "check_week", "desk_for_week",
-           "queue_factors"]
+           "queue_factors", "simulated_shrinkage"]
 
 log = logging.getLogger(__name__)
 MAX_FACTOR = 2.0  # a queue's correction is capped: one check week is one sample
@@ -101,9 +102,11 @@ def desk_for_week(plan: CapacityPlan, agents: pd.DataFrame, week: int,
 def check_week(plan: CapacityPlan, contacts: pd.DataFrame, agents: pd.DataFrame,
                config: ScenarioConfig, interval_s: int, capacity: CapacityConfig, *,
                week: int = -1, calendar: pd.DataFrame | None = None,
-               work_limit_s: float | None = None, seed: int = 0) -> WeekCheck:
+               work_limit_s: float | None = None, seed: int = 0,
+               shrinkage: pd.DataFrame | None = None) -> WeekCheck:
     """Schedule week ``week`` of ``plan`` (default the last) with its desk, for
-    ``work_limit_s`` work seconds (default: 0.12 s per agent, 5-30 s)."""
+    ``work_limit_s`` work seconds (default: 0.12 s per agent, 5-30 s); ``shrinkage``
+    (``channel, language, shrinkage``) as the plan was made with it."""
     from optimize.scheduling.schedule import build_schedule
 
     weeks = sorted(plan.capacity["week_start"].unique())
@@ -112,6 +115,8 @@ def check_week(plan: CapacityPlan, contacts: pd.DataFrame, agents: pd.DataFrame,
     desk = desk_for_week(plan, agents, week, capacity)
     table = plan.forecast.table[plan.forecast.table["week_start"] == start]
     fc = interval_forecast(table, week_pattern(contacts, interval_s, calendar), interval_s)
+    if shrinkage is not None:
+        fc = with_shrinkage(fc, shrinkage, config)
     fc, _ = route_hours(fc, config.hours)  # closed queues' contacts where they go
     req = compute_requirements(fc, config, interval_s=interval_s)
     if work_limit_s is None:
@@ -149,14 +154,48 @@ def queue_factors(check: WeekCheck, previous: dict | None = None) -> dict[tuple[
     return out
 
 
+def simulated_shrinkage(check: WeekCheck, config: ScenarioConfig, interval_s: int, *,
+                        reps: int = 5, seed: int = 0, jobs: int = 2) -> pd.DataFrame:
+    """Per queue, the shrinkage at which the formulas give what a simulation of the
+    check's schedule delivers (real-time queues; email and social: their roster promise),
+    as ``plan --calibrate`` fits a plan (:mod:`optimize.queueing.calibration`).
+
+    It is a level, found from the shrinkage the check was planned with (the forecast's
+    ``shrinkage`` column), not a factor on it: a queue the simulation already serves as
+    the formulas say keeps its shrinkage, so rounds do not compound.
+
+    Returns
+    -------
+    DataFrame
+        :func:`~optimize.queueing.calibration.effective_shrinkage`'s table.
+    """
+    from optimize.outputs.summary import queue_outlook
+    from optimize.simulation import simulate_plan
+
+    start = check.week_start
+    window = (start, start + pd.Timedelta(weeks=1))
+    res, fc = check.schedule, check.forecast
+    cov = evaluate_staffing(fc, res.staffed, config, interval_s=interval_s, window=window,
+                            roster=res.activities)
+    promised = queue_outlook(fc, cov, *window)
+    _, table = simulate_plan(res.activities, fc, config, start=start, weeks=1,
+                             interval_s=interval_s, promised=promised, reps=reps, seed=seed,
+                             jobs=jobs)
+    return effective_shrinkage(fc, res.staffed, config, calibration_targets(table, config),
+                               interval_s=interval_s, window=window,
+                               kinds=("realtime", "deferred"))
+
+
 def calibrate(contacts: pd.DataFrame, agents: pd.DataFrame, config: ScenarioConfig,
               interval_s: int, weeks: int, *, rounds: int, capacity: CapacityConfig,
               calendar: pd.DataFrame | None = None, work_limit_s: float | None = None,
-              **plan_kw) -> Calibration:
+              simulate_reps: int = 0, **plan_kw) -> Calibration:
     """A capacity plan checked on the scheduler, and corrected ``rounds`` times.
 
     Each round schedules the plan's last week with its desk (:func:`check_week`) and,
-    but for the last, plans again with the queues' corrections (:func:`queue_factors`).
+    but for the last, plans again with the queues' corrections (:func:`queue_factors`)
+    and, with ``simulate_reps``, the shrinkage per queue fitted to a simulation of that
+    schedule (:func:`simulated_shrinkage`, ``simulate_reps`` replications).
     ``plan_kw`` goes to :func:`optimize.capacity.plan.capacity_plan`.
 
     Returns
@@ -164,30 +203,40 @@ def calibrate(contacts: pd.DataFrame, agents: pd.DataFrame, config: ScenarioConf
     Calibration
         The last plan, every check (``checks``: ``round, week_start, agents, paid_hours,
         efficiency, channel, language, required_hours, covered_hours, covered_share,
-        queue_factor``, the factor the checked plan was made with) and the last check.
+        queue_factor``, the factor the checked plan was made with, and ``shrinkage``, the
+        shrinkage it was made with) and the last check.
     """
     from optimize.capacity.plan import capacity_plan
 
     if rounds < 0:
         raise ValueError(f"rounds must be >= 0, got {rounds!r}")
     factors: dict = {}
+    fit: pd.DataFrame | None = None
     plan = capacity_plan(contacts, agents, config, interval_s, weeks, capacity=capacity,
                          calendar=calendar, **plan_kw)
     rows = []
     for r in range(rounds + 1):
         chk = check_week(plan, contacts, agents, config, interval_s, capacity,
-                         calendar=calendar, work_limit_s=work_limit_s)
-        used = [factors.get((c, lang), 1.0) for c, lang in
-                zip(chk.queues["channel"], chk.queues["language"], strict=True)]
-        rows.append(chk.queues.assign(round=r, week_start=chk.week_start, agents=len(chk.desk),
-                                      paid_hours=chk.paid_hours, efficiency=chk.efficiency,
-                                      queue_factor=used))
+                         calendar=calendar, work_limit_s=work_limit_s, shrinkage=fit)
+        pairs = list(zip(chk.queues["channel"], chk.queues["language"], strict=True))
+        used = [factors.get(q, 1.0) for q in pairs]
+        shrink = chk.forecast.groupby(["channel", "language"])["shrinkage"].mean() \
+            if "shrinkage" in chk.forecast.columns else pd.Series(dtype=float)
+        rows.append(chk.queues.assign(
+            round=r, week_start=chk.week_start, agents=len(chk.desk),
+            paid_hours=chk.paid_hours, efficiency=chk.efficiency, queue_factor=used,
+            shrinkage=[float(shrink.get(q, config.shrinkage_for(q[0]))) for q in pairs]))
         if r == rounds:
             break
         factors = queue_factors(chk, factors)
+        if simulate_reps > 0:
+            fit = simulated_shrinkage(chk, config, interval_s, reps=simulate_reps)
+            log.info("round %d: shrinkage fitted to the simulation of the check week, "
+                     "%.3f-%.3f", r, fit["shrinkage"].min(), fit["shrinkage"].max())
         plan_kw["choice"] = plan.forecast.choice  # the same history: one backtest
         plan = capacity_plan(contacts, agents, config, interval_s, weeks, capacity=capacity,
-                             calendar=calendar, queue_factors=factors, **plan_kw)
+                             calendar=calendar, queue_factors=factors, shrinkage=fit,
+                             **plan_kw)
     cols = ["round", "week_start", "agents", "paid_hours", "efficiency", "channel", "language",
-            "required_hours", "covered_hours", "covered_share", "queue_factor"]
+            "required_hours", "covered_hours", "covered_share", "queue_factor", "shrinkage"]
     return Calibration(plan, pd.concat(rows, ignore_index=True)[cols], chk)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from optimize.queueing.calibration import with_shrinkage
 from optimize.queueing.requirements import compute_requirements
 from optimize.queueing.routing import route_hours
 from optimize.scenario.config import ScenarioConfig
@@ -79,9 +80,14 @@ def routed_requirements(intervals: pd.DataFrame, config: ScenarioConfig,
 
 
 def weekly_requirements(weekly: pd.DataFrame, pattern: pd.DataFrame, config: ScenarioConfig,
-                        interval_s: int, column: str = "contacts"
+                        interval_s: int, column: str = "contacts",
+                        shrinkage: pd.DataFrame | None = None
                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hours on schedule needed per queue and week, and the interval requirements behind.
+
+    ``shrinkage`` (``channel, language, shrinkage``; e.g. fitted to a simulation by
+    :func:`optimize.queueing.calibration.effective_shrinkage`) replaces the configured
+    shrinkage of the queues it names.
 
     Returns
     -------
@@ -91,6 +97,8 @@ def weekly_requirements(weekly: pd.DataFrame, pattern: pd.DataFrame, config: Sce
         interval (``docs/contract.md``).
     """
     intervals = interval_forecast(weekly, pattern, interval_s, column)
+    if shrinkage is not None:
+        intervals = with_shrinkage(intervals, shrinkage, config)
     req = routed_requirements(intervals, config, interval_s)
     week = req["interval_start"] - pd.to_timedelta(req["interval_start"].dt.day_of_week, unit="D")
     req = req.assign(week_start=week.dt.normalize())

@@ -80,7 +80,7 @@ def _service(req: pd.DataFrame, ratio: pd.DataFrame, config: ScenarioConfig,
         * staffed["ratio"].fillna(1.0).to_numpy()
     parts = []
     for _, idx in staffed.groupby("week_start").groups.items():
-        cov = evaluate_staffing(req.loc[idx, keys + ["contacts", "aht_s"]],
+        cov = evaluate_staffing(req.loc[idx, keys + ["contacts", "aht_s", "shrinkage"]],
                                 staffed.loc[idx, keys + ["scheduled_agents"]], config,
                                 interval_s=interval_s)
         parts.append(cov.merge(req.loc[idx, keys + ["contacts"]], on=keys))
@@ -123,6 +123,7 @@ def capacity_plan(contacts: pd.DataFrame, agents: pd.DataFrame, config: Scenario
                   market: pd.DataFrame | None = None, calendar: pd.DataFrame | None = None,
                   added: tuple[AddedAgents, ...] = (), choice: Choice | None = None,
                   efficiency_note: str = "", queue_factors: dict | None = None,
+                  shrinkage: pd.DataFrame | None = None,
                   time_limit_s: float = 60.0) -> CapacityPlan:
     """A capacity plan of ``weeks`` weeks after the history (module docstring).
 
@@ -130,7 +131,10 @@ def capacity_plan(contacts: pd.DataFrame, agents: pd.DataFrame, config: Scenario
     (:func:`optimize.capacity.efficiency.measure_efficiency`, or a what-if); ``choice`` a
     long-range backtest already run on this history; ``queue_factors`` maps
     ``(channel, language)`` to a multiplier of that queue's paid hours needed (the
-    scheduler's check of a planned week, :func:`optimize.capacity.check.queue_factors`).
+    scheduler's check of a planned week, :func:`optimize.capacity.check.queue_factors`);
+    ``shrinkage`` (``channel, language, shrinkage``) the shrinkage per queue at which the
+    formulas give what a simulation of such a week delivered
+    (:func:`optimize.capacity.check.simulated_shrinkage`), in place of the configured one.
     """
     capacity = capacity or CapacityConfig()
     languages = sorted(contacts["language"].unique())
@@ -138,7 +142,8 @@ def capacity_plan(contacts: pd.DataFrame, agents: pd.DataFrame, config: Scenario
     fc = forecast_weeks(contacts, interval_s, weeks, market=market, calendar=calendar,
                         scenario=volume, choice=choice)
     pattern = week_pattern(contacts, interval_s, calendar)
-    need_wk, req = weekly_requirements(fc.table, pattern, config, interval_s)
+    need_wk, req = weekly_requirements(fc.table, pattern, config, interval_s,
+                                       shrinkage=shrinkage)
     queues = need_wk[["channel", "language"]].drop_duplicates().sort_values(
         ["channel", "language"]).reset_index(drop=True)
     week_index = pd.DatetimeIndex(sorted(need_wk["week_start"].unique()))

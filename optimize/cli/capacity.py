@@ -115,6 +115,10 @@ def cmd_capacity(args: argparse.Namespace) -> int:
         raise UsageError(f"--weeks {args.weeks}: a capacity plan looks 4 to 52 weeks ahead")
     if args.calibrate is not None and not 0 <= args.calibrate <= 5:
         raise UsageError(f"--calibrate {args.calibrate}: expected 0 (check only) to 5 rounds")
+    if not 0 <= args.simulate <= 100:
+        raise UsageError(f"--simulate {args.simulate}: expected 0 to 100 replications")
+    if args.simulate and not args.calibrate:
+        raise UsageError("--simulate needs --calibrate N with N >= 1 (a round to correct)")
     scenario = load_scenario(args.data)
     settings = capacity_settings(args.data, args)
     config = _targets(scenario.config, parse_pairs(args.target, "--target"))
@@ -150,7 +154,8 @@ def cmd_capacity(args: argparse.Namespace) -> int:
         cal = calibrate(scenario.contacts, scenario.agents, config,
                                  scenario.interval_s, args.weeks, rounds=args.calibrate,
                                  capacity=settings, calendar=scenario.calendar,
-                                 work_limit_s=args.check_work_limit, **kw)
+                                 work_limit_s=args.check_work_limit,
+                                 simulate_reps=args.simulate, **kw)
         plan, checks = cal.plan, cal.checks
     written = write_outputs(args.out, capacity_files(plan, checks))
     hires = int(plan.hires["hires"].sum()) if len(plan.hires) else 0
@@ -179,6 +184,11 @@ def add_capacity_parser(sub: argparse._SubParsersAction) -> None:
                          "desk it plans (today's agents less leavers, plus the hires) and "
                          "write check.csv; with N > 0, correct the queues found short and "
                          "plan again, N times (each round schedules a week: a minute or two)")
+    sp.add_argument("--simulate", type=int, default=0, metavar="REPS",
+                    help="with --calibrate N > 0: also simulate each checked week (REPS "
+                         "replications) and plan again with each queue's shrinkage fitted "
+                         "to what the simulation delivered, as plan --calibrate does "
+                         "(default 0: the scheduler's check only)")
     sp.add_argument("--check-work-limit", type=float, metavar="S",
                     help="work seconds of each check's schedule (default 0.12 s per agent of "
                          "the checked desk, 5-30 s)")

@@ -70,7 +70,8 @@ def test_staffcast_capacity_calibrate_writes_its_checks(tmp_path):
     out = tmp_path / "out"
     code = main(["capacity", "--data", str(d), "--weeks", "10", "--out", str(out),
                  "--efficiency", "1.3", "--lead-time", "1", "--training-weeks", "1",
-                 "--ramp-weeks", "1", "--calibrate", "1", "--check-work-limit", "5"])
+                 "--ramp-weeks", "1", "--calibrate", "1", "--check-work-limit", "5",
+                 "--simulate", "2"])
     assert code == 0
     checks = pd.read_csv(out / "check.csv")
     assert sorted(checks["round"].unique()) == [0, 1]
@@ -81,6 +82,33 @@ def test_staffcast_capacity_calibrate_writes_its_checks(tmp_path):
     for r in first.itertuples():
         want = min(1.0 / max(r.covered_share, 1 / MAX_FACTOR), MAX_FACTOR)
         assert second.loc[(r.channel, r.language), "queue_factor"] == pytest.approx(want)
+    # round 1 was planned with each queue's shrinkage fitted to the simulated check week:
+    # a level in [0, 0.9], not the configured 30 % everywhere
+    assert (first["shrinkage"] == 0.3).all()
+    assert second["shrinkage"].between(0.0, 0.9).all()
+    assert (second["shrinkage"] != 0.3).any()
     cap = pd.read_csv(out / "capacity.csv")
     assert "queue_factor" in cap.columns
     assert "Check on the scheduler" in (out / "capacity.md").read_text()
+
+
+def test_fitted_shrinkage_raises_only_its_queues_hours(tmp_path):
+    from forecast.longrange import forecast_weeks, week_pattern
+    from optimize.capacity.demand import weekly_requirements
+    from optimize.scenario.config import load_config
+
+    d = tmp_path / "desk"
+    write_sample(d, seed=3, weeks=6, n_agents=16, languages=("en", "ko"), volume_scale=0.2)
+    contacts = pd.read_csv(d / "contacts.csv.gz", parse_dates=["interval_start"])
+    cfg = load_config(d / "scenario.toml")
+    fc = forecast_weeks(contacts, 1800, 1)
+    pattern = week_pattern(contacts, 1800)
+    base, _ = weekly_requirements(fc.table, pattern, cfg, 1800)
+    fit = pd.DataFrame({"channel": ["chat"], "language": ["ko"], "shrinkage": [0.5]})
+    got, req = weekly_requirements(fc.table, pattern, cfg, 1800, shrinkage=fit)
+    b = base.groupby(["channel", "language"])["required_hours"].sum()
+    g = got.groupby(["channel", "language"])["required_hours"].sum()
+    # the same productive agents on schedule at 50 % instead of 30 % shrinkage
+    assert g[("chat", "ko")] == pytest.approx(b[("chat", "ko")] * 0.7 / 0.5)
+    assert g.drop(("chat", "ko")).equals(b.drop(("chat", "ko")))
+    assert set(req.loc[req["language"] == "ko"].query("channel == 'chat'")["shrinkage"]) == {0.5}
