@@ -15,6 +15,7 @@ import numpy as np
 
 from optimize.queueing.chat import agents_for_chat, chat_erlang_a
 from optimize.queueing.erlang import (
+    ErlangAResult,
     agents_for_service_level,
     agents_for_service_level_a,
     erlang_a,
@@ -38,13 +39,8 @@ def channel_metrics(ch: ChannelConfig, target_s=None) -> Callable[..., dict[str,
     target = ch.answer_time_s if target_s is None else target_s
 
     def fn(n, load, aht):
-        if ch.concurrency > 1:
-            patience = ch.patience_s if ch.model == "erlang_a" else PATIENCE_FACTOR_C * aht
-            r = chat_erlang_a(n, load, aht, ch.concurrency, ch.concurrency_slowdown,
-                              patience, target)
-        elif ch.model == "erlang_a":
-            r = erlang_a(n, load, aht, ch.patience_s, target)
-        else:
+        r = _with_patience(ch, n, load, aht, target)
+        if r is None:  # Erlang C
             c = np.asarray(erlang_c(n, load))
             sl = np.asarray(service_level(n, load, aht, target))
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -63,17 +59,23 @@ def waited_past(ch: ChannelConfig, after_s: float) -> Callable[..., np.ndarray]:
     channel's model, as a function of (agents, load, aht_s): the share of arrivals still
     without an agent after ``after_s`` if none left."""
     def fn(n, load, aht):
-        if ch.concurrency > 1:
-            patience = ch.patience_s if ch.model == "erlang_a" else PATIENCE_FACTOR_C * aht
-            r = chat_erlang_a(n, load, aht, ch.concurrency, ch.concurrency_slowdown,
-                              patience, after_s)
-        elif ch.model == "erlang_a":
-            r = erlang_a(n, load, aht, ch.patience_s, after_s)
-        else:
+        r = _with_patience(ch, n, load, aht, after_s)
+        if r is None:  # Erlang C: nobody leaves, the wait is the virtual wait
             return 1.0 - np.asarray(service_level(n, load, aht, after_s), dtype=float)
         return 1.0 - np.asarray(r.service_level_virtual, dtype=float)
 
     return fn
+
+
+def _with_patience(ch: ChannelConfig, n, load, aht, target_s) -> ErlangAResult | None:
+    """The channel's chat or Erlang A measures at ``target_s``; None for Erlang C."""
+    if ch.concurrency > 1:
+        patience = ch.patience_s if ch.model == "erlang_a" else PATIENCE_FACTOR_C * aht
+        return chat_erlang_a(n, load, aht, ch.concurrency, ch.concurrency_slowdown, patience,
+                             target_s)
+    if ch.model == "erlang_a":
+        return erlang_a(n, load, aht, ch.patience_s, target_s)
+    return None
 
 
 def agents_for_target(ch: ChannelConfig, load, aht, target_s, target_sl,

@@ -66,15 +66,12 @@ class PlannedOverflow:
 
     ``volume`` and ``aht_s`` are per row of the input; ``targets`` holds per rule
     ``(rows, target_s, target_sl)``: rows of the target queue whose agents must also
-    answer ``target_sl`` of the moved contacts within ``target_s``. ``moved`` has one row
-    per rule: ``queue, to, contacts`` (planned to move) and ``intervals`` (in which the
-    source is asked for nobody).
+    answer ``target_sl`` of the moved contacts within ``target_s``.
     """
 
     volume: np.ndarray
     aht_s: np.ndarray
     targets: tuple[tuple[np.ndarray, float, float], ...]
-    moved: pd.DataFrame
 
 
 def counted_rules(config: ScenarioConfig) -> tuple[Overflow, ...]:
@@ -150,7 +147,6 @@ def plan_overflow(df: pd.DataFrame, config: ScenarioConfig, step: int) -> Planne
     keep = 1.0 - df["shrinkage"].to_numpy(dtype=float)
     max_occ = config.staffing.max_occupancy
     targets: list[tuple[np.ndarray, float, float]] = []
-    moved = []
     for rule in counted_rules(config):
         a, b = _pairs(df, rule)
         ch_a, ch_b = config.channels[rule.channel], config.channels[rule.to[0]]
@@ -168,13 +164,10 @@ def plan_overflow(df: pd.DataFrame, config: ScenarioConfig, step: int) -> Planne
             n_all = _agents(ch_b, all_v, all_h, step, extra, max_occ)
             go = (vol[a] > 0) & (n_all / keep[b] <= n_a / keep[a] + n_own / keep[b] + 1e-9)
         vol[b], aht[b] = np.where(go, all_v, own_v), np.where(go, all_h, own_h)
-        moved.append((rule.name, f"{rule.to[0]}/{rule.to[1]}",
-                      float(np.sum(np.where(go, reach, left) * vol[a])), int(go.sum())))
         vol[a[go]] = 0.0
         if go.any():
             targets.append((b[go], t_left, sl_need))
-    return PlannedOverflow(vol, aht, tuple(targets), pd.DataFrame(
-        moved, columns=["queue", "to", "contacts", "intervals"]))
+    return PlannedOverflow(vol, aht, tuple(targets))
 
 
 def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioConfig,
