@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "optimize" / "queueing"))
-from test_overflow import DESK, KEYS, RULES, START, STEP, _heads, config, forecast  # noqa: E402
+from test_overflow import DESK, KEYS, RULES, START, STEP, config, forecast, one_agent_per_head  # noqa: E402
 
 from optimize.queueing.requirements import compute_requirements, evaluate_staffing  # noqa: E402
 from optimize.simulation.desk import desk_from_plan  # noqa: E402
@@ -30,7 +30,7 @@ def run(rules: dict | None, reps: int) -> pd.DataFrame:
     t0 = time.perf_counter()
     req = compute_requirements(fc, cfg, interval_s=STEP)
     took = time.perf_counter() - t0
-    sim = simulate_desk(desk_from_plan(_heads(req), fc, cfg, start=START, weeks=1,
+    sim = simulate_desk(desk_from_plan(one_agent_per_head(req), fc, cfg, start=START, weeks=1,
                                        interval_s=STEP),
                         reps=reps, seed=1, shrinkage="none").queues
     staffed = req[KEYS].assign(scheduled_agents=req["required_agents"])

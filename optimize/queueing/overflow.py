@@ -20,12 +20,13 @@ seconds with handle-time factor ``f``:
 * An A contact is answered within its target ``T_A`` if A answers it within
   ``min(T_A, d)``, or it moves and B answers it within the ``T_A - d`` left:
   ``SL_A = SL_A(min(T_A, d)) + o SL_B(T_A - d)``, B's model at the shorter target (B's
-  patience stands for the rest of A's). A's abandonment is ``(o / exp(-d/patience_A))
+  patience stands for the rest of A's). A's abandonment is ``P(V_A > d)
   (1 - exp(-d/patience_A)) + o abandon_B``, its mean wait ``(1 - o) min(wait_A, d) + o (d
   + wait_B)`` and its occupancy the model's at the load A keeps, ``(1 - o) lambda_A``:
   rough, the service level is what the plan is held to.
 * Chains (``A -> B -> C``) move the load along; a contact's service level counts its
-  first move only.
+  first move only (so the requirements never leave B to C in an interval where B holds
+  A's planned contacts).
 
 **Requirements** (:func:`plan_overflow`), per interval and rule, sources first: either A
 is staffed on its own (its requirement as if it had no overflow; B takes the share ``o``
@@ -34,7 +35,7 @@ there at ``d`` (``exp(-d / patience_A)`` of them) and must answer them within ``
 at ``SL*_A / exp(-d / patience_A)``, a second target on B's rows. The option with fewer
 heads on schedule is planned; a tie goes to the overflow, which asks nothing of A's
 (thinner) skill. The overflow is not an option where ``T_A < d`` or that second target
-exceeds 1, nor for a rule with ``keep_staffed`` (a manager who wants the language served
+exceeds 1 (too many give up during the wait), nor for a rule with ``keep_staffed`` (a manager who wants the language served
 in its own language whenever its queue is open: a large team absorbs a small one's load
 at fewer heads, so the cheaper option alone would leave it to translation all day). Neither option mixes (some A agents and a planned overflow for the rest);
 the coverage counts whatever the schedule staffs.
@@ -66,12 +67,14 @@ class PlannedOverflow:
 
     ``volume`` and ``aht_s`` are per row of the input; ``targets`` holds per rule
     ``(rows, target_s, target_sl)``: rows of the target queue whose agents must also
-    answer ``target_sl`` of the moved contacts within ``target_s``.
+    answer ``target_sl`` of the moved contacts within ``target_s``; ``answer_s`` per row
+    the shortest of those answer times (NaN: the queue's own target only).
     """
 
     volume: np.ndarray
     aht_s: np.ndarray
     targets: tuple[tuple[np.ndarray, float, float], ...]
+    answer_s: np.ndarray
 
 
 def counted_rules(config: ScenarioConfig) -> tuple[Overflow, ...]:
@@ -147,6 +150,7 @@ def plan_overflow(df: pd.DataFrame, config: ScenarioConfig, step: int) -> Planne
     keep = 1.0 - df["shrinkage"].to_numpy(dtype=float)
     max_occ = config.staffing.max_occupancy
     targets: list[tuple[np.ndarray, float, float]] = []
+    answer = np.full(len(df), np.nan)
     for rule in counted_rules(config):
         a, b = _pairs(df, rule)
         ch_a, ch_b = config.channels[rule.channel], config.channels[rule.to[0]]
@@ -163,11 +167,15 @@ def plan_overflow(df: pd.DataFrame, config: ScenarioConfig, step: int) -> Planne
             extra = row_targets(b, targets) + ((np.full(b.size, t_left), np.full(b.size, sl_need)),)
             n_all = _agents(ch_b, all_v, all_h, step, extra, max_occ)
             go = (vol[a] > 0) & (n_all / keep[b] <= n_a / keep[a] + n_own / keep[b] + 1e-9)
+            # a queue holding other queues' moved contacts keeps its agents: their service
+            # counts one move only (module docstring), so it is not passed further on
+            go &= ~np.isin(a, np.concatenate([w for w, _, _ in targets] or [np.zeros(0, int)]))
         vol[b], aht[b] = np.where(go, all_v, own_v), np.where(go, all_h, own_h)
         vol[a[go]] = 0.0
         if go.any():
             targets.append((b[go], t_left, sl_need))
-    return PlannedOverflow(vol, aht, tuple(targets))
+            answer[b[go]] = np.fmin(answer[b[go]], t_left)
+    return PlannedOverflow(vol, aht, tuple(targets), answer)
 
 
 def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioConfig,
@@ -185,15 +193,17 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
     aht = df["aht_eff"].to_numpy(dtype=float)
     agents = np.asarray(agents, dtype=float)
     in_vol, in_work = np.zeros(len(df)), np.zeros(len(df))
+    past = np.zeros(len(df))  # P(V > after_s) per source row
     share = np.zeros(len(df))  # o per source row
     pairs = {}
     for rule in rules:
         a, b = pairs[rule] = _pairs(df, rule)
         tot_v, tot_h = _merge(vol[a], aht[a], in_vol[a], _mean(in_work[a], in_vol[a]))
         ch_a = config.channels[rule.channel]
-        share[a] = _reach(ch_a, rule.after_s) * _at(
+        past[a] = _at(
             lambda n, ld, h, ch=ch_a, d=rule.after_s: {"p": waited_past(ch, d)(n, ld, h)},
             agents[a], tot_v * tot_h / step, tot_h)["p"]
+        share[a] = _reach(ch_a, rule.after_s) * past[a]
         in_vol[b] += share[a] * tot_v
         in_work[b] += share[a] * tot_v * tot_h * rule.aht_factor
     tot_v, tot_h = _merge(vol, aht, in_vol, _mean(in_work, in_vol))
@@ -214,7 +224,7 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
         ch_a, ch_b = config.channels[rule.channel], config.channels[rule.to[0]]
         d, o, reach = rule.after_s, share[a], _reach(ch_a, rule.after_s)
         load_a = tot_v[a] * tot_h[a] / step
-        if ch_a.answer_time_s <= d:
+        if ch_a.answer_time_s < d:
             own = _at(channel_metrics(ch_a), agents[a], load_a, tot_h[a])["service_level"]
             sl = own  # a moved contact has missed the target already
         else:
@@ -226,7 +236,7 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
         wait_a = out["asa_s"].to_numpy(dtype=float)[a]
         values = {
             "service_level": np.clip(sl, 0.0, 1.0),
-            "abandon_rate": np.clip(o / reach * (1.0 - reach)
+            "abandon_rate": np.clip(past[a] * (1.0 - reach)
                                     + o * at_b["abandon_rate"].to_numpy(dtype=float), 0.0, 1.0),
             "asa_s": (1.0 - o) * np.minimum(wait_a, d)
             + np.where(o > 0, o * (d + at_b["asa_s"].to_numpy(dtype=float)), 0.0),

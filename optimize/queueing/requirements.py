@@ -302,11 +302,15 @@ def compute_requirements(forecast: pd.DataFrame, config: ScenarioConfig, *,
     out = out.join(metrics)
     out["required_scheduled"] = out["required_agents"] / (1.0 - out["shrinkage"])
     cols = list(_COLUMNS)
-    if planned is not None:
-        out["planned_contacts"] = np.maximum(
-            df["contacts"].to_numpy(dtype=float) + planned.volume - df["volume"].to_numpy(), 0.0)
+    if planned is not None:  # in the forecast's mean terms when staffed to a quantile
+        volume, contacts = df["volume"].to_numpy(), df["contacts"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(volume > 0, contacts / volume, 1.0)
+        out["planned_contacts"] = np.where(volume > 0, planned.volume * ratio, planned.volume)
         out["planned_aht_s"] = planned.aht_s
-        cols += ["planned_contacts", "planned_aht_s"]
+        own = df["channel"].map(lambda c: config.channels[c].answer_time_s).to_numpy(float)
+        out["planned_answer_s"] = np.fmin(own, planned.answer_s)
+        cols += ["planned_contacts", "planned_aht_s", "planned_answer_s"]
     if quantile is not None:
         out["staffed_contacts"] = df["volume"]
         cols += ["staffed_contacts", "p_meet_target"]

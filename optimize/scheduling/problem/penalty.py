@@ -16,7 +16,9 @@ and the greedy all stay exact:
   ``missed(n) = contacts * (1 - service_level(n))`` are the contacts not answered within
   the target (abandoned ones included for Erlang A and chat; ``contacts`` and ``aht_s`` are
   ``planned_contacts`` and ``planned_aht_s`` where the requirements planned an overflow,
-  so a queue taking other queues' contacts is priced for them). The curve is the lower
+  and the service level is within ``planned_answer_s``, so a queue taking other queues'
+  contacts is priced for them and for the shorter answer time they have left). The curve
+  is the lower
   convex envelope of those points, so it equals the queueing engine at its breakpoints
   and lies below it in between (exact where ``missed`` is convex; Erlang C answers nobody
   within target at or below the load, so a deep shortfall there is a chord).
@@ -199,8 +201,13 @@ def service_level_curve(requirements: pd.DataFrame, config: ScenarioConfig, grid
         # pooled rows (pool_with): the model that sized them; else the channel's own
         sl = pooled_service_level(requirements, config, rows[ok], n, load, aht[ok])
         if sl is None:
-            sl = channel_metrics(ch)(n.ravel(), np.repeat(load, n.shape[1]),
-                                 np.repeat(aht[ok], n.shape[1]))["service_level"]
+            # the answer time the queue's agents are held to (shorter where other queues'
+            # contacts overflow to it: optimize.queueing.overflow)
+            answer = sub.get("planned_answer_s")
+            target = (None if answer is None else
+                      np.repeat(answer.to_numpy(dtype=float)[ok], n.shape[1]))
+            sl = channel_metrics(ch, target)(n.ravel(), np.repeat(load, n.shape[1]),
+                                             np.repeat(aht[ok], n.shape[1]))["service_level"]
         missed = contacts[ok][:, None] * (1.0 - np.asarray(sl, dtype=float).reshape(n.shape))
         missed = np.maximum.accumulate(missed - missed[:, :1], axis=1)  # >= 0, nondecreasing
         x = req[:, None] * (r[:, None] - n) / r[:, None]

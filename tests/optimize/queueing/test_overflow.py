@@ -86,6 +86,18 @@ def test_thin_queues_overflow_instead_of_staffing_around_the_clock(desk):
     assert got[("vip_chat", "ko")] >= 0.9 - 1e-9 and got[("vip_chat", "vi")] >= 0.9 - 1e-9
 
 
+def test_an_overflow_at_the_target_is_planned_and_promised_alike():
+    # chat waits 60 s for its target and 60 s before it moves: English must answer the
+    # moved chats at once, and the promise counts those it does
+    fc = forecast({("chat", "en"): 40, ("chat", "vi"): 2}, days=1)
+    cfg = config({"chat/vi": {"to": "chat/en", "after_s": 60}},
+                 chat={**CHANNELS["chat"], "patience_s": 3600})
+    req = compute_requirements(fc, cfg, interval_s=STEP)
+    vi = req[req["language"] == "vi"]
+    assert (vi["required_agents"] == 0).all()  # left to English
+    assert _promised(req)[("chat", "vi")] >= 0.8 - 1e-9
+
+
 def test_an_overflow_too_late_for_the_target_moves_nothing():
     # VIP chats must be answered within 20 s: overflowing after 30 s cannot serve them
     fc = forecast({("vip_chat", "en"): 6, ("vip_chat", "ko"): 1.2}, days=1)
@@ -114,15 +126,26 @@ def test_nobody_on_the_queue_means_the_moved_share_answered_there():
     assert (plain.loc["ko", "service_level"] == 0.0).all()
 
 
+def _promised(req: pd.DataFrame) -> pd.Series:
+    w = req.assign(w=req["contacts"] * req["service_level"])
+    return _by_queue(w, "w") / _by_queue(req, "contacts")
+
+
 def test_chains_move_the_load_along_and_uncounted_rules_change_nothing():
     fc = forecast({("chat", "en"): 40, ("chat", "vi"): 1, ("chat", "th"): 1}, days=1)
-    chain = {"chat/th": {"to": "chat/vi", "after_s": 0}, "chat/vi": {"to": "chat/en",
-                                                                     "after_s": 0}}
+    chain = {"chat/th": {"to": "chat/vi", "after_s": 10}, "chat/vi": {"to": "chat/en",
+                                                                      "after_s": 10}}
     req = compute_requirements(fc, config(chain), interval_s=STEP)
     assert [o.name for o in counted_rules(config(chain))] == ["chat/th", "chat/vi"]
     planned = _by_queue(req, "planned_contacts")
-    assert planned[("chat", "th")] == planned[("chat", "vi")] == 0.0
-    assert planned[("chat", "en")] == pytest.approx(_by_queue(req, "contacts").sum())
+    assert planned[("chat", "th")] == 0.0  # Thai is left to Vietnamese ...
+    # ... which then keeps its agents (a contact's service counts one move) and holds
+    # the Thai chats to the 50 s they have left
+    assert planned[("chat", "vi")] > _by_queue(req, "contacts")[("chat", "vi")]
+    assert (req.loc[(req["language"] == "vi") & (req["planned_contacts"] > 0),
+                    "required_agents"] > 0).all()
+    assert (req.loc[req["language"] == "vi", "planned_answer_s"] == 50.0).all()
+    assert (_promised(req) >= 0.8 - 1e-9).all()  # every queue's own contacts at target
     # to or from a deferred channel: the simulator plays it, the requirements do not
     cfg = config({"chat/vi": {"to": "email/vi", "after_s": 60}})
     assert counted_rules(cfg) == ()
@@ -132,7 +155,7 @@ def test_chains_move_the_load_along_and_uncounted_rules_change_nothing():
     pd.testing.assert_frame_equal(got, plain)
 
 
-def _heads(req: pd.DataFrame) -> pd.DataFrame:
+def one_agent_per_head(req: pd.DataFrame) -> pd.DataFrame:
     """One agent per required head, queue and interval (nobody absent)."""
     r = req.loc[req["required_agents"] > 0]
     rep = r.loc[r.index.repeat(r["required_agents"])]
@@ -149,7 +172,7 @@ def test_the_promise_holds_in_the_simulator(desk):
     # simulated on every queue (thin VIP queues with nobody of their own included)
     fc, req, _ = desk
     cfg = config(RULES)
-    sim = simulate_desk(desk_from_plan(_heads(req), fc, cfg, start=START, weeks=1,
+    sim = simulate_desk(desk_from_plan(one_agent_per_head(req), fc, cfg, start=START, weeks=1,
                                        interval_s=STEP),
                         reps=4, seed=1, shrinkage="none").queues.set_index(["channel",
                                                                             "language"])
