@@ -6,14 +6,16 @@ queueing engine on the history's last whole week, with the scenario's targets, h
 operation and overflow: :func:`optimize.capacity.efficiency.recent_week`), sums them per
 language (VIP chat in English included, since the other languages overflow to it),
 allows for what schedules cost beyond the required hours (shifts of fixed length,
-breaks, nights, days off: ``PAID_PER_REQUIRED`` paid hours per required hour) and
-divides by the hours an agent works in a week. VIP certification is sized the same way
-from the VIP chat hours alone.
+breaks, nights, days off: ``PAID_PER_REQUIRED`` paid hours per required hour covered,
+the scheduling efficiency as :mod:`optimize.capacity.efficiency` defines it) and divides
+by the hours an agent works in a week. VIP certification is sized the same way from the
+VIP chat hours alone.
 
 ``PAID_PER_REQUIRED`` is measured, not assumed: ``staffcast capacity`` measured 1.343 on
 the old 150-agent sample desk (bench/README.md); a desk sized with 1.35 and planned
 (``staffcast plan --seed 0 --work-limit 30``, 2026-12-07) paid 6,088 h to cover 4,331 of
-its 4,701 required hours, 1.41 paid per covered hour, which is the value used.
+its 4,701 required hours: 1.41 paid per covered hour (1.30 per required hour), and 1.41
+is the value used.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from optimize.scenario.config import ScenarioConfig
 
 __all__ = ["PAID_PER_REQUIRED", "desk_size"]
 
-#: paid hours per required hour (scheduling efficiency measured on the sample company)
+#: paid hours per required hour covered (scheduling efficiency measured on the sample)
 PAID_PER_REQUIRED = 1.41
 
 
