@@ -12,6 +12,12 @@ compares the head-hours it is short with what its skilled agents could still giv
   priority queues, labour rules, or the hours of day they may work): the queue's
   priority, or agents who can work those hours.
 
+A real-time queue gets a routing remedy too: where it has no overflow rule, an overflow
+to the channel's queue in the language most of its agents speak, after half the answer
+time (so the moved contacts have the other half); where its rule keeps it staffed
+(``keep_staffed``), leaving it to that rule in its thin hours. What such a rule does to
+the plan is for the requirements and the simulator to say (:mod:`optimize.queueing.overflow`).
+
 A first cut: it reads totals over the plan, not which hours of the day are short, and the
 queues of one language share its agents, so :func:`language_totals` adds them up per
 language (the figure to hire by).
@@ -94,11 +100,38 @@ def shortfall_reasons(requirements: pd.DataFrame, staffed: pd.DataFrame,
                       "other queues or outside the short hours")
             remedy = (f"raise the priority of {channel} (now {config.channels[channel].priority:g})"
                       f" or add {who} who work the short hours")
+        route = _routing_remedy(channel, language, config, requirements, agents)
+        remedy += f"; or {route}" if route else ""
         rows.append({"channel": channel, "language": language, "short_h": round(hours, 1),
                      "skilled_agents": int(len(skilled)), "unused_contract_h": round(unused, 1),
                      "reason": reason, "remedy": remedy})
     return pd.DataFrame(rows, columns=["channel", "language", "short_h", "skilled_agents",
                                        "unused_contract_h", "reason", "remedy"])
+
+
+def _routing_remedy(channel: str, language: str, config: ScenarioConfig,
+                    requirements: pd.DataFrame, agents: pd.DataFrame) -> str:
+    """An overflow that would relieve a short real-time queue (module docstring), or ""."""
+    ch = config.channels[channel]
+    if ch.kind != "realtime" or ch.pool_with is not None:
+        return ""
+    rule = next((o for o in config.overflow if (o.channel, o.language) == (channel, language)),
+                None)
+    if rule is not None:
+        return (f"let it overflow to {rule.to[0]}/{rule.to[1]} in its thin hours "
+                "(keep_staffed = false)" if rule.keep_staffed else "")
+    able = agents[agents["channels"].map(lambda c: channel in c)
+                  & (agents["vip"] | (not ch.vip))]
+    spoken = pd.Series([lang for langs in able["languages"] for lang in langs], dtype=object)
+    if spoken.empty:
+        return ""
+    counts = spoken.value_counts()
+    top = sorted(counts.index[counts == counts.max()])[0]
+    queues = set(zip(requirements["channel"], requirements["language"], strict=True))
+    if top == language or (channel, top) not in queues:
+        return ""
+    after = max(5.0, 5.0 * round(ch.answer_time_s / 10.0))
+    return f"open an overflow to {channel}/{top} after {after:g} s"
 
 
 def language_totals(requirements: pd.DataFrame, staffed: pd.DataFrame, roster: pd.DataFrame,

@@ -35,7 +35,8 @@ def test_each_reason_with_its_remedy():
     assert list(out.index) == [("chat", "ko"), ("vip_chat", "ko"), ("chat", "en")]
     ko = out.loc[("chat", "ko")]
     assert (ko["short_h"], ko["skilled_agents"], ko["unused_contract_h"]) == (20.0, 1, 0.0)
-    assert ko["remedy"] == "add 1 agent speaking ko with chat, or 20 h of overtime"
+    assert ko["remedy"] == ("add 1 agent speaking ko with chat, or 20 h of overtime; "
+                            "or open an overflow to chat/en after 30 s")
     vip = out.loc[("vip_chat", "ko")]
     assert vip["reason"] == "no agent may take this queue"
     assert vip["remedy"].startswith("certify or hire agents speaking ko with vip_chat")
@@ -43,6 +44,21 @@ def test_each_reason_with_its_remedy():
     assert (en["short_h"], en["unused_contract_h"]) == (5.0, 20.0)
     assert en["reason"].startswith("its 1 skilled agents have 20 h unused")
     assert "raise the priority of chat (now 4)" in en["remedy"]
+    assert "overflow" not in en["remedy"]  # English is where the others would go
+
+
+def test_a_kept_staffed_overflow_is_offered_as_relief():
+    import dataclasses
+
+    from optimize.scenario.overflow import Overflow
+
+    req, staffed, roster, agents = _tables()
+    cfg = dataclasses.replace(CONFIG, overflow=(
+        Overflow("chat", "ko", ("chat", "en"), 30.0, 1.2, keep_staffed=True),))
+    out = shortfall_reasons(req, staffed, roster, agents, cfg, weeks=1,
+                            interval_s=3600).set_index(["channel", "language"])
+    assert out.loc[("chat", "ko"), "remedy"].endswith(
+        "; or let it overflow to chat/en in its thin hours (keep_staffed = false)")
 
 
 def test_language_totals_add_the_queues_of_a_language():
