@@ -7,6 +7,10 @@
   (heads that come and go, switching from chat), what a plan promises for email and social;
 - :mod:`~optimize.queueing.priority` and :mod:`~optimize.queueing.pooling`: a VIP channel
   answered first inside a shared chat pool (``pool_with``);
+- :mod:`~optimize.queueing.routing` and :mod:`~optimize.queueing.overflow`: hours of
+  operation, and overflow after a wait between real-time queues;
+- :mod:`~optimize.queueing.calibration`: the shrinkage per queue that makes the formulas
+  give what a simulation of a roster delivers;
 - :mod:`~optimize.queueing.metrics`: one channel's model as a function of agents;
 - :mod:`~optimize.queueing.requirements`: the requirements table and the coverage table.
 """

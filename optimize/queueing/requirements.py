@@ -30,6 +30,13 @@ answered first by certified agents inside each language's pool of another real-t
 channel; its rows and the pool's rows are replaced by the reserved-capacity model of
 :mod:`optimize.queueing.priority`, here and in :func:`evaluate_staffing`.
 
+Overflow after a wait (``[overflow]`` between real-time queues,
+:mod:`optimize.queueing.overflow`): the requirements plan, per interval, whether a queue
+is staffed on its own or left to its overflow (its contacts then planned on the target,
+with the time they have left as a second target there: ``planned_contacts,
+planned_aht_s, planned_answer_s``); the metrics here and in :func:`evaluate_staffing`
+are the overflow model's for the queues involved.
+
 Forecast uncertainty: with ``quantile="contacts_pNN"`` the queue is staffed to that
 column (interpolated from ``contacts_p10/p50/p90`` under a normal approximation when the
 column is absent) and ``p_meet_target`` is reported: the largest volume the staffing can
