@@ -12,8 +12,9 @@ by the hours an agent works in a week. VIP certification is sized the same way f
 VIP chat hours alone.
 
 ``PAID_PER_REQUIRED`` is measured, not assumed: ``staffcast capacity`` measured 1.343 on
-the old 150-agent sample desk (bench/README.md); a desk sized with 1.35 and planned
-(``staffcast plan --seed 0 --work-limit 30``, 2026-12-07) paid 6,088 h to cover 4,331 of
+the old 150-agent sample desk (bench/README.md); a desk sized with 1.35 (the routing
+before social closed at night) and planned (``staffcast plan --seed 0 --work-limit 30``,
+2026-12-07) paid 6,088 h to cover 4,331 of
 its 4,701 required hours: 1.41 paid per covered hour (1.30 per required hour), and 1.41
 is the value used.
 """

@@ -38,8 +38,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
         def size(contacts):
             return desk_size(contacts, config, 1800, hours_per_agent=HOURS_PER_AGENT)
 
-    paths = write_sample(args.out, seed=args.seed, weeks=args.weeks,
-                         n_agents=args.agents or 0, size=size,
+    heads = {} if args.agents is None else {"n_agents": args.agents}
+    paths = write_sample(args.out, seed=args.seed, weeks=args.weeks, size=size, **heads,
                          volume_scale=args.volume_scale, closures=args.closures,
                          outages=args.outages, declared=args.declared,
                          level_shift=args.level_shift, outliers=args.outliers)

@@ -200,7 +200,7 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
         a, b = pairs[rule] = _pairs(df, rule)
         tot_v, tot_h = _merge(vol[a], aht[a], in_vol[a], _mean(in_work[a], in_vol[a]))
         ch_a = config.channels[rule.channel]
-        past[a] = _at(
+        past[a] = interpolated_metrics(
             lambda n, ld, h, ch=ch_a, d=rule.after_s: {"p": waited_past(ch, d)(n, ld, h)},
             agents[a], tot_v * tot_h / step, tot_h)["p"]
         share[a] = _reach(ch_a, rule.after_s) * past[a]
@@ -213,8 +213,8 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
     for ch_name, lang in queues:
         rows = np.flatnonzero(((df["channel"] == ch_name) & (df["language"] == lang)).to_numpy())
         ch = config.channels[ch_name]
-        m = _at(channel_metrics(ch), agents[rows], tot_v[rows] * tot_h[rows] / step, tot_h[rows])
-        kept = _at(channel_metrics(ch), agents[rows],
+        m = interpolated_metrics(channel_metrics(ch), agents[rows], tot_v[rows] * tot_h[rows] / step, tot_h[rows])
+        kept = interpolated_metrics(channel_metrics(ch), agents[rows],
                    (1.0 - share[rows]) * tot_v[rows] * tot_h[rows] / step, tot_h[rows])
         m["occupancy"] = kept["occupancy"]
         for name in names:
@@ -225,11 +225,11 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
         d, o, reach = rule.after_s, share[a], _reach(ch_a, rule.after_s)
         load_a = tot_v[a] * tot_h[a] / step
         if ch_a.answer_time_s < d:
-            own = _at(channel_metrics(ch_a), agents[a], load_a, tot_h[a])["service_level"]
+            own = interpolated_metrics(channel_metrics(ch_a), agents[a], load_a, tot_h[a])["service_level"]
             sl = own  # a moved contact has missed the target already
         else:
-            own = _at(channel_metrics(ch_a, d), agents[a], load_a, tot_h[a])["service_level"]
-            there = _at(channel_metrics(ch_b, ch_a.answer_time_s - d), agents[b],
+            own = interpolated_metrics(channel_metrics(ch_a, d), agents[a], load_a, tot_h[a])["service_level"]
+            there = interpolated_metrics(channel_metrics(ch_b, ch_a.answer_time_s - d), agents[b],
                         tot_v[b] * tot_h[b] / step, tot_h[b])["service_level"]
             sl = own + o * there
         at_b = out.iloc[b]
@@ -249,8 +249,3 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
 def _mean(work: np.ndarray, vol: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(vol > 0, work / vol, 0.0)
-
-
-def _at(fn, n: np.ndarray, load: np.ndarray, aht: np.ndarray) -> dict[str, np.ndarray]:
-    """``fn``'s measures at fractional agents (linear between whole agents)."""
-    return interpolated_metrics(fn, n, load, aht)

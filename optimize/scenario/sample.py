@@ -32,8 +32,8 @@ from forecast.synthetic import (
     stream,
 )
 
-__all__ = ["AGENT_ZONES", "HOURS_PER_AGENT", "generate_agents", "write_sample", "contacts_to_csv", "market_to_csv",
-           "agents_to_csv"]
+__all__ = ["AGENT_ZONES", "HOURS_PER_AGENT", "generate_agents", "write_sample",
+           "contacts_to_csv", "market_to_csv", "agents_to_csv"]
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,13 @@ _NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 FULL_TIME_SHARE = 0.78
+LEAVE_SHARE = 0.22  # agents with a leave block of 1-5 days in the first plan weeks
+LEAVE_DAYS = (1, 5)
 #: paid hours a generated agent works in an average week: the contract mix (full time
 #: 32-40 h, part time 16-24 h, at the top of their range when the desk is busy), less
-#: the leave blocks (22% of agents, 1-5 days in the first two weeks)
-HOURS_PER_AGENT = (FULL_TIME_SHARE * 40 + (1 - FULL_TIME_SHARE) * 24) * (1 - 0.22 * 3 / 14)
+#: the leave blocks over the first two weeks (the routed sample's plan paid 34.7 h a head)
+HOURS_PER_AGENT = ((FULL_TIME_SHARE * 40 + (1 - FULL_TIME_SHARE) * 24)
+                   * (1 - LEAVE_SHARE * sum(LEAVE_DAYS) / 2 / 14))
 VIP_SHARE = 0.12
 VIP_PER_LANGUAGE = 2  # native VIP agents per language (when it has enough natives)
 MIN_NATIVES = 6  # per language, enough for one seat around the clock (168 h / ~32 h each)
@@ -169,11 +172,11 @@ def generate_agents(contacts: pd.DataFrame, n_agents: int = 150, seed: int = 7, 
     counts = (_allocate(weights, n_agents, floor) if natives is None
               else np.array([natives[lang] for lang in languages]))
     social_every = 4 if natives is None else 2
-    natives = np.repeat(languages, counts)
+    native_of = np.repeat(languages, counts)  # each agent's native language
     rows = []
     others = [lang for lang in languages if lang != "en"]
-    for i, native in enumerate(natives):
-        rank = int((natives[:i] == native).sum())  # earlier natives of the same language
+    for i, native in enumerate(native_of):
+        rank = int((native_of[:i] == native).sum())  # earlier natives of the same language
         langs = [native]
         if native != "en" and "en" in languages and rng.random() < 0.85:
             langs.append("en")
@@ -191,8 +194,8 @@ def generate_agents(contacts: pd.DataFrame, n_agents: int = 150, seed: int = 7, 
         full = rng.random() < FULL_TIME_SHARE
         hours = (32, 40) if full else (int(rng.choice([16, 20])), 24)
         days = []
-        if rng.random() < 0.22:  # a leave block
-            n_days = int(rng.integers(1, 6))
+        if rng.random() < LEAVE_SHARE:  # a leave block
+            n_days = int(rng.integers(LEAVE_DAYS[0], LEAVE_DAYS[1] + 1))
             at = int(rng.integers(0, 7 * plan_weeks - n_days + 1))
             days = [plan_start + dt.timedelta(days=at + k) for k in range(n_days)]
         rows.append({"agent_id": f"A{i + 1:03d}", "name": name, "languages": langs,

@@ -35,9 +35,11 @@ from optimize.scenario.config import ScenarioConfig
 __all__ = ["language_totals", "shortfall_reasons"]
 
 
-def _skilled(agents: pd.DataFrame, channel: str, language: str, vip: bool) -> pd.Series:
-    ok = agents["channels"].map(lambda c: channel in c) & agents["languages"].map(
-        lambda x: language in x)
+def _skilled(agents: pd.DataFrame, channel: str, language: str | None, vip: bool) -> pd.Series:
+    """Agents who may take ``channel`` (in ``language``; any language when None)."""
+    ok = agents["channels"].map(lambda c: channel in c)
+    if language is not None:
+        ok &= agents["languages"].map(lambda x: language in x)
     return ok & (agents["vip"] | (not vip))
 
 
@@ -74,6 +76,7 @@ def shortfall_reasons(requirements: pd.DataFrame, staffed: pd.DataFrame,
     short = short[short > 0.5]
     paid = roster.groupby("agent_id")["paid_hours"].sum() if len(roster) else pd.Series(
         dtype=float)
+    queues = set(zip(requirements["channel"], requirements["language"], strict=True))
     rows = []
     for (channel, language), hours in short.sort_values(ascending=False).items():
         vip = config.channels[channel].vip
@@ -100,7 +103,7 @@ def shortfall_reasons(requirements: pd.DataFrame, staffed: pd.DataFrame,
                       "other queues or outside the short hours")
             remedy = (f"raise the priority of {channel} (now {config.channels[channel].priority:g})"
                       f" or add {who} who work the short hours")
-        route = _routing_remedy(channel, language, config, requirements, agents)
+        route = _routing_remedy(channel, language, config, queues, agents)
         remedy += f"; or {route}" if route else ""
         rows.append({"channel": channel, "language": language, "short_h": round(hours, 1),
                      "skilled_agents": int(len(skilled)), "unused_contract_h": round(unused, 1),
@@ -110,8 +113,9 @@ def shortfall_reasons(requirements: pd.DataFrame, staffed: pd.DataFrame,
 
 
 def _routing_remedy(channel: str, language: str, config: ScenarioConfig,
-                    requirements: pd.DataFrame, agents: pd.DataFrame) -> str:
-    """An overflow that would relieve a short real-time queue (module docstring), or ""."""
+                    queues: set[tuple[str, str]], agents: pd.DataFrame) -> str:
+    """An overflow that would relieve a short real-time queue (module docstring), or "";
+    ``queues`` are the plan's ``(channel, language)``."""
     ch = config.channels[channel]
     if ch.kind != "realtime" or ch.pool_with is not None:
         return ""
@@ -120,14 +124,12 @@ def _routing_remedy(channel: str, language: str, config: ScenarioConfig,
     if rule is not None:
         return (f"let it overflow to {rule.to[0]}/{rule.to[1]} in its thin hours "
                 "(keep_staffed = false)" if rule.keep_staffed else "")
-    able = agents[agents["channels"].map(lambda c: channel in c)
-                  & (agents["vip"] | (not ch.vip))]
+    able = agents[_skilled(agents, channel, None, ch.vip)]
     spoken = pd.Series([lang for langs in able["languages"] for lang in langs], dtype=object)
     if spoken.empty:
         return ""
     counts = spoken.value_counts()
     top = sorted(counts.index[counts == counts.max()])[0]
-    queues = set(zip(requirements["channel"], requirements["language"], strict=True))
     if top == language or (channel, top) not in queues:
         return ""
     after = max(5.0, 5.0 * round(ch.answer_time_s / 10.0))

@@ -18,10 +18,10 @@ and the greedy all stay exact:
   ``planned_contacts`` and ``planned_aht_s`` where the requirements planned an overflow,
   and the service level is within ``planned_answer_s``, so a queue taking other queues'
   contacts is priced for them and for the shorter answer time they have left). The curve
-  is the lower
-  convex envelope of those points, so it equals the queueing engine at its breakpoints
-  and lies below it in between (exact where ``missed`` is convex; Erlang C answers nobody
-  within target at or below the load, so a deep shortfall there is a chord).
+  is the lower convex envelope of those points, so it equals the queueing engine at its
+  breakpoints and lies below it in between (exact where ``missed`` is convex; Erlang C
+  answers nobody within target at or below the load, so a deep shortfall there is a
+  chord).
   ``norm_c`` (missed contacts per cost unit) is set per channel ``c`` so that the
   channel's total cost with nobody scheduled (all its cells at full shortfall) equals the
   ``"requirement"`` shape's: each channel keeps its stake, so the channel priorities keep
