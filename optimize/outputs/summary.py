@@ -280,9 +280,10 @@ def overflow_markdown(requirements: pd.DataFrame, config, interval_s: int) -> st
     """The "overflow" section: per rule, the contacts the requirements plan to move and in
     how many hours the source queue is asked for nobody of its own
     (:func:`optimize.queueing.overflow.plan_overflow`; the plan weeks)."""
-    from optimize.queueing.overflow import counted_rules
+    from optimize.queueing.overflow import counted_rules, fallback_rules
 
     counted = {o.name for o in counted_rules(config)}
+    fallback = {o.name for o in fallback_rules(config)}
     req = requirements.assign(queue=requirements["channel"] + "/" + requirements["language"])
     if "planned_contacts" not in req.columns:
         req = req.assign(planned_contacts=req["contacts"])
@@ -297,16 +298,20 @@ def overflow_markdown(requirements: pd.DataFrame, config, interval_s: int) -> st
                      "contacts": f"{total:,.0f}",
                      "not planned on its own agents": (f"{moved:,.0f} ({moved / total:.0%})"
                                          if o.name in counted and total > 0 else
-                                         "-" if o.name in counted else "not counted"),
+                                         "-" if o.name in counted else
+                                         "a fallback" if o.name in fallback else "not counted"),
                      "hours with nobody of its own":
                          f"{nobody * interval_s / 3600:,.1f}" if o.name in counted else "-"})
     return "\n".join([
         "## Overflow after a wait", "",
         "A contact still waiting after `after_s` moves to the queue named. In each interval "
         "the requirements either staff the queue on its own or ask nobody of it and size "
-        "the target queue for the contacts still there (optimize/queueing/overflow.py); "
-        "rules to or from email, social or a pooled channel are played by the simulator "
-        "only (not counted).", "", _md_table(pd.DataFrame(rows)), ""])
+        "the target queue for the contacts still there (optimize/queueing/overflow.py). "
+        "Between email or social queues (a fallback) the target's requirement includes "
+        "what the source's own capacity leaves waiting at `after_s`, and the roster's "
+        "promise counts the move; rules between a real-time and a deferred queue, or to "
+        "or from a pooled channel, are played by the simulator only (not counted).", "",
+        _md_table(pd.DataFrame(rows)), ""])
 
 
 def remedy_tables(reasons: pd.DataFrame, languages: pd.DataFrame

@@ -44,7 +44,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BacklogResult", "simulate_backlog", "required_capacity", "integer_agents"]
+__all__ = ["BacklogResult", "integer_agents", "overflow_backlog", "required_capacity",
+           "simulate_backlog"]
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,9 @@ def _as2d(name: str, x, shape: tuple[int, int] | None = None) -> np.ndarray:
         bad = arr[~np.isfinite(arr) | (arr < 0)].flat[0]
         raise ValueError(f"{name} must be finite and >= 0, got {float(bad)!r}")
     return arr
+
+
+_HEAD = 1e-6  # contacts: how far past the answered ones the head of the line is read
 
 
 def _deadline_index(t: int, interval_s: float, window_s: float) -> np.ndarray:
@@ -131,7 +135,9 @@ def simulate_backlog(arrivals, capacity, interval_s: float, window_s: float,
     times = np.arange(t + 1) * interval_s
     a_curve = np.concatenate([b0[:, None], cum_a], axis=1)
     s_curve = np.concatenate([np.zeros((q, 1)), cum_s], axis=1)
-    head_arrival = _inverse(cum_s, a_curve, times)
+    # the head is the next contact after the answered ones: where the arrival curve rises
+    # past them (not the start of a quiet stretch that ended on exactly that count)
+    head_arrival = _inverse(cum_s + _HEAD, a_curve, times)
     ages = np.where(backlog > 1e-9, (times[1:][None, :] - head_arrival) / 3600.0, 0.0)
 
     start_cum = np.concatenate([b0[:, None], cum_a[:, :-1]], axis=1)
@@ -153,15 +159,58 @@ def simulate_backlog(arrivals, capacity, interval_s: float, window_s: float,
                          within_window=share, mean_delay_s=delay, occupancy=np.clip(occ, 0, 1))
 
 
-def required_capacity(arrivals, interval_s: float, window_s: float, share,
+def overflow_backlog(arrivals, capacity, interval_s: float, after_s: float
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """The FIFO fluid model of a queue whose contacts move on after ``after_s`` of waiting.
+
+    In each interval the agents answer from the head of the line first; then every
+    contact that arrived more than ``after_s`` before the interval's end and is still
+    waiting leaves (to the queue's overflow target). Both take contacts from the head, so
+    the line stays first in, first out and nobody in it is older than ``after_s`` at an
+    interval's end.
+
+    Parameters
+    ----------
+    arrivals, capacity : array_like, shape (Q, T)
+    interval_s, after_s : float
+
+    Returns
+    -------
+    served, moved : ndarray, shape (Q, T)
+        Contacts answered in the queue, and contacts that moved, per interval.
+    """
+    a = _as2d("arrivals", arrivals)
+    c = _as2d("capacity", capacity, a.shape)
+    q, t = a.shape
+    cum_a = np.cumsum(a, axis=1)
+    start_cum = cum_a - a
+    # arrivals (uniform within their interval) by each interval's end minus after_s
+    at = (np.arange(t) + 1.0) * interval_s - float(after_s)
+    k = np.clip(np.floor(at / interval_s).astype(int), 0, t - 1)
+    frac = np.clip(at / interval_s - k, 0.0, 1.0)
+    aged = np.where(at > 0, start_cum[:, k] + frac * a[:, k], 0.0)
+    served, moved = np.zeros((q, t)), np.zeros((q, t))
+    head = np.zeros(q)
+    for j in range(t):  # sequential by nature, vectorised across queues
+        served[:, j] = np.clip(cum_a[:, j] - head, 0.0, c[:, j])
+        head = head + served[:, j]
+        moved[:, j] = np.maximum(aged[:, j] - head, 0.0)
+        head = head + moved[:, j]
+    return served, moved
+
+
+def required_capacity(arrivals, interval_s: float, window_s, share,
                       initial_backlog=0.0) -> np.ndarray:
     """Contacts to handle per queue x interval so that ``share`` meet the window.
 
     Parameters
     ----------
     arrivals : array_like, shape (Q, T)
-    interval_s, window_s : float
-        Interval length and response window, seconds (``window_s >= interval_s``).
+    interval_s : float
+    window_s : float or array_like, shape (Q, T)
+        Response window, seconds (``>= interval_s``); per queue x interval when the
+        contacts of some intervals have less time (moved in by a fallback: the interval's
+        deadline then holds for every contact in line before them too).
     share : array_like, shape (Q,) or scalar
         Required share answered within the window, in [0, 1].
     initial_backlog : array_like, shape (Q,) or scalar
@@ -176,21 +225,24 @@ def required_capacity(arrivals, interval_s: float, window_s: float, share,
     p = np.broadcast_to(np.asarray(share, dtype=float), (q,))
     if np.any((p < 0) | (p > 1)):
         raise ValueError(f"share must be in [0, 1], got {float(p[(p < 0) | (p > 1)][0])!r}")
-    if window_s < interval_s:
-        raise ValueError(f"window_s must be >= interval_s ({interval_s:g}), got {window_s!r}")
+    w = np.broadcast_to(np.asarray(window_s, dtype=float), (q, t))
+    if np.any(~(w >= interval_s)):
+        raise ValueError(f"window_s must be >= interval_s ({interval_s:g}), "
+                         f"got {float(w[~(w >= interval_s)].flat[0])!r}")
     b0 = np.broadcast_to(np.asarray(initial_backlog, dtype=float), (q,))
     cum_a = b0[:, None] + np.cumsum(a, axis=1)
     start_cum = np.concatenate([b0[:, None], cum_a[:, :-1]], axis=1)
     need = start_cum + p[:, None] * a
-    deadline = _deadline_index(t, interval_s, window_s)
+    steps = np.floor(w / interval_s + 1e-9).astype(int)
+    deadline = np.arange(t)[None, :] + np.maximum(steps - 1, 0)
     req = np.zeros((q, t))
     keep = deadline < t
-    np.maximum.at(req, (slice(None), deadline[keep]), need[:, keep])
-    first = min(int(deadline[0]), t - 1)
-    req[:, first] = np.maximum(req[:, first], b0)
+    np.maximum.at(req, (np.nonzero(keep)[0], deadline[keep]), need[keep])
+    first = np.minimum(deadline[:, 0], t - 1)
+    req[np.arange(q), first] = np.maximum(req[np.arange(q), first], b0)
     req = np.maximum.accumulate(req, axis=1)
 
-    look = max(int(np.floor(window_s / interval_s + 1e-9)), 1)
+    look = max(int(steps.max(initial=1)), 1)
     padded = np.concatenate([req, np.repeat(req[:, -1:], look, axis=1)], axis=1)
     steps = np.arange(1, look + 1, dtype=float)[None, :]
     cap = np.zeros((q, t))

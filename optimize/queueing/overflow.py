@@ -1,10 +1,13 @@
 """Overflow after a wait in the requirements and the coverage (``[overflow]`` in scenario.toml).
 
 Counted here: rules from one real-time queue to another whose channels are not pooled
-(``pool_with``). The others (to or from email and social, or a pooled channel) are
-played by the simulator only (:mod:`optimize.simulation.engine`). Overflow has no exact
-formula; the two approximations below are checked against the simulator
-(``tests/optimize/queueing/test_overflow.py``, bench/README.md).
+(``pool_with``), and fallbacks between deferred queues (:func:`fallback_rules`,
+:func:`plan_fallback`; their promise on a roster is
+:mod:`optimize.queueing.roster_backlog`'s). The others (between a real-time and a
+deferred queue, or to or from a pooled channel) are played by the simulator only
+(:mod:`optimize.simulation.engine`). Overflow has no exact formula; the approximations
+are checked against the simulator (``tests/optimize/queueing/test_overflow.py``,
+``test_fallback.py``, bench/README.md).
 
 **Coverage** (:func:`overflow_metrics`), per interval, for a rule ``A -> B`` after ``d``
 seconds with handle-time factor ``f``:
@@ -49,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from optimize.queueing.backlog import integer_agents, overflow_backlog, required_capacity
 from optimize.queueing.metrics import (
     agents_for_target,
     channel_metrics,
@@ -58,7 +62,8 @@ from optimize.queueing.metrics import (
 from optimize.scenario.config import ChannelConfig, ScenarioConfig
 from optimize.scenario.overflow import Overflow
 
-__all__ = ["PlannedOverflow", "counted_rules", "overflow_metrics", "plan_overflow", "row_targets"]
+__all__ = ["PlannedOverflow", "counted_rules", "fallback_rules", "overflow_metrics",
+           "plan_fallback", "plan_overflow", "row_targets"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,74 @@ def counted_rules(config: ScenarioConfig) -> tuple[Overflow, ...]:
         ordered += ready
         rules = [o for o in rules if o not in ready]
     return tuple(ordered)
+
+
+def fallback_rules(config: ScenarioConfig) -> tuple[Overflow, ...]:
+    """The rules between deferred queues that the roster promise counts
+    (:func:`optimize.queueing.roster_backlog.roster_deferred`): a fallback, for instance
+    to agents of another language through translation, after a wait shorter than the
+    source's response window. A contact's service counts one move, so a rule from a queue
+    that takes another rule's contacts, or into a queue that moves its own on, is left to
+    the simulator (as is a wait as long as the window: the contact has missed it)."""
+    def deferred(channel: str) -> bool:
+        ch = config.channels.get(channel)
+        return ch is not None and ch.kind == "deferred"
+
+    rules = [o for o in config.overflow if deferred(o.channel) and deferred(o.to[0])
+             and o.after_s < config.channels[o.channel].response_window_h * 3600.0]
+    sources = {(o.channel, o.language) for o in rules}
+    return tuple(o for o in rules if o.to not in sources
+                 and not any(r.to == (o.channel, o.language) for r in rules))
+
+
+def plan_fallback(arrivals: np.ndarray, aht_s: np.ndarray, languages: list[str],
+                  rules: tuple[Overflow, ...], is_open: np.ndarray, interval_s: int,
+                  window_s: float, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """The fluid capacity of one deferred channel's queues with its fallback rules planned.
+
+    Each source queue gets its capacity without the rule (the level-rate profile of
+    :func:`optimize.queueing.backlog.required_capacity`), none where it is closed
+    (``is_open`` False); what its whole agents (:func:`integer_agents`) leave waiting at
+    ``after_s`` (:func:`overflow_backlog`: the inbox left at closing time, and what the
+    profile answers later than ``after_s`` on a peak) is offered to the target at ``aht_factor`` times its handle time, to be
+    answered within the window's rest. The target's capacity is the profile for its own
+    and the moved contacts, an interval holding moved ones on the shorter deadline.
+
+    Parameters
+    ----------
+    arrivals, aht_s : ndarray, shape (L, T)
+        Per language of the channel (``languages``) and interval.
+    rules : tuple of Overflow
+        Fallbacks within this channel (:func:`fallback_rules`).
+    is_open : ndarray of bool, shape (L, T)
+    interval_s : int
+    window_s, share : float
+        The channel's response window (seconds) and share.
+
+    Returns
+    -------
+    capacity, offered : ndarray, shape (L, T)
+        Contacts to answer per interval, and contacts offered (moved ones included).
+    """
+    cap = required_capacity(arrivals, interval_s, window_s, share)
+    offered = arrivals.copy()
+    window = np.full(arrivals.shape, float(window_s))
+    targets = set()
+    for rule in rules:
+        x, y = languages.index(rule.language), languages.index(rule.to[1])
+        cap[x] = np.where(is_open[x], cap[x], 0.0)
+        # what whole agents (the requirement) answer: they come later than the fluid rate
+        whole = integer_agents(arrivals[x:x + 1], cap[x:x + 1], aht_s[x:x + 1], interval_s)
+        moved = overflow_backlog(arrivals[x:x + 1], whole * interval_s / aht_s[x:x + 1],
+                                 interval_s, rule.after_s)[1][0]
+        offered[y] += moved * rule.aht_factor * aht_s[x] / aht_s[y]
+        rest = max(window_s - rule.after_s, float(interval_s))
+        window[y] = np.where(moved > 1e-9, np.minimum(window[y], rest), window[y])
+        targets.add(y)
+    if targets:
+        rows = sorted(targets)
+        cap[rows] = required_capacity(offered[rows], interval_s, window[rows], share)
+    return cap, offered
 
 
 def _reach(ch: ChannelConfig, after_s: float) -> float:

@@ -33,8 +33,16 @@ interval ``floor(window / interval)`` intervals on and one interval later (for a
 that is a whole number of intervals, the deadlines of a contact arriving at the start and
 at the end of its interval; a shorter or a fractional window is rounded down first, as in
 the fluid model). It is a model of the roster, not a simulation of contacts: no routing,
-no overflow, no realtime queues, and the configured shrinkage (not a fitted one) lost as
+no realtime queues, and the configured shrinkage (not a fitted one) lost as
 ``shrinkage_mode`` says, as in the simulator.
+
+**Fallback** (:func:`optimize.queueing.overflow.fallback_rules`: an email or social queue
+whose contacts move to another deferred queue after ``after_s``): on every path the
+source's line runs :func:`optimize.queueing.backlog.overflow_backlog` (its agents answer
+from the head, then everyone older than ``after_s`` moves), the moved contacts join the
+target's arrivals at ``aht_factor`` times the source's handle time (in the target's
+contacts-worth), and a moved contact counts as answered in time with the share the
+target's first-in first-out line answers within the window's rest.
 """
 
 from __future__ import annotations
@@ -45,9 +53,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from optimize.queueing.backlog import simulate_backlog
+from optimize.queueing.backlog import overflow_backlog, simulate_backlog
 from optimize.queueing.metrics import channel_metrics
+from optimize.queueing.overflow import fallback_rules
 from optimize.scenario.config import ScenarioConfig
+from optimize.scenario.overflow import Overflow
 
 __all__ = ["CHUNK", "PATHS", "SHIFT_GAP_S", "Pieces", "drain_seconds", "present_occupancy",
            "roster_deferred", "work_pieces"]
@@ -197,19 +207,37 @@ def _capacity_paths(pc: Pieces, drain: np.ndarray, *, aht: np.ndarray, lost: np.
     return np.concatenate(out, axis=2).astype(float)
 
 
-def _sums(arrivals: np.ndarray, capacity: np.ndarray, interval_s: int, window_s: float,
-          n_t: int) -> dict[str, np.ndarray]:
-    """Sums over paths of the backlog recursion's measures over the period (the middle
-    copy), arrival-weighted where a measure is per contact."""
+def _shares(arrivals: np.ndarray, capacity: np.ndarray, interval_s: int,
+            window_s: float) -> tuple[np.ndarray, object]:
+    """Share of each interval's arrivals answered within ``window_s`` (the mean over a
+    deadline at the interval's start and one at its end) and the recursion's result,
+    arrays ``(paths, Q, T)``."""
     r, q, t = arrivals.shape
-    period = slice(n_t, 2 * n_t)
-    a = arrivals[:, :, period]
-    got, res = 0.0, None
-    for extra in (0.0, float(interval_s)):  # a deadline at the interval's start, and end
+    share, res = 0.0, None
+    for extra in (0.0, float(interval_s)):
         res = simulate_backlog(arrivals.reshape(r * q, t), capacity.reshape(r * q, t),
                                interval_s, window_s + extra)
-        got = got + np.nan_to_num(res.within_window.reshape(r, q, t)[:, :, period]) * a / 2.0
+        share = share + np.nan_to_num(res.within_window.reshape(r, q, t)) / 2.0
+    return share, res
+
+
+def _sums(arrivals: np.ndarray, capacity: np.ndarray, interval_s: int, window_s: float,
+          n_t: int, own: np.ndarray, within: np.ndarray | None = None,
+          extra_delay: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Sums over paths of the backlog recursion's measures over the period (the middle
+    copy), arrival-weighted where a measure is per contact. ``arrivals`` includes contacts
+    moved in by a fallback, ``own`` the queue's own (whose measures these are);
+    ``within`` replaces the contacts answered within the window per path (a fallback's
+    source, :func:`_fallback`) and ``extra_delay`` is added to the delays (per path, of the
+    period)."""
+    r, q, t = arrivals.shape
+    period = slice(n_t, 2 * n_t)
+    share, res = _shares(arrivals, capacity, interval_s, window_s)
+    a = own[:, :, period]
+    got = share[:, :, period] * a if within is None else within
     delay = res.mean_delay_s.reshape(r, q, t)[:, :, period]
+    if extra_delay is not None:
+        delay = delay + extra_delay
     known = np.isfinite(delay) & (a > 0)
     return {"within": got.sum(axis=0), "arrivals": a.sum(axis=0),
             "delay": np.where(known, delay * a, 0.0).sum(axis=0),
@@ -218,6 +246,35 @@ def _sums(arrivals: np.ndarray, capacity: np.ndarray, interval_s: int, window_s:
             "capacity": capacity[:, :, period].sum(axis=0),
             "backlog": res.backlog.reshape(r, q, t)[:, :, period].sum(axis=0),
             "oldest_age_h": res.oldest_age_h.reshape(r, q, t)[:, :, period].sum(axis=0)}
+
+
+def _fallback(rule: Overflow, own: np.ndarray, served: np.ndarray, moved: np.ndarray,
+              offered: np.ndarray, capacity: np.ndarray, interval_s: int, window_s: float,
+              n_t: int) -> dict[str, np.ndarray]:
+    """:func:`_sums` of a fallback's source queue, one row: arrays ``(paths, T)`` of its own
+    arrivals, its answered and moved contacts (:func:`overflow_backlog`), and the target's
+    offered contacts and capacity. A moved contact is answered in time if the target
+    answers it within the window's rest (the target's line is first in, first out, so the
+    share of an interval's offered contacts it answers by a deadline holds for the moved
+    ones); moves of interval ``k + ceil(after_s / interval)`` are charged to arrivals of
+    interval ``k``. The delay adds the target's delay for the share moved."""
+    t = own.shape[1]
+    share, res = _shares(offered[:, None], capacity[:, None], interval_s,
+                         window_s - rule.after_s)
+    m = min(t, share.shape[2])
+    done, later = np.zeros_like(moved), np.zeros_like(moved)
+    done[:, :m] = moved[:, :m] * share[:, 0, :m]
+    later[:, :m] = np.nan_to_num(res.mean_delay_s.reshape(share.shape)[:, 0, :m])
+    k = np.arange(n_t, 2 * n_t)
+    j = np.minimum(k + int(np.ceil(rule.after_s / interval_s - 1e-9)), t - 1)
+    a = own[:, k]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        part = np.where(a > 0, moved[:, j] / a, 0.0)
+    got = _sums(own[:, None], (served + moved)[:, None], interval_s, window_s, n_t,
+                own[:, None], within=(a - moved[:, j] + done[:, j])[:, None],
+                extra_delay=(part * later[:, j])[:, None])
+    got["served"] = served[:, k].sum(axis=0)[None]
+    return {key: v[0] for key, v in got.items()}
 
 
 def roster_deferred(grid: dict[str, np.ndarray], queues: list[tuple[str, str]],
@@ -290,20 +347,45 @@ def roster_deferred(grid: dict[str, np.ndarray], queues: list[tuple[str, str]],
     cool = {n: min(int(np.ceil(window[n] / interval_s)), n_t) for n in names}
     rows = {n: np.array([i for i, (c, _) in enumerate(queues) if c == n]) for n in names}
     copies = [n_t, n_t, max(cool.values(), default=0)]
+    where = {q: (c, int(np.flatnonzero(rows[c] == i)[0])) for i, q in enumerate(queues)
+             for c in names if q[0] == c}
+    rules = [(o, queues.index((o.channel, o.language)), queues.index(o.to))
+             for o in fallback_rules(config)
+             if (o.channel, o.language) in where and o.to in where]
     total: dict[str, dict[str, np.ndarray]] = {}
     for done in range(0, PATHS, CHUNK):  # paths in chunks: memory stays ~CHUNK paths' worth
         paths = min(CHUNK, PATHS - done)
         cap = _capacity_paths(sub, drain[keep], aht=grid["aht_s"], lost=lost[keep],
                               group=None if group is None else group[keep], paths=paths,
                               copies=copies, rng=rng)
+        own, offered = {}, {}
         for name in names:
-            t = 2 * n_t + cool[name]
             volume = grid["volume"][rows[name]]
             mean = np.concatenate([volume, volume, volume[:, :cool[name]]], axis=1)
-            arrivals = rng.poisson(np.broadcast_to(mean, (paths,) + mean.shape)).astype(float)
-            got = _sums(arrivals, cap[:, rows[name], :t], interval_s, window[name], n_t)
-            acc = total.setdefault(name, {k: 0.0 for k in got})
-            for k, v in got.items():
+            own[name] = rng.poisson(np.broadcast_to(mean, (paths,) + mean.shape)).astype(float)
+            offered[name] = own[name].copy()
+        flows = []
+        for rule, qx, qy in rules:  # each source's line, its leftovers offered to the target
+            (nx, ix), (ny, iy) = where[queues[qx]], where[queues[qy]]
+            tx = own[nx].shape[2]
+            served, moved = overflow_backlog(own[nx][:, ix], cap[:, qx, :tx], interval_s,
+                                             rule.after_s)
+            aht = [np.concatenate([grid["aht_s"][i]] * 3)[:tx] for i in (qx, qy)]
+            m = min(tx, own[ny].shape[2])
+            offered[ny][:, iy, :m] += (moved * rule.aht_factor * aht[0] / aht[1])[:, :m]
+            flows.append((rule, qx, qy, served, moved))
+        got = {name: _sums(offered[name], cap[:, rows[name], :own[name].shape[2]], interval_s,
+                           window[name], n_t, own[name]) for name in names}
+        for rule, qx, qy, served, moved in flows:
+            (nx, ix), (ny, iy) = where[queues[qx]], where[queues[qy]]
+            src = _fallback(rule, own[nx][:, ix], served, moved, offered[ny][:, iy],
+                            cap[:, qy, :own[ny].shape[2]], interval_s, window[nx], n_t)
+            src["capacity"] = cap[:, qx, n_t:2 * n_t].sum(axis=0)
+            for k, v in src.items():
+                got[nx][k][ix] = v
+        for name in names:
+            acc = total.setdefault(name, {k: 0.0 for k in got[name]})
+            for k, v in got[name].items():
                 acc[k] = acc[k] + v
     out = {k: np.full((q_n, n_t), np.nan) for k in
            ("service_level", "asa_s", "occupancy", "backlog", "oldest_age_h")}

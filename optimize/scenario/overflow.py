@@ -13,6 +13,9 @@ through machine translation)::
 The requirements count rules between real-time queues (:mod:`optimize.queueing.overflow`):
 in each interval they may leave the queue to its overflow where that costs fewer heads,
 unless ``keep_staffed`` (then the rule only takes what is still waiting, a safety valve).
+Between email or social queues a rule is a fallback (e.g. to the English team through
+translation): the target is sized for what the source leaves waiting, and the roster's
+promise counts the move.
 
 Overflow has no exact queueing formula; the simulator (:mod:`optimize.simulation`) plays
 every rule, so a manager sees what it does to a plan's service.
