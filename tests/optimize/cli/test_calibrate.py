@@ -27,14 +27,29 @@ def test_plan_calibrate_writes_the_fit_and_plans_on_it(tmp_path, capsys):
     assert (deferred.loc[saturated, "shrinkage"] == 0.3).all()
     moved = deferred[~saturated & ((deferred["promised"] - deferred["delivered"]).abs() > 0.005)]
     assert len(moved) and ((moved["shrinkage"] > 0.3) == (moved["delivered"] < moved["promised"])).all()
-    assert (moved["fitted"] - moved["delivered"]).abs().max() < 0.002
+    # a fallback's source (social/ko -> social/en, email/ko -> email/en in the sample
+    # scenario) is also answered by its target, whose shrinkage the same bisection moves:
+    # it lands near, or at the bound where the target answers what it cannot
+    from optimize.queueing.calibration import MAX_SHRINKAGE
+
+    source = moved["language"].ne("en")
+    assert source.any()
+    assert (moved.loc[~source, "fitted"] - moved.loc[~source, "delivered"]).abs().max() < 0.002
+    near = (moved["fitted"] - moved["delivered"]).abs() < 0.05
+    bound = moved["shrinkage"] > MAX_SHRINKAGE - 0.001
+    assert (near | bound)[source].all()
     chat = fit[fit["channel"] == "chat"]
     # where this roster's chat delivers less in simulation than the formulas promised, the
     # fitted shrinkage is higher (lower where it delivers more), and at it the formulas
     # give the simulated level
     assert (chat["delivered"] != chat["promised"]).all()
     assert ((chat["shrinkage"] > 0.3) == (chat["delivered"] < chat["promised"])).all()
-    assert (chat["fitted"] - chat["delivered"]).abs().max() < 0.002
+    # (a queue the formulas already give within AGREE keeps its configured shrinkage)
+    from optimize.queueing.calibration import AGREE
+
+    fitted = chat[(chat["promised"] - chat["delivered"]).abs() > AGREE]
+    assert len(fitted) and (fitted["fitted"] - fitted["delivered"]).abs().max() < 0.002
+    assert (chat["fitted"] - chat["delivered"]).abs().max() <= AGREE
     req = pd.read_csv(out / "requirements.csv")
     plan_fit = req.groupby(["channel", "language"])["shrinkage"].first()
     expected = fit.set_index(["channel", "language"])["shrinkage"]
