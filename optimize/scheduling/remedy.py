@@ -15,8 +15,10 @@ compares the head-hours it is short with what its skilled agents could still giv
 A real-time queue gets a routing remedy too: where it has no overflow rule, an overflow
 to the channel's queue in the language most of its agents speak, after half the answer
 time (so the moved contacts have the other half); where its rule keeps it staffed
-(``keep_staffed``), leaving it to that rule in its thin hours. What such a rule does to
-the plan is for the requirements and the simulator to say (:mod:`optimize.queueing.overflow`).
+(``keep_staffed``), leaving it to that rule in its thin hours. An email or social queue
+without a rule is offered a fallback to that language's queue after half its response
+window (answered through translation). What such a rule does to the plan is for the
+requirements and the simulator to say (:mod:`optimize.queueing.overflow`).
 
 A first cut: it reads totals over the plan, not which hours of the day are short, and the
 queues of one language share its agents, so :func:`language_totals` adds them up per
@@ -114,16 +116,16 @@ def shortfall_reasons(requirements: pd.DataFrame, staffed: pd.DataFrame,
 
 def _routing_remedy(channel: str, language: str, config: ScenarioConfig,
                     queues: set[tuple[str, str]], agents: pd.DataFrame) -> str:
-    """An overflow that would relieve a short real-time queue (module docstring), or "";
+    """An overflow that would relieve a short queue (module docstring), or "";
     ``queues`` are the plan's ``(channel, language)``."""
     ch = config.channels[channel]
-    if ch.kind != "realtime" or ch.pool_with is not None:
+    if ch.pool_with is not None:
         return ""
     rule = next((o for o in config.overflow if (o.channel, o.language) == (channel, language)),
                 None)
     if rule is not None:
         return (f"let it overflow to {rule.to[0]}/{rule.to[1]} in its thin hours "
-                "(keep_staffed = false)" if rule.keep_staffed else "")
+                "(keep_staffed = false)" if rule.keep_staffed and ch.kind == "realtime" else "")
     able = agents[_skilled(agents, channel, None, ch.vip)]
     spoken = pd.Series([lang for langs in able["languages"] for lang in langs], dtype=object)
     if spoken.empty:
@@ -132,6 +134,9 @@ def _routing_remedy(channel: str, language: str, config: ScenarioConfig,
     top = sorted(counts.index[counts == counts.max()])[0]
     if top == language or (channel, top) not in queues:
         return ""
+    if ch.kind == "deferred":
+        return (f"open a fallback to {channel}/{top} after {ch.response_window_h / 2:g} h "
+                "(answered through translation)")
     after = max(5.0, 5.0 * round(ch.answer_time_s / 10.0))
     return f"open an overflow to {channel}/{top} after {after:g} s"
 

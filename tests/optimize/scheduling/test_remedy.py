@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from optimize.scenario.config import ChannelConfig, ScenarioConfig, ShiftRules
+from optimize.scenario.overflow import Overflow
 from optimize.scheduling.remedy import language_totals, shortfall_reasons
 
 START = pd.Timestamp("2026-11-30", tz="UTC")
@@ -50,8 +51,6 @@ def test_each_reason_with_its_remedy():
 def test_a_kept_staffed_overflow_is_offered_as_relief():
     import dataclasses
 
-    from optimize.scenario.overflow import Overflow
-
     req, staffed, roster, agents = _tables()
     cfg = dataclasses.replace(CONFIG, overflow=(
         Overflow("chat", "ko", ("chat", "en"), 30.0, 1.2, keep_staffed=True),))
@@ -69,3 +68,26 @@ def test_language_totals_add_the_queues_of_a_language():
         40.0, 1, 0.0, 1)
     en = out.set_index("language").loc["en"]
     assert en["add_agents"] == 0  # 20 unused hours cover 5 short
+
+
+def test_a_short_email_queue_is_offered_a_fallback():
+    import dataclasses
+
+    cfg = dataclasses.replace(CONFIG, channels={
+        **CONFIG.channels, "email": ChannelConfig(name="email", kind="deferred",
+                                                  response_window_h=24.0)})
+    req, staffed, roster, agents = _tables()
+    req = req.assign(channel=req["channel"].replace({"chat": "email"}))
+    staffed = staffed.assign(channel=staffed["channel"].replace({"chat": "email"}))
+    agents = agents.assign(channels=[("email",), ("email",)])
+    out = shortfall_reasons(req, staffed, roster, agents, cfg, weeks=1,
+                            interval_s=3600).set_index(["channel", "language"])
+    assert out.loc[("email", "ko"), "remedy"] == (
+        "add 1 agent speaking ko with email, or 20 h of overtime; or open a fallback to "
+        "email/en after 12 h (answered through translation)")
+    assert "fallback" not in out.loc[("email", "en"), "remedy"]
+    with_rule = dataclasses.replace(cfg, overflow=(
+        Overflow("email", "ko", ("email", "en"), 43200.0, 1.3),))
+    again = shortfall_reasons(req, staffed, roster, agents, with_rule, weeks=1,
+                              interval_s=3600).set_index(["channel", "language"])
+    assert "fallback" not in again.loc[("email", "ko"), "remedy"]  # it has one already
