@@ -85,6 +85,40 @@ def _targets(config, targets: dict[str, float]):
     return dataclasses.replace(config, channels=channels)
 
 
+def _routing(config, rules: list[str] | None, removed: list[str] | None):
+    """``config`` with ``--overflow QUEUE=TARGET@SECONDS[*FACTOR]`` rules added (replacing
+    the queue's own) and ``--no-overflow QUEUE`` (or ``all``) rules removed; checked as
+    ``[overflow]`` in scenario.toml is."""
+    from optimize.scenario.overflow import parse_overflow
+    from optimize.scenario.queue_tables import circle_problems
+
+    gone = set(removed or [])
+    known = {o.name for o in config.overflow}
+    unknown = sorted(gone - known - {"all"})
+    if unknown:
+        raise UsageError(f"--no-overflow {unknown[0]!r}: no such rule; the scenario's are "
+                         f"{sorted(known) or 'none'}")
+    raw = {}
+    for value in rules or []:
+        queue, _, rest = value.partition("=")
+        target, _, wait = rest.partition("@")
+        after, _, factor = wait.partition("*")
+        try:
+            raw[queue.strip()] = {"to": target.strip(), "after_s": float(after),
+                                  **({"aht_factor": float(factor)} if factor else {})}
+        except ValueError:
+            raise UsageError(f"--overflow {value!r}: expected QUEUE=TARGET@SECONDS[*FACTOR], "
+                             "e.g. vip_chat/ko=vip_chat/en@30") from None
+    added, problems = parse_overflow(raw, config.channels, "--overflow")
+    kept = [o for o in config.overflow if "all" not in gone and o.name not in gone
+            and o.name not in raw]
+    problems += circle_problems({(o.channel, o.language): o.to for o in kept + list(added)},
+                                "--overflow", "overflow", "to", "overflow routes")
+    if problems:
+        raise UsageError(str(problems[0]))
+    return dataclasses.replace(config, overflow=tuple(kept) + tuple(added))
+
+
 def capacity_settings(data: Path, args: argparse.Namespace):
     """The ``[capacity]`` settings of ``data/scenario.toml`` with the command line's what-ifs."""
     from optimize.capacity.config import capacity_config
@@ -121,7 +155,8 @@ def cmd_capacity(args: argparse.Namespace) -> int:
         raise UsageError("--simulate needs --calibrate N with N >= 1 (a round to correct)")
     scenario = load_scenario(args.data)
     settings = capacity_settings(args.data, args)
-    config = _targets(scenario.config, parse_pairs(args.target, "--target"))
+    config = _routing(_targets(scenario.config, parse_pairs(args.target, "--target")),
+                      args.overflow, args.no_overflow)
     languages = sorted(scenario.contacts["language"].unique())
     settings.check_against(languages, list(config.channels), args.weeks)  # before any work
     added = _added(args.add)
@@ -204,6 +239,11 @@ def add_capacity_parser(sub: argparse._SubParsersAction) -> None:
     w.add_argument("--target", action="append", metavar="CHANNEL=SHARE",
                    help="service target: share answered in time (real-time) or replied "
                         "within the window (deferred)")
+    w.add_argument("--overflow", action="append", metavar="QUEUE=TARGET@SECONDS[*FACTOR]",
+                   help="an overflow or fallback rule added (or replacing the queue's), e.g. "
+                        "vip_chat/ko=vip_chat/en@30 or social/ko=social/en@7200*1.3")
+    w.add_argument("--no-overflow", action="append", metavar="QUEUE",
+                   help="a scenario overflow rule removed (all: every rule)")
     w.add_argument("--attrition", type=float, metavar="M", help="monthly attrition, 0-1")
     w.add_argument("--attrition-language", action="append", metavar="LANG=M",
                    help="monthly attrition of one language's agents")

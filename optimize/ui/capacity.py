@@ -68,6 +68,12 @@ with st.form("capacity_form"):
         now = ch.service_level if ch.kind == "realtime" else ch.response_share
         targets[name] = col.number_input(f"{name}: target", 0.5, 0.99, float(now), 0.01,
                                          key=f"cap:target:{name}")
+    rule_names = [o.name for o in config.overflow]
+    rules = st.multiselect(
+        "overflow and fallback rules in force", rule_names,
+        default=saved.get("rules", rule_names) if saved else rule_names, key="cap:rules",
+        help="the scenario's [overflow] rules; a rule taken out leaves its queue to be "
+             "staffed on its own") if rule_names else []
     st.markdown("**Agents added by hand** (fully productive from the week given, 0 = first)")
     added_table = st.data_editor(
         pd.DataFrame({"profile": pd.Series(dtype=str), "count": pd.Series(dtype=int),
@@ -90,7 +96,7 @@ if built:
              "attrition": attrition, "training": int(training), "ramp": int(ramp),
              "lead": int(lead), "max_hires": int(max_hires), "min_class": int(min_class),
              "deflection": {k: v for k, v in deflection.items() if v > 0},
-             "targets": targets,
+             "targets": targets, "rules": list(rules),
              "added": [(str(r.profile), int(r.count), 0 if pd.isna(r.from_week) else int(r.from_week))
                        for r in added_table.dropna(subset=["profile", "count"]).itertuples()]}
     st.session_state["capacity_inputs"] = saved
@@ -114,7 +120,8 @@ try:
     channels = {name: dataclasses.replace(ch, **{
         ("service_level" if ch.kind == "realtime" else "response_share"): saved["targets"][name]})
         for name, ch in config.channels.items()}
-    plan_config = dataclasses.replace(config, channels=channels)
+    plan_config = dataclasses.replace(config, channels=channels, overflow=tuple(
+        o for o in config.overflow if o.name in saved.get("rules", rule_names)))
     added = tuple(AddedAgents(*a) for a in saved["added"])
 except ValueError as exc:
     st.error(f"These settings cannot be planned: {exc}")
@@ -126,7 +133,7 @@ if settings.efficiency is not None:
 else:
     measured = capacity_state.efficiency(scenario, data_key, scenario_key, config)
     eff, note = measured.factor, measured.describe()
-whatif_key = repr((settings, volume, added, plan_config.channels))
+whatif_key = repr((settings, volume, added, plan_config.channels, plan_config.overflow))
 try:
     rounds = None if saved["check"] == 0 else saved["check"] - 1
     plan, checks = capacity_state.capacity(scenario, data_key, scenario_key, saved["weeks"],

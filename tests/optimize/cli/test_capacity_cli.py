@@ -82,6 +82,18 @@ def test_what_ifs_move_the_plan_the_right_way(sample_dir, tmp_path):
     assert calm["required_fte"].sum() < base["required_fte"].sum()
     ko = lambda df: df.loc[df["language"] == "ko", "short_fte_today"].sum()  # noqa: E731
     assert ko(added) < ko(base)
+    # without the sample's routing every VIP language is staffed on its own and English
+    # VIP no longer takes their chats
+    alone = total("--no-overflow", "all")
+    vip = lambda df, en: df.loc[(df["channel"] == "vip_chat")  # noqa: E731
+                                & ((df["language"] == "en") == en), "required_fte"].sum()
+    assert vip(alone, False) > 1.5 * vip(base, False)
+    assert vip(alone, True) < vip(base, True)
+    # a longer wait before Korean VIP chats go to English asks more of Korean VIP agents
+    later = total("--overflow", "vip_chat/ko=vip_chat/en@15")
+    vip_ko = lambda df: df.loc[(df["channel"] == "vip_chat")  # noqa: E731
+                               & (df["language"] == "ko"), "required_fte"].sum()
+    assert vip_ko(later) >= vip_ko(base)
 
 
 @pytest.mark.parametrize("extra, message", [
@@ -91,6 +103,10 @@ def test_what_ifs_move_the_plan_the_right_way(sample_dir, tmp_path):
     (["--deflection", "chat"], "expected NAME=NUMBER"),
     (["--add", "xx:2"], "unknown profile(s) ['xx']"),
     (["--surge", "soon"], "expected DATE[:WEEKS]"),
+    (["--overflow", "vip_chat/ko"], "expected QUEUE=TARGET@SECONDS"),
+    (["--overflow", "vip_chat/ko=vip_chat/ko@5"], "cannot overflow to itself"),
+    (["--overflow", "vip_chat/en=vip_chat/ko@5"], "circle"),
+    (["--no-overflow", "chat/en"], "no such rule"),
 ])
 def test_bad_input_is_one_line_and_exit_2(sample_dir, tmp_path, capsys, extra, message):
     out = tmp_path / "out"
