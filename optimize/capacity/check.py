@@ -38,7 +38,7 @@ from optimize.queueing.routing import route_hours
 from optimize.scenario.config import ScenarioConfig
 
 __all__ = ["MAX_FACTOR", "Calibration", "WeekCheck", "calibrate", "check_week", "desk_for_week",
-           "queue_factors", "simulated_shrinkage"]
+           "queue_factors", "raised_only_where_missed", "simulated_shrinkage"]
 
 log = logging.getLogger(__name__)
 MAX_FACTOR = 2.0  # a queue's correction is capped: one check week is one sample
@@ -158,7 +158,8 @@ def simulated_shrinkage(check: WeekCheck, config: ScenarioConfig, interval_s: in
                         reps: int = 5, seed: int = 0, jobs: int = 2) -> pd.DataFrame:
     """Per queue, the shrinkage at which the formulas give what a simulation of the
     check's schedule delivers (real-time queues; email and social: their roster promise),
-    as ``plan --calibrate`` fits a plan (:mod:`optimize.queueing.calibration`).
+    as ``plan --calibrate`` fits a plan (:mod:`optimize.queueing.calibration`); email and
+    social are raised only where they miss their target (:func:`raised_only_where_missed`).
 
     It is a level, found from the shrinkage the check was planned with (the forecast's
     ``shrinkage`` column), not a factor on it: a queue the simulation already serves as
@@ -181,9 +182,27 @@ def simulated_shrinkage(check: WeekCheck, config: ScenarioConfig, interval_s: in
     _, table = simulate_plan(res.activities, fc, config, start=start, weeks=1,
                              interval_s=interval_s, promised=promised, reps=reps, seed=seed,
                              jobs=jobs)
-    return effective_shrinkage(fc, res.staffed, config, calibration_targets(table, config),
-                               interval_s=interval_s, window=window,
-                               kinds=("realtime", "deferred"))
+    fit = effective_shrinkage(fc, res.staffed, config, calibration_targets(table, config),
+                              interval_s=interval_s, window=window,
+                              kinds=("realtime", "deferred"))
+    return raised_only_where_missed(fit, config)
+
+
+def raised_only_where_missed(fit: pd.DataFrame, config: ScenarioConfig) -> pd.DataFrame:
+    """``fit`` (:func:`~optimize.queueing.calibration.effective_shrinkage`'s table) with an
+    email or social queue that meets its target share on the checked roster kept at its
+    configured shrinkage where the fit would raise it: the fluid formulas promise it more
+    than the roster delivers, but it holds, and a higher shrinkage would only hire for it
+    (``fitted`` is then the ``promised`` level)."""
+    ch = fit["channel"].map(config.channels)
+    deferred = ch.map(lambda c: c.kind == "deferred").to_numpy(dtype=bool)
+    share = ch.map(lambda c: c.response_share).to_numpy(dtype=float)
+    met = deferred & (fit["delivered"].to_numpy(dtype=float) >= share)
+    keep = met & (fit["shrinkage"] > fit["configured_shrinkage"]).to_numpy()
+    out = fit.copy()
+    out.loc[keep, "shrinkage"] = out.loc[keep, "configured_shrinkage"]
+    out.loc[keep, "fitted"] = out.loc[keep, "promised"]
+    return out
 
 
 def calibrate(contacts: pd.DataFrame, agents: pd.DataFrame, config: ScenarioConfig,

@@ -112,3 +112,23 @@ def test_fitted_shrinkage_raises_only_its_queues_hours(tmp_path):
     assert g[("chat", "ko")] == pytest.approx(b[("chat", "ko")] * 0.7 / 0.5)
     assert g.drop(("chat", "ko")).equals(b.drop(("chat", "ko")))
     assert set(req.loc[req["language"] == "ko"].query("channel == 'chat'")["shrinkage"]) == {0.5}
+
+
+def test_email_and_social_are_raised_only_where_they_miss():
+    from optimize.capacity.check import raised_only_where_missed
+    from optimize.scenario.config import ChannelConfig, ScenarioConfig, ShiftRules
+
+    cfg = ScenarioConfig(channels={
+        "chat": ChannelConfig(name="chat"),
+        "email": ChannelConfig(name="email", kind="deferred", response_share=0.9)},
+        shifts=ShiftRules(templates=()))
+    fit = pd.DataFrame({
+        "channel": ["email", "email", "email", "chat"], "language": ["en", "ko", "ru", "en"],
+        "configured_shrinkage": 0.3, "shrinkage": [0.5, 0.5, 0.2, 0.5],
+        "promised": [1.0, 0.95, 0.9, 0.9], "delivered": [0.97, 0.8, 0.95, 0.95],
+        "fitted": [0.97, 0.8, 0.95, 0.95]})
+    out = raised_only_where_missed(fit, cfg)
+    # email/en holds (97 % >= 90 %): not raised; email/ko misses: raised; a lower fit and
+    # the real-time queue are left as fitted
+    assert out["shrinkage"].tolist() == [0.3, 0.5, 0.2, 0.5]
+    assert out["fitted"].tolist() == [1.0, 0.8, 0.95, 0.95]
