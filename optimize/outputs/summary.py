@@ -283,7 +283,7 @@ def overflow_markdown(requirements: pd.DataFrame, config, interval_s: int) -> st
     from optimize.queueing.overflow import counted_rules, fallback_rules
 
     counted = {o.name for o in counted_rules(config)}
-    fallback = {o.name for o in fallback_rules(config)}
+    fallback = {o.name for o in fallback_rules(config, interval_s)}
     req = requirements.assign(queue=requirements["channel"] + "/" + requirements["language"])
     if "planned_contacts" not in req.columns:
         req = req.assign(planned_contacts=req["contacts"])

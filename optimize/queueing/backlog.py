@@ -10,9 +10,9 @@ Fluid model
 Arrivals are spread uniformly inside their interval. ``capacity[q, j]`` contacts can be
 handled in interval ``j``; the backlog follows the Lindley recursion
 ``B_j = max(B_{j-1} + a_j - c_j, 0)`` (solved in closed form with cumulative sums), and
-service is first in, first out, so the contact at the head of the queue is the one whose
-cumulative index equals the cumulative served count. Its arrival time, read off the
-cumulative arrival curve, gives the oldest age at each interval end.
+service is first in, first out, so the contact at the head of the queue is the one just
+past the cumulative served count. Its arrival time, read off the cumulative arrival curve
+(where it first rises past that count), gives the oldest age at each interval end.
 
 Service standard
 ----------------
@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["BacklogResult", "integer_agents", "overflow_backlog", "required_capacity",
-           "simulate_backlog"]
+           "simulate_backlog", "to_arrivals"]
 
 logger = logging.getLogger(__name__)
 
@@ -84,18 +84,19 @@ def _as2d(name: str, x, shape: tuple[int, int] | None = None) -> np.ndarray:
     return arr
 
 
-_HEAD = 1e-6  # contacts: how far past the answered ones the head of the line is read
-
-
 def _deadline_index(t: int, interval_s: float, window_s: float) -> np.ndarray:
     steps = int(np.floor(window_s / interval_s + 1e-9))
     return np.arange(t) + max(steps - 1, 0)
 
 
-def _inverse(level: np.ndarray, curve: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """First time each row's non-decreasing ``curve`` reaches ``level`` (rows stacked)."""
+def _inverse(level: np.ndarray, curve: np.ndarray, times: np.ndarray, *,
+             last: bool = False) -> np.ndarray:
+    """First time each row's non-decreasing ``curve`` reaches ``level`` (rows stacked);
+    ``last``: the last time it is still at ``level`` (the end of a flat stretch)."""
     q, n = curve.shape
     ramp = np.arange(n) * 1e-9  # make flat stretches strictly increasing
+    if last:  # ... rising to their end instead of from their start
+        ramp = ramp - (n - 1) * 1e-9
     span = curve.max() + 1.0 + n * 1e-9
     offset = (np.arange(q) * span)[:, None]
     x = (curve + ramp + offset).ravel()
@@ -137,8 +138,9 @@ def simulate_backlog(arrivals, capacity, interval_s: float, window_s: float,
     s_curve = np.concatenate([np.zeros((q, 1)), cum_s], axis=1)
     # the head is the next contact after the answered ones: where the arrival curve rises
     # past them (not the start of a quiet stretch that ended on exactly that count)
-    head_arrival = _inverse(cum_s + _HEAD, a_curve, times)
-    ages = np.where(backlog > 1e-9, (times[1:][None, :] - head_arrival) / 3600.0, 0.0)
+    head_arrival = _inverse(cum_s, a_curve, times, last=True)
+    ages = np.where(backlog > 1e-9,
+                    np.maximum(times[1:][None, :] - head_arrival, 0.0) / 3600.0, 0.0)
 
     start_cum = np.concatenate([b0[:, None], cum_a[:, :-1]], axis=1)
     deadline = _deadline_index(t, interval_s, window_s)
@@ -199,6 +201,39 @@ def overflow_backlog(arrivals, capacity, interval_s: float, after_s: float
     return served, moved
 
 
+def to_arrivals(arrivals, served, moved, mass) -> np.ndarray:
+    """Spread ``mass`` (per interval of a move: the moved contacts that then miss, say)
+    over the arrival intervals of the contacts moved, per queue.
+
+    The line is first in, first out (:func:`overflow_backlog`), so the contacts moved in
+    interval ``j`` are the cumulative positions ``(lo_j, lo_j + moved_j]``, ``lo_j``
+    everything answered or moved before them; ``mass_j`` is spread evenly over them and
+    summed per interval of the arrival curve.
+
+    Parameters
+    ----------
+    arrivals, served, moved, mass : array_like, shape (Q, T)
+
+    Returns
+    -------
+    ndarray, shape (Q, T)
+        Per queue and arrival interval.
+    """
+    a = _as2d("arrivals", arrivals)
+    s, m = (np.broadcast_to(np.asarray(x, dtype=float), a.shape) for x in (served, moved))
+    w = np.broadcast_to(np.asarray(mass, dtype=float), a.shape)
+    lo = np.cumsum(s + m, axis=1) - m
+    cum_a = np.cumsum(a, axis=1)
+    out = np.zeros(a.shape)
+    for q in range(a.shape[0]):  # one curve per queue
+        x = np.column_stack([lo[q], lo[q] + m[q]]).ravel()
+        total = np.cumsum(w[q])
+        y = np.column_stack([total - w[q], total]).ravel()
+        at = np.interp(np.concatenate([[0.0], cum_a[q]]), x, y, left=0.0, right=total[-1])
+        out[q] = np.diff(at)
+    return out
+
+
 def required_capacity(arrivals, interval_s: float, window_s, share,
                       initial_backlog=0.0) -> np.ndarray:
     """Contacts to handle per queue x interval so that ``share`` meet the window.
@@ -244,11 +279,11 @@ def required_capacity(arrivals, interval_s: float, window_s, share,
 
     look = max(int(steps.max(initial=1)), 1)
     padded = np.concatenate([req, np.repeat(req[:, -1:], look, axis=1)], axis=1)
-    steps = np.arange(1, look + 1, dtype=float)[None, :]
+    ahead = np.arange(1, look + 1, dtype=float)[None, :]
     cap = np.zeros((q, t))
     done = np.zeros(q)
     for j in range(t):  # sequential by nature; vectorised across queues and look-ahead
-        rate = np.max((padded[:, j:j + look] - done[:, None]) / steps, axis=1)
+        rate = np.max((padded[:, j:j + look] - done[:, None]) / ahead, axis=1)
         cap[:, j] = np.maximum(rate, 0.0)
         done = np.minimum(done + cap[:, j], cum_a[:, j])
     return cap

@@ -55,16 +55,12 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from optimize.queueing.backlog import (
-    integer_agents,
-    overflow_backlog,
-    required_capacity,
-    simulate_backlog,
-)
+from optimize.queueing.backlog import integer_agents, required_capacity, simulate_backlog
 from optimize.queueing.metrics import agents_for_target, channel_metrics, interpolated_metrics
 from optimize.queueing.overflow import (
     counted_rules,
     fallback_rules,
+    fallback_service,
     overflow_metrics,
     plan_fallback,
     plan_overflow,
@@ -216,7 +212,6 @@ def _deferred(df: pd.DataFrame, ch: ChannelConfig, step: int, agents: pd.Series 
               config: ScenarioConfig) -> pd.DataFrame:
     times = pd.DatetimeIndex(sorted(df["interval_start"].unique()))
     langs = sorted(df["language"].unique())
-    fallbacks = fallback_rules(config)
     arrivals = _grid(df, "volume", times)
     aht = _grid(df.assign(aht_eff=df["aht_eff"]), "aht_eff", times)
     aht = np.where(aht > 0, aht, np.nanmedian(df["aht_eff"]))
@@ -229,16 +224,16 @@ def _deferred(df: pd.DataFrame, ch: ChannelConfig, step: int, agents: pd.Series 
 
     ext_a = offered = periodic(arrivals)
     aht_p = periodic(aht)
-    rules = [o for o in fallbacks if o.channel == ch.name and o.to[0] == ch.name
-             and o.language in langs and o.to[1] in langs]
+    rules = tuple(o for o in fallback_rules(config, step) if o.channel == ch.name
+                  and o.language in langs and o.to[1] in langs)
     if agents is None:
         if rules:
             hours = {h.language: h for h in config.hours if h.channel == ch.name}
             is_open = periodic(np.vstack([
                 open_mask(pd.Series(times), hours[lang]) if lang in hours
                 else np.ones(t, dtype=bool) for lang in langs]))
-            cap, offered = plan_fallback(ext_a, aht_p, langs, tuple(rules), is_open, step,
-                                         window, ch.response_share)
+            cap, offered = plan_fallback(ext_a, aht_p, langs, rules, is_open, step, window,
+                                         ch.response_share)
         else:
             cap = required_capacity(ext_a, step, window, ch.response_share)
         n = integer_agents(offered, cap, aht_p, step)[:, warm:warm + t]
@@ -246,28 +241,15 @@ def _deferred(df: pd.DataFrame, ch: ChannelConfig, step: int, agents: pd.Series 
     else:
         n = _grid(df.assign(agents=agents.to_numpy()), "agents", times)
         exact = n
-    answer = periodic(n * step / aht)
-    moves = []
-    for rule in rules:  # a source's contacts leave its line answered, or moved on
-        x, y = langs.index(rule.language), langs.index(rule.to[1])
-        served, moved = overflow_backlog(offered[x:x + 1], answer[x:x + 1], step, rule.after_s)
-        answer[x] = (served + moved)[0]
-        if agents is not None:  # staffed: the target takes what these agents leave
-            offered[y] = offered[y] + moved[0] * rule.aht_factor * aht_p[x] / aht_p[y]
-        moves.append((rule, x, y, moved[0]))
+    offered, answer, sources = fallback_service(offered, periodic(n * step / aht), aht_p, langs,
+                                                rules, step, window, staffed=agents is not None)
     res = simulate_backlog(offered, answer, step, window)
     res = {k: getattr(res, k)[:, warm:warm + t] for k in
            ("within_window", "mean_delay_s", "occupancy", "backlog", "oldest_age_h")}
-    for rule, x, y, moved in moves:  # moved contacts: in time if the target answers them
-        rest = max(window - rule.after_s, float(step))  # within the window's rest
-        there = np.nan_to_num(simulate_backlog(offered[y:y + 1], answer[y:y + 1], step,
-                                               rest).within_window[0], nan=1.0)
-        k = np.arange(warm, warm + t)
-        j = np.minimum(k + int(np.ceil(rule.after_s / step - 1e-9)), moved.size - 1)
-        a = offered[x, k]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            late = np.where(a > 0, moved[j] * (1.0 - there[j]) / a, 0.0)
-        res["within_window"][x] = np.clip(res["within_window"][x] - late, 0.0, 1.0)
+    for x, got in sources.items():  # a fallback's source: answered, or moved on (overflow.py)
+        res["within_window"][x] = got["within"][warm:warm + t]
+        res["occupancy"][x] = got["occupancy"][warm:warm + t]
+        res["mean_delay_s"][x] = res["mean_delay_s"][x] + got["extra_delay_s"][warm:warm + t]
     wide = {"required_agents_exact": exact, "required_agents": n,
             "service_level": res["within_window"], "asa_s": res["mean_delay_s"],
             "abandon_rate": np.zeros_like(n), "occupancy": res["occupancy"],

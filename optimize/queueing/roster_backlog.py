@@ -37,12 +37,13 @@ no realtime queues, and the configured shrinkage (not a fitted one) lost as
 ``shrinkage_mode`` says, as in the simulator.
 
 **Fallback** (:func:`optimize.queueing.overflow.fallback_rules`: an email or social queue
-whose contacts move to another deferred queue after ``after_s``): on every path the
+whose contacts move to another queue of its channel after ``after_s``): on every path the
 source's line runs :func:`optimize.queueing.backlog.overflow_backlog` (its agents answer
 from the head, then everyone older than ``after_s`` moves), the moved contacts join the
 target's arrivals at ``aht_factor`` times the source's handle time (in the target's
 contacts-worth), and a moved contact counts as answered in time with the share the
-target's first-in first-out line answers within the window's rest.
+target's first-in first-out line answers within the window's rest, charged to the
+interval it arrived in (:func:`optimize.queueing.backlog.to_arrivals`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,12 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from optimize.queueing.backlog import overflow_backlog, simulate_backlog
+from optimize.queueing.backlog import (
+    BacklogResult,
+    overflow_backlog,
+    simulate_backlog,
+    to_arrivals,
+)
 from optimize.queueing.metrics import channel_metrics
 from optimize.queueing.overflow import fallback_rules
 from optimize.scenario.config import ScenarioConfig
@@ -208,7 +214,7 @@ def _capacity_paths(pc: Pieces, drain: np.ndarray, *, aht: np.ndarray, lost: np.
 
 
 def _shares(arrivals: np.ndarray, capacity: np.ndarray, interval_s: int,
-            window_s: float) -> tuple[np.ndarray, object]:
+            window_s: float) -> tuple[np.ndarray, BacklogResult]:
     """Share of each interval's arrivals answered within ``window_s`` (the mean over a
     deadline at the interval's start and one at its end) and the recursion's result,
     arrays ``(paths, Q, T)``."""
@@ -253,26 +259,21 @@ def _fallback(rule: Overflow, own: np.ndarray, served: np.ndarray, moved: np.nda
               n_t: int) -> dict[str, np.ndarray]:
     """:func:`_sums` of a fallback's source queue, one row: arrays ``(paths, T)`` of its own
     arrivals, its answered and moved contacts (:func:`overflow_backlog`), and the target's
-    offered contacts and capacity. A moved contact is answered in time if the target
-    answers it within the window's rest (the target's line is first in, first out, so the
-    share of an interval's offered contacts it answers by a deadline holds for the moved
-    ones); moves of interval ``k + ceil(after_s / interval)`` are charged to arrivals of
-    interval ``k``. The delay adds the target's delay for the share moved."""
-    t = own.shape[1]
+    offered contacts and capacity. A moved contact is answered in time with the share of
+    its interval's offered contacts the target answers within the window's rest (the
+    target's line is first in, first out), charged to the contact's own arrival interval
+    (:func:`~optimize.queueing.backlog.to_arrivals`); so is the target's delay."""
     share, res = _shares(offered[:, None], capacity[:, None], interval_s,
                          window_s - rule.after_s)
-    m = min(t, share.shape[2])
-    done, later = np.zeros_like(moved), np.zeros_like(moved)
-    done[:, :m] = moved[:, :m] * share[:, 0, :m]
-    later[:, :m] = np.nan_to_num(res.mean_delay_s.reshape(share.shape)[:, 0, :m])
+    delay = np.nan_to_num(res.mean_delay_s.reshape(share.shape)[:, 0])
+    late = to_arrivals(own, served, moved, moved * (1.0 - share[:, 0]))
+    wait = to_arrivals(own, served, moved, moved * delay)
     k = np.arange(n_t, 2 * n_t)
-    j = np.minimum(k + int(np.ceil(rule.after_s / interval_s - 1e-9)), t - 1)
     a = own[:, k]
     with np.errstate(invalid="ignore", divide="ignore"):
-        part = np.where(a > 0, moved[:, j] / a, 0.0)
+        extra = np.where(a > 0, wait[:, k] / a, 0.0)
     got = _sums(own[:, None], (served + moved)[:, None], interval_s, window_s, n_t,
-                own[:, None], within=(a - moved[:, j] + done[:, j])[:, None],
-                extra_delay=(part * later[:, j])[:, None])
+                own[:, None], within=(a - late[:, k])[:, None], extra_delay=extra[:, None])
     got["served"] = served[:, k].sum(axis=0)[None]
     return {key: v[0] for key, v in got.items()}
 
@@ -350,7 +351,7 @@ def roster_deferred(grid: dict[str, np.ndarray], queues: list[tuple[str, str]],
     where = {q: (c, int(np.flatnonzero(rows[c] == i)[0])) for i, q in enumerate(queues)
              for c in names if q[0] == c}
     rules = [(o, queues.index((o.channel, o.language)), queues.index(o.to))
-             for o in fallback_rules(config)
+             for o in fallback_rules(config, interval_s)
              if (o.channel, o.language) in where and o.to in where]
     total: dict[str, dict[str, np.ndarray]] = {}
     for done in range(0, PATHS, CHUNK):  # paths in chunks: memory stays ~CHUNK paths' worth

@@ -105,7 +105,7 @@ def shortfall_reasons(requirements: pd.DataFrame, staffed: pd.DataFrame,
                       "other queues or outside the short hours")
             remedy = (f"raise the priority of {channel} (now {config.channels[channel].priority:g})"
                       f" or add {who} who work the short hours")
-        route = _routing_remedy(channel, language, config, queues, agents)
+        route = _routing_remedy(channel, language, config, queues, agents, interval_s)
         remedy += f"; or {route}" if route else ""
         rows.append({"channel": channel, "language": language, "short_h": round(hours, 1),
                      "skilled_agents": int(len(skilled)), "unused_contract_h": round(unused, 1),
@@ -115,7 +115,7 @@ def shortfall_reasons(requirements: pd.DataFrame, staffed: pd.DataFrame,
 
 
 def _routing_remedy(channel: str, language: str, config: ScenarioConfig,
-                    queues: set[tuple[str, str]], agents: pd.DataFrame) -> str:
+                    queues: set[tuple[str, str]], agents: pd.DataFrame, interval_s: int) -> str:
     """An overflow that would relieve a short queue (module docstring), or "";
     ``queues`` are the plan's ``(channel, language)``."""
     ch = config.channels[channel]
@@ -135,7 +135,11 @@ def _routing_remedy(channel: str, language: str, config: ScenarioConfig,
     if top == language or (channel, top) not in queues:
         return ""
     if ch.kind == "deferred":
-        return (f"open a fallback to {channel}/{top} after {ch.response_window_h / 2:g} h "
+        if any((o.channel, o.language) == (channel, top) for o in config.overflow):
+            return ""  # a fallback into a queue that moves its own on is not counted
+        step_h = interval_s / 3600.0  # half the window, on the interval grid
+        after_h = max(np.floor(ch.response_window_h / 2 / step_h) * step_h, step_h)
+        return (f"open a fallback to {channel}/{top} after {after_h:g} h "
                 "(answered through translation)")
     after = max(5.0, 5.0 * round(ch.answer_time_s / 10.0))
     return f"open an overflow to {channel}/{top} after {after:g} s"
