@@ -10,7 +10,10 @@ queue, the share of the required hours the schedule covered.
 :func:`queue_factors` turns that into per-queue corrections of the paid hours needed
 (``covered share`` below 1 -> the queue needs ``1 / share`` times the hours the
 efficiency gave it), which :func:`optimize.capacity.plan.capacity_plan` takes as
-``queue_factors``: a fixed-point calibration of the plan on the scheduler.
+``queue_factors``: a fixed-point calibration of the plan on the scheduler. A queue whose
+promised service on the checked schedule meets its target is not corrected: an overflow
+or a fallback to another queue, or spare heads moved to it, already answer what its
+uncovered hours would have.
 
 The desk: today's agents of each first language are kept in ``agents.csv`` order up to
 the expected survivors; a hire who has finished training is an agent of its profile with
@@ -47,9 +50,10 @@ MAX_FACTOR = 2.0  # a queue's correction is capped: one check week is one sample
 @dataclass(frozen=True, eq=False)
 class WeekCheck:
     """A planned week scheduled: ``week_start``, the ``desk`` (agents), the interval
-    ``forecast`` (routed by the hours of operation) and ``requirements``, the ``schedule`` (ScheduleResult), and ``queues``
-    (``channel, language, required_hours, covered_hours, covered_share``), with the
-    paid hours and the efficiency there (paid per covered required hour)."""
+    ``forecast`` (routed by the hours of operation) and ``requirements``, the ``schedule``
+    (ScheduleResult), and ``queues`` (``channel, language, required_hours, covered_hours,
+    covered_share, service_level, meets_target``: the service the schedule promises), with
+    the paid hours and the efficiency there (paid per covered required hour)."""
 
     week_start: pd.Timestamp
     desk: pd.DataFrame
@@ -135,6 +139,8 @@ def check_week(plan: CapacityPlan, contacts: pd.DataFrame, agents: pd.DataFrame,
     q["covered_share"] = np.where(q["required_hours"] > 0,
                                   q["covered_hours"] / q["required_hours"].where(
                                       q["required_hours"] > 0, 1.0), 1.0)
+    q = q.merge(_promised(fc, res, config, interval_s, start), on=["channel", "language"],
+                how="left")
     paid = float(res.roster["paid_hours"].sum()) if len(res.roster) else 0.0
     eff = paid / max(float(q["covered_hours"].sum()), 1e-9)
     log.info("check week %s: %d agents, %.0f paid h, %.1f%% of required hours covered",
@@ -143,11 +149,34 @@ def check_week(plan: CapacityPlan, contacts: pd.DataFrame, agents: pd.DataFrame,
     return WeekCheck(start, desk, fc, req, res, q, paid, eff)
 
 
+def _promised(fc: pd.DataFrame, res, config: ScenarioConfig, interval_s: int,
+              start: pd.Timestamp) -> pd.DataFrame:
+    """Per queue, the service level the checked schedule promises (the plan's coverage,
+    email and social on the roster) and whether it meets the channel's target."""
+    from optimize.outputs.summary import queue_outlook
+
+    window = (start, start + pd.Timedelta(weeks=1))
+    cov = evaluate_staffing(fc, res.staffed, config, interval_s=interval_s, window=window,
+                            roster=res.activities)
+    out = queue_outlook(fc, cov, *window)[["channel", "language", "service_level"]]
+    target = out["channel"].map(lambda c: config.channels[c].service_level
+                                if config.channels[c].kind == "realtime"
+                                else config.channels[c].response_share)
+    return out.assign(meets_target=(out["service_level"].fillna(1.0) >= target - 1e-9))
+
+
 def queue_factors(check: WeekCheck, previous: dict | None = None) -> dict[tuple[str, str], float]:
     """Per-queue corrections after a check: ``previous`` times ``1 / covered_share``
-    (capped at :data:`MAX_FACTOR`; a queue covered in full keeps its factor)."""
+    (capped at :data:`MAX_FACTOR`). A queue covered in full keeps its factor, and so does
+    one whose promised service on the checked schedule meets its target (``meets_target``:
+    an overflow or a fallback, or spare heads moved to it, answer what its own required
+    hours left uncovered would have)."""
     out = dict(previous or {})
-    for r in check.queues.itertuples():
+    meets = check.queues["meets_target"] if "meets_target" in check.queues.columns else \
+        pd.Series(False, index=check.queues.index)
+    for r, met in zip(check.queues.itertuples(), meets, strict=True):
+        if met:
+            continue
         share = max(float(r.covered_share), 1.0 / MAX_FACTOR)
         out[(r.channel, r.language)] = min(out.get((r.channel, r.language), 1.0) / share,
                                            MAX_FACTOR)
@@ -257,5 +286,6 @@ def calibrate(contacts: pd.DataFrame, agents: pd.DataFrame, config: ScenarioConf
                              calendar=calendar, queue_factors=factors, shrinkage=fit,
                              **plan_kw)
     cols = ["round", "week_start", "agents", "paid_hours", "efficiency", "channel", "language",
-            "required_hours", "covered_hours", "covered_share", "queue_factor", "shrinkage"]
+            "required_hours", "covered_hours", "covered_share", "service_level",
+            "meets_target", "queue_factor", "shrinkage"]
     return Calibration(plan, pd.concat(rows, ignore_index=True)[cols], chk)

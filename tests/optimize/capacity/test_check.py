@@ -60,6 +60,11 @@ def test_a_short_queue_gets_the_inverse_of_its_covered_share():
     assert again[("chat", "ko")] == pytest.approx(1.25 / 0.9)
     capped = queue_factors(_check({("chat", "ko"): 0.1}))
     assert capped[("chat", "ko")] == MAX_FACTOR
+    # a queue whose promise on the schedule meets its target keeps its factor
+    met = _check({("vip_chat", "ko"): 0.4, ("chat", "ko"): 0.8})
+    met.queues["meets_target"] = [True, False]
+    kept = queue_factors(met, {("vip_chat", "ko"): 1.2})
+    assert kept[("vip_chat", "ko")] == 1.2 and kept[("chat", "ko")] == pytest.approx(1.25)
 
 
 def test_staffcast_capacity_calibrate_writes_its_checks(tmp_path):
@@ -79,8 +84,10 @@ def test_staffcast_capacity_calibrate_writes_its_checks(tmp_path):
     first = checks[checks["round"] == 0]
     assert (first["queue_factor"] == 1.0).all()  # round 0 checks the uncorrected plan
     second = checks[checks["round"] == 1].set_index(["channel", "language"])
-    for r in first.itertuples():
-        want = min(1.0 / max(r.covered_share, 1 / MAX_FACTOR), MAX_FACTOR)
+    assert first["service_level"].between(0, 1).all()
+    for r in first.itertuples():  # a queue meeting its target on the schedule: not corrected
+        want = 1.0 if r.meets_target else min(1.0 / max(r.covered_share, 1 / MAX_FACTOR),
+                                              MAX_FACTOR)
         assert second.loc[(r.channel, r.language), "queue_factor"] == pytest.approx(want)
     # round 1 was planned with each queue's shrinkage fitted to the simulated check week:
     # a level in [0, 0.9], not the configured 30 % everywhere
