@@ -138,9 +138,10 @@ def plan_fallback(arrivals: np.ndarray, aht_s: np.ndarray, languages: list[str],
     :func:`optimize.queueing.backlog.required_capacity`), none where it is closed
     (``is_open`` False); what its whole agents (:func:`integer_agents`) leave waiting at
     ``after_s`` (:func:`overflow_backlog`: the inbox left at closing time, and what the
-    profile answers later than ``after_s`` on a peak) is offered to the target at ``aht_factor`` times its handle time, to be
-    answered within the window's rest. The target's capacity is the profile for its own
-    and the moved contacts, an interval holding moved ones on the shorter deadline.
+    profile answers later than ``after_s`` on a peak) is offered to the target at
+    ``aht_factor`` times its handle time, to be answered within the window's rest. The
+    target's capacity is the profile for its own and the moved contacts, an interval
+    holding moved ones (more than :data:`MOVED`) on the shorter deadline.
 
     Parameters
     ----------
