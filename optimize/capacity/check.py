@@ -53,7 +53,8 @@ class WeekCheck:
     ``forecast`` (routed by the hours of operation) and ``requirements``, the ``schedule``
     (ScheduleResult), and ``queues`` (``channel, language, required_hours, covered_hours,
     covered_share, service_level, meets_target``: the service the schedule promises), with
-    the paid hours and the efficiency there (paid per covered required hour)."""
+    the paid hours and the efficiency there (paid per covered required hour), and the
+    schedule's ``outlook`` (:func:`optimize.outputs.summary.queue_outlook`)."""
 
     week_start: pd.Timestamp
     desk: pd.DataFrame
@@ -63,6 +64,7 @@ class WeekCheck:
     queues: pd.DataFrame
     paid_hours: float
     efficiency: float
+    outlook: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,26 +141,32 @@ def check_week(plan: CapacityPlan, contacts: pd.DataFrame, agents: pd.DataFrame,
     q["covered_share"] = np.where(q["required_hours"] > 0,
                                   q["covered_hours"] / q["required_hours"].where(
                                       q["required_hours"] > 0, 1.0), 1.0)
-    q = q.merge(_promised(fc, res, config, interval_s, start), on=["channel", "language"],
-                how="left")
+    outlook = _outlook(fc, res, config, interval_s, start)
+    q = q.merge(_meets_target(outlook, config), on=["channel", "language"], how="left")
     paid = float(res.roster["paid_hours"].sum()) if len(res.roster) else 0.0
     eff = paid / max(float(q["covered_hours"].sum()), 1e-9)
     log.info("check week %s: %d agents, %.0f paid h, %.1f%% of required hours covered",
              start.date(), len(desk), paid,
              100 * q["covered_hours"].sum() / max(q["required_hours"].sum(), 1e-9))
-    return WeekCheck(start, desk, fc, req, res, q, paid, eff)
+    return WeekCheck(start, desk, fc, req, res, q, paid, eff, outlook)
 
 
-def _promised(fc: pd.DataFrame, res, config: ScenarioConfig, interval_s: int,
-              start: pd.Timestamp) -> pd.DataFrame:
-    """Per queue, the service level the checked schedule promises (the plan's coverage,
-    email and social on the roster) and whether it meets the channel's target."""
+def _outlook(fc: pd.DataFrame, res, config: ScenarioConfig, interval_s: int,
+             start: pd.Timestamp) -> pd.DataFrame:
+    """Per queue, what the checked schedule promises over its week (the plan's coverage,
+    email and social on the roster)."""
     from optimize.outputs.summary import queue_outlook
 
     window = (start, start + pd.Timedelta(weeks=1))
     cov = evaluate_staffing(fc, res.staffed, config, interval_s=interval_s, window=window,
                             roster=res.activities)
-    out = queue_outlook(fc, cov, *window)[["channel", "language", "service_level"]]
+    return queue_outlook(fc, cov, *window)
+
+
+def _meets_target(outlook: pd.DataFrame, config: ScenarioConfig) -> pd.DataFrame:
+    """``channel, language, service_level`` of ``outlook`` and whether it meets the
+    channel's target."""
+    out = outlook[["channel", "language", "service_level"]]
     target = out["channel"].map(lambda c: config.channels[c].service_level
                                 if config.channels[c].kind == "realtime"
                                 else config.channels[c].response_share)
@@ -199,18 +207,14 @@ def simulated_shrinkage(check: WeekCheck, config: ScenarioConfig, interval_s: in
     DataFrame
         :func:`~optimize.queueing.calibration.effective_shrinkage`'s table.
     """
-    from optimize.outputs.summary import queue_outlook
     from optimize.simulation import simulate_plan
 
     start = check.week_start
     window = (start, start + pd.Timedelta(weeks=1))
     res, fc = check.schedule, check.forecast
-    cov = evaluate_staffing(fc, res.staffed, config, interval_s=interval_s, window=window,
-                            roster=res.activities)
-    promised = queue_outlook(fc, cov, *window)
     _, table = simulate_plan(res.activities, fc, config, start=start, weeks=1,
-                             interval_s=interval_s, promised=promised, reps=reps, seed=seed,
-                             jobs=jobs)
+                             interval_s=interval_s, promised=check.outlook, reps=reps,
+                             seed=seed, jobs=jobs)
     fit = effective_shrinkage(fc, res.staffed, config, calibration_targets(table, config),
                               interval_s=interval_s, window=window,
                               kinds=("realtime", "deferred"))

@@ -84,9 +84,11 @@ def _as2d(name: str, x, shape: tuple[int, int] | None = None) -> np.ndarray:
     return arr
 
 
-def _deadline_index(t: int, interval_s: float, window_s: float) -> np.ndarray:
-    steps = int(np.floor(window_s / interval_s + 1e-9))
-    return np.arange(t) + max(steps - 1, 0)
+def _deadline_index(t: int, interval_s: float, window_s) -> np.ndarray:
+    """Per interval, the last interval ending by its deadline (``window_s`` a scalar, or
+    an array ``(Q, T)`` of windows per queue and interval)."""
+    steps = np.floor(np.asarray(window_s, dtype=float) / interval_s + 1e-9).astype(int)
+    return np.arange(t) + np.maximum(steps - 1, 0)
 
 
 def _inverse(level: np.ndarray, curve: np.ndarray, times: np.ndarray, *,
@@ -268,8 +270,7 @@ def required_capacity(arrivals, interval_s: float, window_s, share,
     cum_a = b0[:, None] + np.cumsum(a, axis=1)
     start_cum = np.concatenate([b0[:, None], cum_a[:, :-1]], axis=1)
     need = start_cum + p[:, None] * a
-    steps = np.floor(w / interval_s + 1e-9).astype(int)
-    deadline = np.arange(t)[None, :] + np.maximum(steps - 1, 0)
+    deadline = _deadline_index(t, interval_s, w)
     req = np.zeros((q, t))
     keep = deadline < t
     np.maximum.at(req, (np.nonzero(keep)[0], deadline[keep]), need[keep])
@@ -277,7 +278,7 @@ def required_capacity(arrivals, interval_s: float, window_s, share,
     req[np.arange(q), first] = np.maximum(req[np.arange(q), first], b0)
     req = np.maximum.accumulate(req, axis=1)
 
-    look = max(int(steps.max(initial=1)), 1)
+    look = max(int((deadline - np.arange(t)).max(initial=0)) + 1, 1)  # the longest window
     padded = np.concatenate([req, np.repeat(req[:, -1:], look, axis=1)], axis=1)
     ahead = np.arange(1, look + 1, dtype=float)[None, :]
     cap = np.zeros((q, t))
