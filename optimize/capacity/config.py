@@ -9,8 +9,13 @@ Hire profiles (``[[capacity.profiles]]``: ``name``, ``languages``, ``channels``,
 ``hours_week``, ``cost_per_hour``) are the kinds of agent the plan may hire. Without any,
 every language of the desk gets two: ``LANG`` (the language, plus English when it is not
 English, on every channel that needs no VIP certification) and ``LANG-vip`` (the same,
-certified, on every channel), the certified one at :data:`VIP_HOUR_COST` per paid hour
-against 1.0 (replace it with the desk's pay premium).
+certified, on every channel). A paid hour costs 1.0, plus :data:`LANGUAGE_PREMIUM` for
+a second language and :data:`VIP_PREMIUM` for the certification (replace them with the
+desk's pay premiums). The language premium also settles what a premium of zero would
+leave to chance: an hour of English work is as cheap from any bilingual hire, so the
+plan split English shortfall between the languages at random (61 hires on the sample
+either way, per language up to 8 apart between two solver tolerances); with it, English
+work goes to English hires and a language's hires to its own queues.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from typing import Any
 
 from forecast.inputs.problems import InputError, Problem
 
-__all__ = ["VIP_HOUR_COST", "CapacityConfig", "HireProfile", "capacity_config", "default_profiles"]
+__all__ = ["LANGUAGE_PREMIUM", "VIP_HOUR_COST", "VIP_PREMIUM", "CapacityConfig", "HireProfile", "capacity_config", "default_profiles"]
 
-VIP_HOUR_COST = 1.15
+VIP_PREMIUM = 0.15
+LANGUAGE_PREMIUM = 0.05
+VIP_HOUR_COST = 1.0 + VIP_PREMIUM  # an English certified hire
 
 
 @dataclass(frozen=True)
@@ -140,11 +147,12 @@ def default_profiles(languages: Collection[str], channels: Mapping[str, bool]) -
     out = []
     for lang in sorted(languages):
         langs = (lang,) if lang == "en" else (lang, "en")
+        cost = 1.0 + (LANGUAGE_PREMIUM if len(langs) > 1 else 0.0)
         if plain:
-            out.append(HireProfile(lang, langs, plain))
+            out.append(HireProfile(lang, langs, plain, cost_per_hour=cost))
         if every != plain:
             out.append(HireProfile(f"{lang}-vip", langs, every, vip=True,
-                                   cost_per_hour=VIP_HOUR_COST))
+                                   cost_per_hour=cost + VIP_PREMIUM))
     return tuple(out)
 
 

@@ -254,10 +254,11 @@ def _pairs(df: pd.DataFrame, rule: Overflow) -> tuple[np.ndarray, np.ndarray]:
     (source rows without a target row are left out)."""
     src = np.flatnonzero(((df["channel"] == rule.channel)
                           & (df["language"] == rule.language)).to_numpy())
-    index = pd.MultiIndex.from_frame(df[["channel", "language", "interval_start"]])
+    # times as int64: a tz-aware column to_numpy() is an object array, slow at this scale
+    t = pd.DatetimeIndex(df["interval_start"]).asi8
+    index = pd.MultiIndex.from_arrays([df["channel"].to_numpy(), df["language"].to_numpy(), t])
     want = pd.MultiIndex.from_arrays([np.full(src.size, rule.to[0]),
-                                      np.full(src.size, rule.to[1]),
-                                      df["interval_start"].to_numpy()[src]])
+                                      np.full(src.size, rule.to[1]), t[src]])
     dst = index.get_indexer(want)
     return src[dst >= 0], dst[dst >= 0]
 

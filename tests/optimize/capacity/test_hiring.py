@@ -91,3 +91,19 @@ def test_the_programme_meets_need_with_served_and_short_and_respects_supply(q, w
     assert (res.used <= supply + 1e-6).all()
     assert (res.hires[:, :min(lead, w - 1)] == 0).all()
     assert (res.hires.sum(axis=0) <= 3).all()
+
+
+def test_english_work_goes_to_english_hires_and_a_language_to_its_own():
+    # queues en, ko; the default profiles en (covers en) and ko (ko and English) cost 1.0
+    # and 1.05 per paid hour. Without the language premium any split of the English hours
+    # was as cheap: with the ko profile listed first, HiGHS hired 3 Korean speakers
+    from optimize.capacity.config import default_profiles
+    en, ko = default_profiles(["en", "ko"], {"chat": False})
+    assert (en.name, en.cost_per_hour, ko.name, ko.cost_per_hour) == ("en", 1.0, "ko", 1.05)
+    n_w = 4
+    need = np.array([[80.0] * n_w, [40.0] * n_w])
+    costs = np.array([[p.cost_per_hour * 40.0 * (n_w - s) for s in range(n_w)] for p in (ko, en)])
+    res = plan_hires(need, np.ones(2), np.zeros((0, n_w)), np.zeros((0, 2), bool),
+                     [_yield(n_w), _yield(n_w)], np.array([[True, True], [True, False]]),
+                     costs, short_hour_cost=10.0, lead_time_weeks=0, max_hires_per_week=10)
+    assert res.hires.sum(axis=1).tolist() == [1, 2]  # ko, en
