@@ -277,7 +277,7 @@ def calibrate(contacts: pd.DataFrame, agents: pd.DataFrame, config: ScenarioConf
         rows.append(chk.queues.assign(
             round=r, week_start=chk.week_start, agents=len(chk.desk),
             paid_hours=chk.paid_hours, efficiency=chk.efficiency, queue_factor=used,
-            shrinkage=[float(shrink.get(q, config.shrinkage_for(q[0]))) for q in pairs]))
+            shrinkage=[float(shrink.get(q, config.formula_shrinkage(*q))) for q in pairs]))
         if r == rounds:
             break
         factors = queue_factors(chk, factors)

@@ -248,7 +248,17 @@ def calibration_markdown(fit: pd.DataFrame) -> str:
         "",
         _md_table(table) if len(table) else "",
         "",
+        *(_keep_fit(fit[fit["round"] == rounds], changed) if changed.any() else []),
     ])
+
+
+def _keep_fit(last: pd.DataFrame, changed: pd.Series) -> list[str]:
+    """A ``scenario.toml`` table that keeps the last round's fit for the next plans."""
+    last = last.set_index(["channel", "language"]).reindex(changed[changed].index)
+    lines = [f'"{c}/{lg}" = {v:.3f}' for (c, lg), v in last["shrinkage"].items()]
+    return ["To plan with this calibration without simulating again (the fit holds while "
+            "the desk and its volume stay much the same), add to `scenario.toml`:", "",
+            "```toml", "[staffing.effective_shrinkage]", *lines, "```", ""]
 
 
 def hours_markdown(moved: pd.DataFrame, hours) -> str:

@@ -103,10 +103,11 @@ def effective_shrinkage(forecast: pd.DataFrame, staffed: pd.DataFrame, config: S
     queues = queue.unique()
     if "shrinkage" in fc.columns:  # the plan's own (a previous round's fit, say)
         configured = fc.groupby(["channel", "language"])["shrinkage"].mean().reindex(queues)
-        configured = configured.fillna(pd.Series([config.shrinkage_for(c) for c, _ in queues],
+        configured = configured.fillna(pd.Series([config.formula_shrinkage(c, lg)
+                                                  for c, lg in queues],
                                                  index=queues)).to_numpy(dtype=float)
     else:
-        configured = np.array([config.shrinkage_for(c) for c, _ in queues])
+        configured = np.array([config.formula_shrinkage(c, lg) for c, lg in queues])
     target = delivered.set_index(["channel", "language"])["service_level"].reindex(queues)
     contacts = fc[KEYS + ["contacts"]]
 
@@ -152,5 +153,6 @@ def with_shrinkage(forecast: pd.DataFrame, fit: pd.DataFrame,
     per_queue = fit.set_index(["channel", "language"])["shrinkage"]
     idx = pd.MultiIndex.from_frame(forecast[["channel", "language"]])
     own = per_queue.reindex(idx).to_numpy()
-    configured = forecast["channel"].map(config.shrinkage_for).to_numpy(dtype=float)
+    configured = np.array([config.formula_shrinkage(c, lg) for c, lg
+                           in zip(forecast["channel"], forecast["language"], strict=True)])
     return forecast.assign(shrinkage=np.where(np.isfinite(own), own, configured))

@@ -123,7 +123,10 @@ def _prepare(forecast: pd.DataFrame, config: ScenarioConfig, interval_s: int | N
         raise ValueError(f"aht_s must be > 0, got {float(aht[aht <= 0].iloc[0])!r}")
     df["aht_eff"] = aht
     if "shrinkage" not in df.columns:
-        df["shrinkage"] = df["channel"].map({c: config.shrinkage_for(c) for c in config.channels})
+        pairs = df[["channel", "language"]].drop_duplicates()
+        own = {(c, lang): config.formula_shrinkage(c, lang)
+               for c, lang in zip(pairs["channel"], pairs["language"], strict=True)}
+        df["shrinkage"] = [own[q] for q in zip(df["channel"], df["language"], strict=True)]
     bad = ~df["shrinkage"].between(0.0, 0.95)
     if bad.any():
         raise ValueError(f"shrinkage must be in [0, 0.95], got {df.loc[bad, 'shrinkage'].iloc[0]!r}")

@@ -116,6 +116,10 @@ class StaffingConfig:
     shrinkage: float = 0.30  # share of paid time not available for contacts
     max_occupancy: float = 0.85  # realtime channels: busy share cap
     shrinkage_mode: str = "intervals"  # how the simulator loses it: intervals | shifts | none
+    # the formulas' shrinkage per queue ((channel, language, share), ...): what
+    # `plan --calibrate` fitted, kept; the simulator and the roster model still lose the
+    # configured one ([staffing.effective_shrinkage] "chat/es" = 0.39)
+    effective_shrinkage: tuple[tuple[str, str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,14 @@ class ScenarioConfig:
         """Shrinkage of ``channel`` (its own, else the global one)."""
         own = self.channels[channel].shrinkage
         return self.staffing.shrinkage if own is None else own
+
+    def formula_shrinkage(self, channel: str, language: str) -> float:
+        """Shrinkage the queueing formulas take for a queue: its effective shrinkage
+        (``[staffing.effective_shrinkage]``) if set, else :meth:`shrinkage_for`."""
+        for c, lang, value in self.staffing.effective_shrinkage:
+            if c == channel and lang == language:
+                return value
+        return self.shrinkage_for(channel)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -314,7 +326,12 @@ def parse_config(doc: dict[str, Any], file: str = FILE) -> ScenarioConfig:
         shifts = r.build(ShiftRules, rest, "shifts", templates=tuple(templates))
 
     labour = r.build(LabourRules, doc.get("labour", {}), "labour")
-    staffing = r.build(StaffingConfig, doc.get("staffing", {}), "staffing")
+    raw_staffing = doc.get("staffing", {})
+    effective = ()
+    if isinstance(raw_staffing, dict) and "effective_shrinkage" in raw_staffing:
+        raw_staffing = dict(raw_staffing)
+        effective = _effective_shrinkage(r, raw_staffing.pop("effective_shrinkage"), channels)
+    staffing = r.build(StaffingConfig, raw_staffing, "staffing", effective_shrinkage=effective)
     horizon = r.build(HorizonConfig, doc.get("horizon", {}), "horizon")
     if labour is not None:
         for key in ("night_start", "night_end"):
@@ -340,6 +357,28 @@ def parse_config(doc: dict[str, Any], file: str = FILE) -> ScenarioConfig:
     raise_if_any(r.problems)
     return ScenarioConfig(channels=channels, shifts=shifts, labour=labour, staffing=staffing,
                           horizon=horizon, hours=hours, overflow=overflow)
+
+
+def _effective_shrinkage(r: _Reader, table: Any, channels: dict[str, ChannelConfig],
+                         ) -> tuple[tuple[str, str, float], ...]:
+    """``[staffing.effective_shrinkage]``: ``"CHANNEL/LANGUAGE" = share`` per queue."""
+    where = "staffing.effective_shrinkage"
+    if not isinstance(table, dict):
+        r.problem(where, table, 'expected a table of "CHANNEL/LANGUAGE" = share')
+        return ()
+    out = []
+    lo, hi = RANGES["shrinkage"]
+    for key, value in table.items():
+        channel, _, language = str(key).partition("/")
+        path = f'{where}."{key}"'
+        if channel not in channels or not language:
+            r.problem(path, value, f"expected CHANNEL/LANGUAGE with a channel of {sorted(channels)}")
+        elif isinstance(value, bool) or not isinstance(value, int | float) \
+                or not lo <= value <= hi:
+            r.problem(path, value, f"expected a share in [{lo:g}, {hi:g}]")
+        else:
+            out.append((channel, language, float(value)))
+    return tuple(out)
 
 
 def _check_pools(r: _Reader, channels: dict[str, ChannelConfig]) -> None:

@@ -61,6 +61,19 @@ def test_plan_calibrate_writes_the_fit_and_plans_on_it(tmp_path, capsys):
                                    .sort_index(), check_names=False, atol=1e-9)
     summary = (out / "summary.md").read_text()
     assert "## Promised and simulated" in summary and "## Calibrated shrinkage" in summary
+    # the fit, kept in scenario.toml as the summary says, is what the next plan takes
+    # without simulating
+    toml = summary.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert toml.startswith("[staffing.effective_shrinkage]\n")
+    scenario = (data / "scenario.toml").read_text()
+    (data / "scenario.toml").write_text(scenario + "\n" + toml)
+    again = tmp_path / "again"
+    assert main(["plan", "--data", str(data), "--out", str(again), "--time-limit", "60",
+                 "--work-limit", "4"]) == 0
+    kept = pd.read_csv(again / "requirements.csv").groupby(["channel", "language"])[
+        "shrinkage"].first()
+    pd.testing.assert_series_equal(kept.sort_index(), expected.reindex(kept.index).sort_index(),
+                                   check_names=False, atol=5e-4)
 
 
 def test_a_negative_number_of_rounds_is_a_usage_error(tmp_path, capsys):
@@ -85,3 +98,4 @@ def test_calibration_section_shows_each_round():
     assert "again on it, 2 times" in md and "1 of 2 queues changed." in md
     assert "| chat/ko | 90.0% | 86.0% | 30% -> 35.0% -> 37.2% |" in md
     assert "email/ko" not in md
+    assert '[staffing.effective_shrinkage]\n"chat/ko" = 0.372\n```' in md

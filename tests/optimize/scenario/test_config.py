@@ -88,3 +88,24 @@ def test_bom_and_crlf_are_accepted(tmp_path, sample_dir):
     path = tmp_path / "scenario.toml"
     path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
     assert load_config(path) == load_config(sample_dir / "scenario.toml")
+
+
+def test_effective_shrinkage_per_queue_is_read_and_checked():
+    doc = {**MINIMAL, "channels": {"chat": {"shrinkage": 0.25}, "email": {"kind": "deferred"}},
+           "staffing": {"effective_shrinkage": {"chat/es": 0.39}}}
+    cfg = parse_config(doc)
+    assert cfg.formula_shrinkage("chat", "es") == 0.39
+    assert cfg.formula_shrinkage("chat", "en") == 0.25  # the channel's own
+    assert cfg.formula_shrinkage("email", "es") == 0.30  # the global one
+    assert cfg.shrinkage_for("chat") == 0.25  # the simulator's is not changed
+    got = messages({**doc, "staffing": {"effective_shrinkage": {
+        "phone/es": 0.3, "chat": 0.3, "chat/ko": 1.2, "chat/vi": "high"}}})
+    assert got == [
+        "scenario.toml, key 'staffing.effective_shrinkage.\"phone/es\"', value 0.3: expected "
+        "CHANNEL/LANGUAGE with a channel of ['chat', 'email']",
+        "scenario.toml, key 'staffing.effective_shrinkage.\"chat\"', value 0.3: expected "
+        "CHANNEL/LANGUAGE with a channel of ['chat', 'email']",
+        "scenario.toml, key 'staffing.effective_shrinkage.\"chat/ko\"', value 1.2: expected a "
+        "share in [0, 0.95]",
+        "scenario.toml, key 'staffing.effective_shrinkage.\"chat/vi\"', value 'high': expected "
+        "a share in [0, 0.95]"]
