@@ -18,13 +18,12 @@ import pandas as pd
 from optimize.queueing.requirements import evaluate_staffing
 from optimize.scenario.config import ScenarioConfig
 
-__all__ = ["AGREE", "MAX_SHRINKAGE", "SATURATED", "UNREACHED", "calibration_targets", "effective_shrinkage",
+__all__ = ["AGREE", "MAX_SHRINKAGE", "SATURATED", "calibration_targets", "effective_shrinkage",
            "with_shrinkage"]
 
 KEYS = ["interval_start", "channel", "language"]
-MAX_SHRINKAGE = 0.9  # a queue the roster cannot serve at all stops here
+MAX_SHRINKAGE = 0.9  # the bisection's upper end (a fit that ends here is not kept)
 AGREE = 0.005  # formulas within this of the delivered service level need no correction
-UNREACHED = 0.01  # a fit at a bound further than this from its goal is not kept
 SATURATED = 0.02  # a deferred promise this close to 0 or 1 is not fitted (see calibration_targets)
 
 
@@ -92,9 +91,9 @@ def effective_shrinkage(forecast: pd.DataFrame, staffed: pd.DataFrame, config: S
         ``shrinkage`` column per queue, else the scenario's), ``shrinkage`` (the fitted
         one), ``promised`` (the formulas' service level at the configured shrinkage),
         ``delivered``, and ``fitted`` (at the fitted shrinkage). A queue the formulas
-        already give within ``AGREE`` keeps its configured shrinkage, and so does one that
-        no shrinkage in [0, MAX_SHRINKAGE] brings within ``UNREACHED`` of ``delivered``
-        (the shrinkage is not what the formulas miss there).
+        already give within ``AGREE`` keeps its configured shrinkage, and so does one whose
+        fit ends at a bound of [0, MAX_SHRINKAGE] (the shrinkage is not what the formulas
+        miss there).
     """
     t0, t1 = window
     fc = forecast[(forecast["interval_start"] >= t0) & (forecast["interval_start"] < t1)]
@@ -132,13 +131,11 @@ def effective_shrinkage(forecast: pd.DataFrame, staffed: pd.DataFrame, config: S
     # 100% among them) keeps its configured shrinkage
     keep = ~known | (np.abs(promised - np.where(known, goal, 0.0)) <= AGREE)
     mid = (lo + hi) / 2.0
-    # so does one no shrinkage brings to it: a fallback's source whose target answers what
-    # it does not (social/ko promised 100 % at any shrinkage, its roster model 96.7 %) would
-    # otherwise end at the bound and ask ten times its heads
-    at_bound = (mid > MAX_SHRINKAGE - 1e-3) | (mid < 1e-3)
-    if (known & ~keep & at_bound).any():
-        missed = np.abs(sl_at(np.where(known, mid, configured)) - np.where(known, goal, 0.0))
-        keep |= known & at_bound & (missed > UNREACHED)
+    # so does one whose fit ends at a bound: the shrinkage is not what the formulas miss
+    # there. A fallback's source, whose target answers what it does not (social/ko: 100 %
+    # promised at any shrinkage, 96.7 % by its roster model), would otherwise ask ten
+    # times its heads at 0.9, as would a queue the roster left unserved
+    keep |= known & ((mid > MAX_SHRINKAGE - 1e-3) | (mid < 1e-3))
     fitted_s = np.where(keep, configured, mid)
     return pd.DataFrame({"channel": [c for c, _ in queues], "language": [lg for _, lg in queues],
                          "configured_shrinkage": configured, "shrinkage": fitted_s,

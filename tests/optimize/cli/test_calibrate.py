@@ -31,8 +31,8 @@ def test_plan_calibrate_writes_the_fit_and_plans_on_it(tmp_path, capsys):
                                  == (fitted_here["delivered"] < fitted_here["promised"])).all()
     # a fallback's source (social/ko -> social/en, email/ko -> email/en in the sample
     # scenario) is also answered by its target, whose shrinkage the same bisection moves:
-    # it lands near, or keeps its configured shrinkage where no shrinkage gets there (never
-    # at the bound of 0.9, which would ask ten times its heads)
+    # it lands near, or keeps its configured shrinkage where the fit ends at the bound of
+    # 0.9 (which would ask ten times its heads)
     from optimize.queueing.calibration import MAX_SHRINKAGE
 
     source = moved["language"].ne("en")
