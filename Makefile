@@ -43,7 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 sample: $(STAMP)
-	$(BIN)/staffcast sample --out data/sample --seed 7
+	$(BIN)/staffcast sample --out data/sample --seed 7 --calibration data/sample_calibration.toml
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

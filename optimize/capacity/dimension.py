@@ -3,7 +3,8 @@
 The sample company's default desk (``staffcast sample`` without ``--agents``) is sized
 here rather than by head count. A planner takes the hours the queues require (the
 queueing engine on the history's last whole week, with the scenario's targets, hours of
-operation and overflow: :func:`optimize.capacity.efficiency.recent_week`), sums them per
+operation, overflow and effective shrinkage per queue, if it has one:
+:func:`optimize.capacity.efficiency.recent_week`), sums them per
 language (VIP chat in English included, since the other languages overflow to it),
 allows for what schedules cost beyond the required hours (shifts of fixed length,
 breaks, nights, days off: ``PAID_PER_REQUIRED`` paid hours per required hour covered,

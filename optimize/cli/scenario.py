@@ -7,7 +7,7 @@ import logging
 import time
 from pathlib import Path
 
-from optimize.cli.common import add_data_arg, load_scenario
+from optimize.cli.common import UsageError, add_data_arg, load_scenario
 
 __all__ = ["add_scenario_parsers", "cmd_sample", "cmd_validate"]
 
@@ -23,16 +23,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_sample(args: argparse.Namespace) -> int:
     import tomllib
-    from importlib import resources
 
     from optimize.capacity.dimension import desk_size
     from optimize.scenario.config import parse_config
-    from optimize.scenario.sample import HOURS_PER_AGENT, write_sample
+    from optimize.scenario.sample import HOURS_PER_AGENT, sample_scenario_text, write_sample
 
     t0 = time.perf_counter()
+    extra = ""
+    if args.calibration is not None:
+        extra = _calibration(args.calibration)
     size = None
     if args.agents is None:  # sized by the planner's rule for the template's targets
-        text = resources.files("optimize.scenario").joinpath("sample_scenario.toml").read_text()
+        text = sample_scenario_text(extra)
         config = parse_config(tomllib.loads(text), "sample_scenario.toml")
 
         def size(contacts):
@@ -42,11 +44,31 @@ def cmd_sample(args: argparse.Namespace) -> int:
     paths = write_sample(args.out, seed=args.seed, weeks=args.weeks, size=size, **heads,
                          volume_scale=args.volume_scale, closures=args.closures,
                          outages=args.outages, declared=args.declared,
-                         level_shift=args.level_shift, outliers=args.outliers)
+                         level_shift=args.level_shift, outliers=args.outliers,
+                         scenario_extra=extra)
     log.info("wrote sample company to %s in %.1f s", args.out, time.perf_counter() - t0)
     for p in paths.values():
         print(p)
     return 0
+
+
+def _calibration(path: Path) -> str:
+    """The ``[staffing.effective_shrinkage]`` table of ``path``, checked, as TOML text."""
+    import tomllib
+
+    from optimize.scenario.config import parse_config
+    from optimize.scenario.sample import sample_scenario_text
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"--calibration {path}: {exc}") from None
+    if set(doc) != {"staffing"} or set(doc["staffing"]) != {"effective_shrinkage"}:
+        raise UsageError(f"--calibration {path}: expected only a [staffing.effective_shrinkage] "
+                         "table (the one plan --calibrate prints in summary.md)")
+    parse_config(tomllib.loads(sample_scenario_text(text)), path.name)  # bad keys: exit 2
+    return text
 
 
 def add_scenario_parsers(sub: argparse._SubParsersAction) -> None:
@@ -63,6 +85,10 @@ def add_scenario_parsers(sub: argparse._SubParsersAction) -> None:
                     help="number of agents, shared by the languages in proportion to their "
                          "workload (default: each language team sized by a planner's rule "
                          "from the hours its queues require, optimize/capacity/dimension.py)")
+    sp.add_argument("--calibration", type=Path, metavar="FILE",
+                    help="a TOML file with the [staffing.effective_shrinkage] table that "
+                         "plan --calibrate printed for this desk: added to scenario.toml, "
+                         "and the desk sized with it")
     sp.add_argument("--volume-scale", type=float, default=1.0, help="multiply volumes (default 1)")
     sp.add_argument("--closures", type=int, default=0,
                     help="weekdays of the last 8 weeks with no contacts at all (default 0)")

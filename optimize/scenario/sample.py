@@ -295,12 +295,18 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+def sample_scenario_text(extra: str = "") -> str:
+    """The sample's ``scenario.toml``: the packaged template, then ``extra``."""
+    text = resources.files("optimize.scenario").joinpath("sample_scenario.toml").read_text()
+    return text if not extra else text.rstrip("\n") + "\n\n" + extra.strip("\n") + "\n"
+
+
 def write_sample(out_dir: str | Path, *, seed: int = 7, weeks: int = 104, n_agents: int = 150,
                  languages: tuple[str, ...] | None = None, end: str = "2026-11-23T00:00:00Z",
                  volume_scale: float = 1.0, closures: int = 0, outages: int = 0,
                  declared: int = 0, level_shift: float = 1.0, outliers: int = 0,
                  size: Callable[[pd.DataFrame], tuple[Mapping[str, int], int]] | None = None,
-                 ) -> dict[str, Path]:
+                 scenario_extra: str = "") -> dict[str, Path]:
     """Generate the sample company and write it as a scenario directory.
 
     Parameters
@@ -318,6 +324,9 @@ def write_sample(out_dir: str | Path, *, seed: int = 7, weeks: int = 104, n_agen
         ``size(contacts) -> (natives per language, VIP-certified)``: a desk sized by a
         planner instead (``staffcast sample`` passes
         :func:`optimize.capacity.dimension.desk_size`); ``n_agents`` is then ignored.
+    scenario_extra : str
+        TOML appended to the scenario template (``staffcast sample --calibration``: the
+        ``[staffing.effective_shrinkage]`` a calibration of this desk fitted).
     languages : tuple of str, optional
         Language codes (default: en, zh, ko, vi, ru, es, tr, ja).
     end : str
@@ -366,7 +375,7 @@ def write_sample(out_dir: str | Path, *, seed: int = 7, weeks: int = 104, n_agen
                                            level_shift=level_shift, outliers=outliers)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    scenario = resources.files("optimize.scenario").joinpath("sample_scenario.toml").read_bytes()
+    scenario = sample_scenario_text(scenario_extra).encode("utf-8")
     paths = {
         "contacts": _write(out / "contacts.csv.gz", _gzip(contacts_to_csv(contacts))),
         "market": _write(out / "market.csv", market_to_csv(market)),

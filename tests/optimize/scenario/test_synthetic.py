@@ -377,10 +377,30 @@ def test_a_planned_desk_has_the_natives_and_certified_agents_asked_for(small):
 
 
 def test_committed_sample_is_what_staffcast_sample_writes(sample_dir, tmp_path):
-    # data/sample is `staffcast sample --out data/sample` (default options): regenerated
-    # whenever the generator, the planner's rule or the scenario template change
+    # data/sample is `make sample`: `staffcast sample --out data/sample --calibration
+    # data/sample_calibration.toml` (the template, the effective shrinkage plan --calibrate
+    # fitted on this desk, and the desk sized with it); regenerated whenever the
+    # generator, the planner's rule, the template or the calibration change
     from optimize.cli.main import main
 
-    assert main(["sample", "--out", str(tmp_path)]) == 0
+    assert main(["sample", "--out", str(tmp_path), "--calibration",
+                 str(sample_dir.parent / "sample_calibration.toml")]) == 0
     for name in ("agents.csv", "scenario.toml", "market.csv"):
         assert (tmp_path / name).read_bytes() == (sample_dir / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("content, message", [
+    ('[staffing]\nshrinkage = 0.2\n', "expected only a [staffing.effective_shrinkage] table"),
+    ('[staffing.effective_shrinkage]\n"fax/en" = 0.3\n', "expected CHANNEL/LANGUAGE"),
+    ('[staffing.effective_shrinkage\n', "Expected ']'"),
+])
+def test_a_bad_calibration_file_is_one_line_and_exit_2(tmp_path, capsys, content, message):
+    from optimize.cli.main import main
+
+    bad = tmp_path / "calibration.toml"
+    bad.write_text(content)
+    assert main(["sample", "--out", str(tmp_path / "out"), "--weeks", "1",
+                 "--calibration", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # nothing written

@@ -1,6 +1,6 @@
 """End-to-end: the app served by ``streamlit run`` and driven in Debian's chromium.
 
-The main flow runs on the embedded sample company (``data/sample``, 180 agents, 32
+The main flow runs on the embedded sample company (``data/sample``, 198 agents, 32
 queues): the set-up does what ``make run`` does before serving, with short limits: it
 publishes a forecast run of it to a temporary store (``staffcast refresh``) and a plan
 (``staffcast plan --store --publish``), then starts the app as ``make run`` does
