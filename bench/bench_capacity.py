@@ -141,6 +141,8 @@ def loop(weeks: int = 26, rounds: int = 0, reps: int = 5, work_limit: float = 30
     print(f"{weeks}-week plan, {rounds} correction round(s) "
           f"(shrinkage fitted to {simulate_reps} simulated replications per round), {wall:.0f} s; "
           f"{int(plan.hires['hires'].sum())} hires")
+    per_profile = plan.hires.groupby("profile")["hires"].sum()
+    print("hires per profile: " + ", ".join(f"{p} {int(n)}" for p, n in per_profile.items()))
     summary = check_summary(cal.checks)
     summary["week_start"] = summary["week_start"].dt.date
     print(summary.round(3).to_string(index=False))
