@@ -104,7 +104,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
                 scenario=scenario, start=plan_start, weeks=weeks, args=args)
         if fits:
             sim_files["calibration.csv"] = to_csv(pd.concat(fits, ignore_index=True))
-            sections.append(calibration_markdown(pd.concat(fits, ignore_index=True)))
+            sections.append(calibration_markdown(pd.concat(fits, ignore_index=True),
+                                                 scenario.config))
         files = {**files, **sim_files}
         sections.insert(len(sections) - (1 if args.calibrate else 0), section)
     if scenario.config.overflow:

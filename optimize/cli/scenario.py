@@ -54,21 +54,28 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def _calibration(path: Path) -> str:
     """The ``[staffing.effective_shrinkage]`` table of ``path``, checked, as TOML text."""
+    import json
     import tomllib
 
     from optimize.scenario.config import parse_config
     from optimize.scenario.sample import sample_scenario_text
 
     try:
-        text = path.read_text(encoding="utf-8")
-        doc = tomllib.loads(text)
+        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"--calibration {path}: {exc}") from None
-    if set(doc) != {"staffing"} or set(doc["staffing"]) != {"effective_shrinkage"}:
+    staffing = doc.get("staffing")
+    if set(doc) != {"staffing"} or not isinstance(staffing, dict) \
+            or set(staffing) != {"effective_shrinkage"}:
         raise UsageError(f"--calibration {path}: expected only a [staffing.effective_shrinkage] "
                          "table (the one plan --calibrate prints in summary.md)")
-    parse_config(tomllib.loads(sample_scenario_text(text)), path.name)  # bad keys: exit 2
-    return text
+    template = tomllib.loads(sample_scenario_text())
+    template.setdefault("staffing", {})["effective_shrinkage"] = staffing["effective_shrinkage"]
+    parse_config(template, path.name)  # a bad key or value: one line each, exit 2
+    lines = [f"{json.dumps(k)} = {float(v)!r}"
+             for k, v in staffing["effective_shrinkage"].items()]
+    return "\n".join([f"# from {path.name} (staffcast sample --calibration)",
+                      "[staffing.effective_shrinkage]", *lines])
 
 
 def add_scenario_parsers(sub: argparse._SubParsersAction) -> None:
@@ -87,8 +94,8 @@ def add_scenario_parsers(sub: argparse._SubParsersAction) -> None:
                          "from the hours its queues require, optimize/capacity/dimension.py)")
     sp.add_argument("--calibration", type=Path, metavar="FILE",
                     help="a TOML file with the [staffing.effective_shrinkage] table that "
-                         "plan --calibrate printed for this desk: added to scenario.toml, "
-                         "and the desk sized with it")
+                         "plan --calibrate printed for this desk: added to scenario.toml "
+                         "(and, without --agents, the desk sized with it)")
     sp.add_argument("--volume-scale", type=float, default=1.0, help="multiply volumes (default 1)")
     sp.add_argument("--closures", type=int, default=0,
                     help="weekdays of the last 8 weeks with no contacts at all (default 0)")

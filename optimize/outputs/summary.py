@@ -210,11 +210,13 @@ def simulation_markdown(comparison: pd.DataFrame, *, reps: int, seed: int,
     ])
 
 
-def calibration_markdown(fit: pd.DataFrame) -> str:
+def calibration_markdown(fit: pd.DataFrame, config=None) -> str:
     """The "calibrated shrinkage" section: what the first plan promised and delivered per
     queue, and the shrinkage the plan was built on again after each round (``fit``: the
     rounds of :func:`optimize.queueing.calibration.effective_shrinkage` with a ``round``
-    column); only the queues whose shrinkage changed."""
+    column); only the queues whose shrinkage changed. With the scenario's ``config``, also
+    the ``[staffing.effective_shrinkage]`` table that keeps the last round: every queue
+    whose shrinkage differs from its channel's."""
     rounds = int(fit["round"].max())
     first = fit[fit["round"] == 1].set_index(["channel", "language"]).sort_index()
     path = fit.pivot_table(index=["channel", "language"], columns="round", values="shrinkage")
@@ -248,16 +250,23 @@ def calibration_markdown(fit: pd.DataFrame) -> str:
         "",
         _md_table(table) if len(table) else "",
         "",
-        *(_keep_fit(fit[fit["round"] == rounds], changed) if changed.any() else []),
+        *(_keep_fit(fit[fit["round"] == rounds], config) if config is not None else []),
     ])
 
 
-def _keep_fit(last: pd.DataFrame, changed: pd.Series) -> list[str]:
-    """A ``scenario.toml`` table that keeps the last round's fit for the next plans."""
-    last = last.set_index(["channel", "language"]).reindex(changed[changed].index)
-    lines = [f'"{c}/{lg}" = {v:.3f}' for (c, lg), v in last["shrinkage"].items()]
+def _keep_fit(last: pd.DataFrame, config) -> list[str]:
+    """A ``scenario.toml`` table that keeps the last round's fit for the next plans: the
+    queues whose shrinkage differs from their channel's (those the scenario already
+    calibrated included, so the table replaces the old one whole)."""
+    own = last["channel"].map(config.shrinkage_for)
+    keep = last[(last["shrinkage"] - own).abs() > 5e-4].sort_values(["channel", "language"])
+    if keep.empty:
+        return []
+    lines = [f'"{c}/{lg}" = {v:.3f}' for c, lg, v
+             in zip(keep["channel"], keep["language"], keep["shrinkage"], strict=True)]
     return ["To plan with this calibration without simulating again (the fit holds while "
-            "the desk and its volume stay much the same), add to `scenario.toml`:", "",
+            "the desk and its volume stay much the same), put this table in "
+            "`scenario.toml`, in place of any `[staffing.effective_shrinkage]` it has:", "",
             "```toml", "[staffing.effective_shrinkage]", *lines, "```", ""]
 
 

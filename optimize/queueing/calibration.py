@@ -12,6 +12,8 @@ to the promise the roster model makes on the roster (:func:`calibration_targets`
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
@@ -20,6 +22,8 @@ from optimize.scenario.config import ScenarioConfig
 
 __all__ = ["AGREE", "MAX_SHRINKAGE", "SATURATED", "calibration_targets", "effective_shrinkage",
            "with_shrinkage"]
+
+log = logging.getLogger(__name__)
 
 KEYS = ["interval_start", "channel", "language"]
 MAX_SHRINKAGE = 0.9  # the bisection's upper end (a fit that ends here is not kept)
@@ -135,7 +139,13 @@ def effective_shrinkage(forecast: pd.DataFrame, staffed: pd.DataFrame, config: S
     # there. A fallback's source, whose target answers what it does not (social/ko: 100 %
     # promised at any shrinkage, 96.7 % by its roster model), would otherwise ask ten
     # times its heads at 0.9, as would a queue the roster left unserved
-    keep |= known & ((mid > MAX_SHRINKAGE - 1e-3) | (mid < 1e-3))
+    at_bound = known & ~keep & ((mid > MAX_SHRINKAGE - 1e-3) | (mid < 1e-3))
+    if at_bound.any():
+        log.warning("calibration: %s kept their shrinkage: a fit at %g or 0 is not what the "
+                    "formulas miss there", ", ".join(f"{c}/{lg}" for (c, lg), b
+                                                     in zip(queues, at_bound, strict=True) if b),
+                    MAX_SHRINKAGE)
+    keep |= at_bound
     fitted_s = np.where(keep, configured, mid)
     return pd.DataFrame({"channel": [c for c, _ in queues], "language": [lg for _, lg in queues],
                          "configured_shrinkage": configured, "shrinkage": fitted_s,
@@ -150,6 +160,6 @@ def with_shrinkage(forecast: pd.DataFrame, fit: pd.DataFrame,
     per_queue = fit.set_index(["channel", "language"])["shrinkage"]
     idx = pd.MultiIndex.from_frame(forecast[["channel", "language"]])
     own = per_queue.reindex(idx).to_numpy()
-    configured = np.array([config.formula_shrinkage(c, lg) for c, lg
-                           in zip(forecast["channel"], forecast["language"], strict=True)])
+    configured = pd.Series([config.formula_shrinkage(c, lg) for c, lg in idx.unique()],
+                           index=idx.unique()).reindex(idx).to_numpy(dtype=float)
     return forecast.assign(shrinkage=np.where(np.isfinite(own), own, configured))

@@ -122,11 +122,17 @@ def _prepare(forecast: pd.DataFrame, config: ScenarioConfig, interval_s: int | N
     if (aht <= 0).any():
         raise ValueError(f"aht_s must be > 0, got {float(aht[aht <= 0].iloc[0])!r}")
     df["aht_eff"] = aht
-    if "shrinkage" not in df.columns:
-        pairs = df[["channel", "language"]].drop_duplicates()
+    # the forecast's own (a calibration's) where it has one, else the scenario's; a
+    # calibrated forecast joined to a new one (replan) has it only in part
+    missing = df["shrinkage"].isna() if "shrinkage" in df.columns \
+        else pd.Series(True, index=df.index)
+    if missing.any():
+        pairs = df.loc[missing, ["channel", "language"]].drop_duplicates()
         own = {(c, lang): config.formula_shrinkage(c, lang)
                for c, lang in zip(pairs["channel"], pairs["language"], strict=True)}
-        df["shrinkage"] = [own[q] for q in zip(df["channel"], df["language"], strict=True)]
+        df.loc[missing, "shrinkage"] = [own[q] for q in zip(
+            df.loc[missing, "channel"], df.loc[missing, "language"], strict=True)]
+        df["shrinkage"] = df["shrinkage"].astype(float)
     bad = ~df["shrinkage"].between(0.0, 0.95)
     if bad.any():
         raise ValueError(f"shrinkage must be in [0, 0.95], got {df.loc[bad, 'shrinkage'].iloc[0]!r}")

@@ -111,7 +111,8 @@ def config_whatif(config: ScenarioConfig, *,
         ``{channel: {key: value}}`` with keys among service targets, concurrency,
         response window and share, per-channel shrinkage, patience.
     staffing : mapping, optional
-        ``{"shrinkage": x, "max_occupancy": y}``.
+        ``{"shrinkage": x, "max_occupancy": y}``. A queue's effective shrinkage
+        (``[staffing.effective_shrinkage]``) moves by as much as its channel's shrinkage.
 
     Raises
     ------
@@ -146,7 +147,15 @@ def config_whatif(config: ScenarioConfig, *,
                              f"{list(_STAFFING_KEYS)}")
         new_staffing = dataclasses.replace(
             config.staffing, **{k: check(k, v) for k, v in staffing.items()})
-    return dataclasses.replace(config, channels=new_channels, staffing=new_staffing)
+    out = dataclasses.replace(config, channels=new_channels, staffing=new_staffing)
+    if config.staffing.effective_shrinkage:  # a calibrated queue moves with its channel
+        lo, hi = RANGES["shrinkage"]
+        moved = tuple((c, lang, min(max(v + out.shrinkage_for(c) - config.shrinkage_for(c),
+                                        lo), hi))
+                      for c, lang, v in config.staffing.effective_shrinkage)
+        out = dataclasses.replace(out, staffing=dataclasses.replace(
+            out.staffing, effective_shrinkage=moved))
+    return out
 
 
 def to_wall_time(times: pd.Series, tz: str) -> pd.Series:

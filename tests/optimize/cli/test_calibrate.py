@@ -97,5 +97,17 @@ def test_calibration_section_shows_each_round():
     md = calibration_markdown(fit)
     assert "again on it, 2 times" in md and "1 of 2 queues changed." in md
     assert "| chat/ko | 90.0% | 86.0% | 30% -> 35.0% -> 37.2% |" in md
-    assert "email/ko" not in md
-    assert '[staffing.effective_shrinkage]\n"chat/ko" = 0.372\n```' in md
+    assert "email/ko" not in md and "```toml" not in md
+    # with the scenario, the table to keep: every queue off its channel's shrinkage, one
+    # the scenario had calibrated before (email/ko at 0.45, unchanged here) included
+    from optimize.scenario.config import parse_config
+
+    cfg = parse_config({"channels": {"chat": {}, "email": {"kind": "deferred"}},
+                        "shifts": {"templates": [{"name": "day", "length_h": 8}]}})
+    again = fit.assign(configured_shrinkage=fit["configured_shrinkage"].where(
+        fit["channel"] == "chat", 0.45), shrinkage=fit["shrinkage"].where(
+        fit["channel"] == "chat", 0.45))
+    md = calibration_markdown(again, cfg)
+    assert ('[staffing.effective_shrinkage]\n"chat/ko" = 0.372\n"email/ko" = 0.450\n```'
+            in md)
+    assert "in place of any `[staffing.effective_shrinkage]`" in md

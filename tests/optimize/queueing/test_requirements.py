@@ -206,3 +206,21 @@ def test_window_leaves_unplanned_padding_out(forecast, req):
     assert (email["oldest_age_h"] <= CFG.channels["email"].response_window_h).all()
     whole = evaluate_staffing(forecast, staffed, CFG)
     assert whole.loc[whole["channel"] == "email", "oldest_age_h"].max() > 24
+
+
+def test_effective_shrinkage_per_queue_and_a_forecast_calibrated_in_part(forecast, req):
+    cfg = dataclasses.replace(CFG, staffing=dataclasses.replace(
+        CFG.staffing, effective_shrinkage=(("chat", "ko", 0.4),)))
+    got = compute_requirements(forecast, cfg)
+    ko = (got["channel"] == "chat") & (got["language"] == "ko")
+    assert (got.loc[ko, "shrinkage"] == 0.4).all() and (got.loc[~ko, "shrinkage"] == 0.3).all()
+    # same productive agents, more on schedule
+    assert got["required_agents"].equals(req["required_agents"])
+    assert np.allclose(got.loc[ko, "required_scheduled"], got.loc[ko, "required_agents"] / 0.6)
+    # a forecast with a shrinkage column on some rows only (a calibrated plan's rows joined
+    # to a new forecast by replan): the others take the scenario's
+    part = forecast.assign(shrinkage=np.where(forecast["channel"] == "email", 0.5, np.nan))
+    mixed = compute_requirements(part, cfg)
+    email = mixed["channel"] == "email"
+    assert (mixed.loc[email, "shrinkage"] == 0.5).all()
+    assert mixed.loc[~email, "shrinkage"].tolist() == got.loc[~email, "shrinkage"].tolist()

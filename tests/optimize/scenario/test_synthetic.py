@@ -393,6 +393,7 @@ def test_committed_sample_is_what_staffcast_sample_writes(sample_dir, tmp_path):
     ('[staffing]\nshrinkage = 0.2\n', "expected only a [staffing.effective_shrinkage] table"),
     ('[staffing.effective_shrinkage]\n"fax/en" = 0.3\n', "expected CHANNEL/LANGUAGE"),
     ('[staffing.effective_shrinkage\n', "Expected ']'"),
+    ('staffing = 1\n', "expected only a [staffing.effective_shrinkage] table"),
 ])
 def test_a_bad_calibration_file_is_one_line_and_exit_2(tmp_path, capsys, content, message):
     from optimize.cli.main import main
@@ -404,3 +405,24 @@ def test_a_bad_calibration_file_is_one_line_and_exit_2(tmp_path, capsys, content
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()  # nothing written
+
+
+@pytest.mark.parametrize("content", [
+    '\ufeff[staffing.effective_shrinkage]\n"chat/en" = 0.35\n',  # with a BOM
+    '[staffing]\neffective_shrinkage = {"chat/en" = 0.35}\n',  # the same table, inline
+    'staffing.effective_shrinkage."chat/en" = 0.35\n',  # dotted keys
+])
+def test_the_calibration_table_is_read_however_it_is_written(tmp_path, content):
+    import tomllib
+
+    from optimize.cli.main import main
+    from optimize.scenario.config import load_config
+
+    cal = tmp_path / "calibration.toml"
+    cal.write_text(content, encoding="utf-8")
+    assert main(["sample", "--out", str(tmp_path / "out"), "--weeks", "1", "--agents", "20",
+                 "--calibration", str(cal)]) == 0
+    cfg = load_config(tmp_path / "out" / "scenario.toml")
+    assert cfg.staffing.effective_shrinkage == (("chat", "en", 0.35),)
+    assert tomllib.loads((tmp_path / "out" / "scenario.toml").read_text())["staffing"][
+        "shrinkage"] == 0.30

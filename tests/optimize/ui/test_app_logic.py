@@ -93,6 +93,19 @@ def test_config_whatif_changes_only_what_is_asked():
     assert dataclasses.replace(new, channels=CONFIG.channels, staffing=CONFIG.staffing) == CONFIG
 
 
+def test_a_shrinkage_whatif_moves_the_calibrated_queues_with_their_channel():
+    # the app's slider sets the configured shrinkage; a queue with an effective shrinkage
+    # (a kept calibration) must move too, or the slider would not touch chat at all
+    cal = dataclasses.replace(CONFIG, staffing=dataclasses.replace(
+        CONFIG.staffing, effective_shrinkage=(("chat", "en", 0.35), ("email", "ko", 0.93))))
+    new = config_whatif(cal, staffing={"shrinkage": 0.4})
+    assert new.formula_shrinkage("chat", "en") == pytest.approx(0.45)
+    assert new.formula_shrinkage("email", "ko") == 0.95  # at the top of the range
+    assert new.formula_shrinkage("chat", "ko") == 0.4
+    assert config_whatif(cal, channels={"chat": {"shrinkage": 0.2}}).formula_shrinkage(
+        "chat", "en") == pytest.approx(0.25)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"channels": {"voice": {"service_level": 0.8}}}, "unknown channel 'voice'"),
     ({"channels": {"chat": {"kind": "deferred"}}}, r"cannot change \['kind'\] of channel 'chat'"),
