@@ -43,8 +43,7 @@ EFFICIENCY = 1.343  # measured on the sample (capacity.md of `staffcast capacity
 
 def backtest(weeks: int = 13) -> pd.DataFrame:
     from forecast.longrange import forecast_weeks, week_pattern, weekly_history
-    from optimize.capacity.demand import weekly_requirements
-    from optimize.queueing.requirements import compute_requirements
+    from optimize.capacity.demand import routed_requirements, weekly_requirements
     from optimize.scenario.load import load_scenario_dir
 
     s = load_scenario_dir(ROOT / "data" / "sample")
@@ -62,9 +61,8 @@ def backtest(weeks: int = 13) -> pd.DataFrame:
     weekly = weekly_history(s.contacts, s.interval_s, cal).table()
     weekly = weekly[weekly["week_start"] >= origin]
     on_pattern, _ = weekly_requirements(weekly, pattern, s.config, s.interval_s)
-    # (B) the actual intervals as they came
-    req = compute_requirements(s.contacts[(t >= origin) & (t < end)], s.config,
-                               interval_s=s.interval_s)
+    # (B) the actual intervals as they came, routed by the hours of operation as the plan is
+    req = routed_requirements(s.contacts[(t >= origin) & (t < end)], s.config, s.interval_s)
     req["week_start"] = (req["interval_start"] - pd.to_timedelta(
         req["interval_start"].dt.day_of_week, unit="D")).dt.normalize()
     req["required_hours"] = req["required_scheduled"] * s.interval_s / 3600.0
@@ -99,7 +97,7 @@ def backtest(weeks: int = 13) -> pd.DataFrame:
 
 
 def loop(weeks: int = 26, rounds: int = 0, reps: int = 5, work_limit: float = 30.0,
-         simulate_reps: int = 0) -> pd.DataFrame:
+         simulate_reps: int = 0, data: Path = ROOT / "data" / "sample") -> pd.DataFrame:
     from optimize.capacity.check import calibrate
     from optimize.capacity.config import CapacityConfig
     from optimize.capacity.efficiency import measure_efficiency, recent_week
@@ -109,7 +107,7 @@ def loop(weeks: int = 26, rounds: int = 0, reps: int = 5, work_limit: float = 30
     from optimize.scenario.load import load_scenario_dir
     from optimize.simulation import simulate_plan
 
-    s = load_scenario_dir(ROOT / "data" / "sample")
+    s = load_scenario_dir(data)
     eff = measure_efficiency(recent_week(s.contacts, s.config, s.interval_s), s.agents,
                              s.config, work_limit_s=20.0)
     t0 = time.perf_counter()
@@ -183,11 +181,13 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=0,
                     help="loop: correction rounds on the scheduler (staffcast capacity "
                          "--calibrate N)")
+    ap.add_argument("--data", type=Path, default=ROOT / "data" / "sample",
+                    help="loop: the scenario directory (default data/sample)")
     args = ap.parse_args()
     if args.part in ("backtest", "all"):
         backtest()
     if args.part in ("loop", "all"):
-        loop(rounds=args.rounds, simulate_reps=args.simulate)
+        loop(rounds=args.rounds, simulate_reps=args.simulate, data=args.data)
     if args.part in ("speed", "all"):
         speed()
     return 0
