@@ -28,7 +28,8 @@ from typing import Any
 
 from forecast.inputs.problems import InputError, Problem
 
-__all__ = ["LANGUAGE_PREMIUM", "VIP_HOUR_COST", "VIP_PREMIUM", "CapacityConfig", "HireProfile", "capacity_config", "default_profiles"]
+__all__ = ["LANGUAGE_PREMIUM", "VIP_HOUR_COST", "VIP_PREMIUM", "CapacityConfig", "HireProfile",
+           "capacity_config", "default_profiles"]
 
 VIP_PREMIUM = 0.15
 LANGUAGE_PREMIUM = 0.05
