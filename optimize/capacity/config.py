@@ -28,12 +28,11 @@ from typing import Any
 
 from forecast.inputs.problems import InputError, Problem
 
-__all__ = ["LANGUAGE_PREMIUM", "VIP_HOUR_COST", "VIP_PREMIUM", "CapacityConfig", "HireProfile",
-           "capacity_config", "default_profiles"]
+__all__ = ["LANGUAGE_PREMIUM", "VIP_PREMIUM", "CapacityConfig", "HireProfile", "capacity_config",
+           "default_profiles"]
 
 VIP_PREMIUM = 0.15
 LANGUAGE_PREMIUM = 0.05
-VIP_HOUR_COST = 1.0 + VIP_PREMIUM  # an English certified hire
 
 
 @dataclass(frozen=True)
