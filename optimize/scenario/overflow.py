@@ -9,6 +9,7 @@ through machine translation)::
     after_s = 30
     aht_factor = 1.2          # optional, default 1
     keep_staffed = false      # optional: true -> the queue is always staffed on its own
+    move_when_unstaffed = false  # optional: true -> move at once while nobody is on the queue
 
 The requirements count rules between real-time queues (:mod:`optimize.queueing.overflow`):
 in each interval they may leave the queue to its overflow where that costs fewer heads,
@@ -16,6 +17,11 @@ unless ``keep_staffed`` (then the rule only takes what is still waiting, a safet
 Between email or social queues a rule is a fallback (e.g. to the English team through
 translation): the target is sized for what the source leaves waiting, and the roster's
 promise counts the move.
+
+With ``move_when_unstaffed`` (real-time queues) a contact arriving while no agent is on
+its queue moves at once instead of waiting ``after_s`` (an ACD's "no agents staffed"
+check): a VIP chat of a language nobody certified works in that hour is not held for
+seconds in an empty queue first.
 
 Overflow has no exact queueing formula; the simulator (:mod:`optimize.simulation`) plays
 every rule, so a manager sees what it does to a plan's service.
@@ -44,11 +50,15 @@ class Overflow:
     after_s: float
     aht_factor: float = 1.0
     keep_staffed: bool = False  # the requirements always staff the queue on its own
+    move_when_unstaffed: bool = False  # real-time: no agent on the queue -> move at once
 
     @property
     def name(self) -> str:
         """``channel/language``."""
         return f"{self.channel}/{self.language}"
+
+
+_KEYS = ("to", "after_s", "aht_factor", "keep_staffed", "move_when_unstaffed")
 
 
 def parse_overflow(raw: Any, channels: dict[str, Any], file: str
@@ -61,7 +71,7 @@ def parse_overflow(raw: Any, channels: dict[str, Any], file: str
 
     out = []
     for where, queue, table in queue_tables(raw, "overflow", "vip_chat/ko",
-                                            ("to", "after_s", "aht_factor", "keep_staffed"),
+                                            _KEYS,
                                             channels, bad):
         to = queue_name(table.get("to"), channels)
         ok = True
@@ -86,8 +96,17 @@ def parse_overflow(raw: Any, channels: dict[str, Any], file: str
         if not isinstance(keep, bool):
             bad(f"{where}.keep_staffed", keep, "expected true or false")
             ok = False
+        now = table.get("move_when_unstaffed", False)
+        if not isinstance(now, bool):
+            bad(f"{where}.move_when_unstaffed", now, "expected true or false")
+            ok = False
+        elif now and getattr(channels.get(queue[0]), "kind", None) != "realtime":
+            bad(f"{where}.move_when_unstaffed", now, "only a real-time queue moves contacts "
+                "at once (an email or social queue keeps them for its agents' next shift); "
+                "remove the key")
+            ok = False
         if ok:
-            out.append(Overflow(queue[0], queue[1], to, float(after), float(factor), keep))
+            out.append(Overflow(queue[0], queue[1], to, float(after), float(factor), keep, now))
     problems += circle_problems({(o.channel, o.language): o.to for o in out}, file,
                                 "overflow", "to", "overflow routes")
     return tuple(out), problems

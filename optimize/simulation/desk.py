@@ -56,6 +56,7 @@ class Desk:
     overflow_to: np.ndarray | None = None  # (Q,) queue a waiting contact moves to, or -1
     overflow_after_s: np.ndarray | None = None  # (Q,) after this wait
     overflow_factor: np.ndarray | None = None  # (Q,) handle-time factor in the new queue
+    overflow_now: np.ndarray | None = None  # (Q,) bool: move at once while nobody is on it
     priority: np.ndarray | None = None  # (Q,) the channel's priority weight
     skills: np.ndarray | None = None  # (A, Q) bool: queues each agent may take
     # pool_with: (Q,) the partner queue an agent planned on this (priority) queue also takes,
@@ -187,6 +188,7 @@ def _overflow(queues: list[tuple[str, str]], config: ScenarioConfig) -> dict[str
     to = np.full(len(queues), -1)
     after = np.full(len(queues), np.inf)
     factor = np.ones(len(queues))
+    now = np.zeros(len(queues), dtype=bool)
     for o in config.overflow:
         src = qi.get((o.channel, o.language))
         if src is None or o.to not in qi:
@@ -194,7 +196,9 @@ def _overflow(queues: list[tuple[str, str]], config: ScenarioConfig) -> dict[str
                         o.name, "/".join(o.to))
             continue
         to[src], after[src], factor[src] = qi[o.to], o.after_s, o.aht_factor
-    return {"overflow_to": to, "overflow_after_s": after, "overflow_factor": factor}
+        now[src] = o.move_when_unstaffed
+    return {"overflow_to": to, "overflow_after_s": after, "overflow_factor": factor,
+            "overflow_now": now}
 
 
 def _pools(queues: list[tuple[str, str]], config: ScenarioConfig) -> dict[str, np.ndarray]:

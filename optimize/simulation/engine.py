@@ -29,7 +29,11 @@ comes first.
 - **Overflow** (``[overflow]`` in ``scenario.toml``): a contact still waiting after the
   queue's ``after_s`` moves to the queue's overflow target (handle time times
   ``aht_factor``), and on from there if that queue overflows too; it keeps its patience
-  and is measured in the queue it arrived in.
+  and is measured in the queue it arrived in. With ``move_when_unstaffed`` a contact
+  arriving while no agent is on its queue (planned there, or pooled into it) moves at
+  once. A contact moved into a queue of a lower channel priority than its own (a VIP chat
+  into regular English chat) goes to the front of that queue's line, behind any such
+  contacts already there.
 - **Shrinkage** (``scenario.toml`` ``[staffing] shrinkage_mode``): ``"intervals"`` (the
   default) loses each agent x interval of planned work with probability equal to the
   channel's shrinkage, independently (training, 1:1s, short absences taken in whole
@@ -189,6 +193,7 @@ class _Run:
         self.waits_in = c["queue"].copy()  # the queue a contact waits in (overflow moves it)
         self.served_in = np.full(n, -1)  # the planned queue of the agent who took it
         self.waiting = [deque() for _ in desk.queues]
+        self.urgent = [deque() for _ in desk.queues]  # moved in from a higher priority
         self.on_queue: list[set[int]] = [set() for _ in desk.queues]
         self.took = np.full(n, -1)  # the queue a contact was taken from
         self.agent_queue = np.full(n_a, -1)
@@ -269,15 +274,24 @@ class _Run:
                         break
         if best < 0 and self.skills is not None:
             best = next((a for a in self.skilled_on[q] if not self.active[a]), -1)
-        if best < 0:
-            self.waiting[q].append(i)
-            self.waits_in[i] = q
-            to = -1 if self.desk.overflow_to is None else int(self.desk.overflow_to[q])
-            if to >= 0:
-                ev = self.env.timeout(float(self.desk.overflow_after_s[q]))
-                ev.callbacks.append(_Overflow(self, i, q, to))
-        else:
+        if best >= 0:
             self.begin(i, best, q)
+            return
+        desk = self.desk
+        to = -1 if desk.overflow_to is None else int(desk.overflow_to[q])
+        if (to >= 0 and desk.overflow_now is not None and desk.overflow_now[q]
+                and not self.on_queue[q] and not self.pooled_on[q]):
+            self.c["aht_s"][i] *= float(desk.overflow_factor[q])  # nobody on q: move now
+            self.arrive(i, to)
+            return
+        own = int(self.c["queue"][i])
+        line = (self.urgent if desk.priority is not None and q != own
+                and desk.priority[own] > desk.priority[q] else self.waiting)
+        line[q].append(i)
+        self.waits_in[i] = q
+        if to >= 0:
+            ev = self.env.timeout(float(desk.overflow_after_s[q]))
+            ev.callbacks.append(_Overflow(self, i, q, to))
 
     def overflow(self, i: int, q: int, to: int) -> None:
         """Contact ``i`` has waited its queue's overflow time: move it unless it has gone."""
@@ -302,14 +316,15 @@ class _Run:
 
     def take(self, a: int, q: int) -> bool:
         """Agent ``a`` takes waiting contacts of queue ``q`` while it has free slots."""
-        waiting, deadline, now = self.waiting[q], self.c["deadline_s"], self.env.now
+        deadline, now = self.c["deadline_s"], self.env.now
         took = False
-        while waiting and self.room(a, q):
-            i = waiting.popleft()
-            if deadline[i] < now or self.waits_in[i] != q:
-                continue  # left when its patience ran out, or moved on by overflow
-            self.begin(i, a, q)
-            took = True
+        for waiting in (self.urgent[q], self.waiting[q]):
+            while waiting and self.room(a, q):
+                i = waiting.popleft()
+                if deadline[i] < now or self.waits_in[i] != q:
+                    continue  # left when its patience ran out, or moved on by overflow
+                self.begin(i, a, q)
+                took = True
         return took
 
     def begin(self, i: int, a: int, q: int) -> None:
