@@ -299,7 +299,8 @@ def overflow_markdown(requirements: pd.DataFrame, config, interval_s: int) -> st
     """The "overflow" section: per rule, the contacts the requirements plan to move and in
     how many hours the source queue is asked for nobody of its own
     (:func:`optimize.queueing.overflow.plan_overflow`; the plan weeks)."""
-    from optimize.queueing.overflow import counted_rules, fallback_rules
+    from optimize.queueing.fallback import fallback_rules
+    from optimize.queueing.overflow import counted_rules
 
     counted = {o.name for o in counted_rules(config)}
     fallback = {o.name for o in fallback_rules(config, interval_s)}

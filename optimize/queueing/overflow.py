@@ -1,11 +1,10 @@
 """Overflow after a wait in the requirements and the coverage (``[overflow]`` in scenario.toml).
 
 Counted here: rules from one real-time queue to another whose channels are not pooled
-(``pool_with``), and fallbacks between deferred queues (:func:`fallback_rules`,
-:func:`plan_fallback`; their promise on a roster is
-:mod:`optimize.queueing.roster_backlog`'s). The others (between a real-time and a
-deferred queue, or to or from a pooled channel) are played by the simulator only
-(:mod:`optimize.simulation.engine`). Overflow has no exact formula; the approximations
+(``pool_with``); fallbacks between deferred queues are :mod:`optimize.queueing.fallback`'s
+(their promise on a roster is :mod:`optimize.queueing.roster_backlog`'s). The others
+(between a real-time and a deferred queue, or to or from a pooled channel) are played by
+the simulator only (:mod:`optimize.simulation.engine`). Overflow has no exact formula; the approximations
 are checked against the simulator (``tests/optimize/queueing/test_overflow.py``,
 ``test_fallback.py``, bench/README.md).
 
@@ -27,15 +26,20 @@ seconds with handle-time factor ``f``:
   (1 - exp(-d/patience_A)) + o abandon_B``, its mean wait ``(1 - o) min(wait_A, d) + o (d
   + wait_B)`` and its occupancy the model's at the load A keeps, ``(1 - o) lambda_A``:
   rough, the service level is what the plan is held to.
-* Chains (``A -> B -> C``) move the load along; a contact's service level counts its
-  first move only (so the requirements never leave B to C in an interval where B holds
-  A's planned contacts).
+* Chains (``A -> B -> C``) move the load along, and a moved contact's service counts
+  B's rule too: ``SL_B(t)`` above is B's own formula at ``t`` (the requirements never
+  leave B to C in an interval where B holds A's planned contacts, so in a planned chain B
+  is staffed and C is its safety valve).
+* ``move_when_unstaffed``: in the interpolation between whole agents, the "no agent"
+  term (weight ``1 - n_A`` below one productive agent) moves every contact at once, with
+  all of ``T_A`` left: ``SL_A(0) = SL_B(T_A)``, no abandonment in A.
 
 **Requirements** (:func:`plan_overflow`), per interval and rule, sources first: either A
 is staffed on its own (its requirement as if it had no overflow; B takes the share ``o``
 left at that staffing) or A is asked for nobody and B takes every A contact that is still
 there at ``d`` (``exp(-d / patience_A)`` of them) and must answer them within ``T_A - d``
-at ``SL*_A / exp(-d / patience_A)``, a second target on B's rows. The option with fewer
+at ``SL*_A / exp(-d / patience_A)``, a second target on B's rows (with
+``move_when_unstaffed``: all of them, within ``T_A`` at ``SL*_A``). The option with fewer
 heads on schedule is planned; a tie goes to the overflow, which asks nothing of A's
 (thinner) skill. The overflow is not an option where ``T_A < d`` or that second target
 exceeds 1 (too many give up during the wait), nor for a rule with ``keep_staffed`` (a manager who wants the language served
@@ -52,13 +56,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from optimize.queueing.backlog import (
-    integer_agents,
-    overflow_backlog,
-    required_capacity,
-    simulate_backlog,
-    to_arrivals,
-)
 from optimize.queueing.metrics import (
     agents_for_target,
     channel_metrics,
@@ -68,11 +65,8 @@ from optimize.queueing.metrics import (
 from optimize.scenario.config import ChannelConfig, ScenarioConfig
 from optimize.scenario.overflow import Overflow
 
-__all__ = ["MOVED", "PlannedOverflow", "counted_rules", "fallback_rules", "fallback_service",
-           "overflow_metrics", "plan_fallback", "plan_overflow", "row_targets"]
-
-#: contacts moved into an interval below this do not shorten its deadline (plan_fallback)
-MOVED = 0.01
+__all__ = ["PlannedOverflow", "counted_rules", "overflow_metrics", "plan_overflow",
+           "row_targets"]
 
 
 @dataclass(frozen=True)
@@ -106,142 +100,6 @@ def counted_rules(config: ScenarioConfig) -> tuple[Overflow, ...]:
         ordered += ready
         rules = [o for o in rules if o not in ready]
     return tuple(ordered)
-
-
-def fallback_rules(config: ScenarioConfig, interval_s: int) -> tuple[Overflow, ...]:
-    """The rules between queues of one deferred channel that the requirements and the
-    roster promise count (:func:`plan_fallback`,
-    :func:`optimize.queueing.roster_backlog.roster_deferred`): a fallback, for instance to
-    agents of another language through translation, that leaves the target at least one
-    interval of the source's response window. A contact's service counts one move, so a
-    rule from a queue that takes another rule's contacts, or into a queue that moves its
-    own on, is left to the simulator (as are rules between channels, and a wait that
-    leaves less than an interval: the contact has as good as missed its window)."""
-    def deferred(channel: str) -> bool:
-        ch = config.channels.get(channel)
-        return ch is not None and ch.kind == "deferred"
-
-    rules = [o for o in config.overflow if deferred(o.channel) and o.to[0] == o.channel
-             and o.after_s <= config.channels[o.channel].response_window_h * 3600.0
-             - interval_s]
-    sources = {(o.channel, o.language) for o in rules}
-    return tuple(o for o in rules if o.to not in sources
-                 and not any(r.to == (o.channel, o.language) for r in rules))
-
-
-def plan_fallback(arrivals: np.ndarray, aht_s: np.ndarray, languages: list[str],
-                  rules: tuple[Overflow, ...], is_open: np.ndarray, interval_s: int,
-                  window_s: float, share: float) -> tuple[np.ndarray, np.ndarray]:
-    """The fluid capacity of one deferred channel's queues with its fallback rules planned.
-
-    Each source queue gets its capacity without the rule (the level-rate profile of
-    :func:`optimize.queueing.backlog.required_capacity`), none where it is closed
-    (``is_open`` False); what its whole agents (:func:`integer_agents`) leave waiting at
-    ``after_s`` (:func:`overflow_backlog`: the inbox left at closing time, and what the
-    profile answers later than ``after_s`` on a peak) is offered to the target at
-    ``aht_factor`` times its handle time, to be answered within the window's rest. The
-    target's capacity is the profile for its own and the moved contacts, an interval
-    holding moved ones (more than :data:`MOVED`) on the shorter deadline.
-
-    Parameters
-    ----------
-    arrivals, aht_s : ndarray, shape (L, T)
-        Per language of the channel and interval.
-    languages : list of str
-        The rows' languages.
-    rules : tuple of Overflow
-        Fallbacks within this channel (:func:`fallback_rules`).
-    is_open : ndarray of bool, shape (L, T)
-    interval_s : int
-    window_s, share : float
-        The channel's response window (seconds) and share.
-
-    Returns
-    -------
-    capacity, offered : ndarray, shape (L, T)
-        Contacts to answer per interval, and contacts offered (moved ones included).
-    """
-    cap = required_capacity(arrivals, interval_s, window_s, share)
-    offered = arrivals.copy()
-    window = np.full(arrivals.shape, float(window_s))
-    targets = set()
-    for rule in rules:
-        x, y = languages.index(rule.language), languages.index(rule.to[1])
-        cap[x] = np.where(is_open[x], cap[x], 0.0)
-        # what whole agents (the requirement) answer: they come later than the fluid rate
-        whole = integer_agents(arrivals[x:x + 1], cap[x:x + 1], aht_s[x:x + 1], interval_s)
-        moved = overflow_backlog(arrivals[x:x + 1], whole * interval_s / aht_s[x:x + 1],
-                                 interval_s, rule.after_s)[1][0]
-        offered[y] += moved * rule.aht_factor * aht_s[x] / aht_s[y]
-        rest = window_s - rule.after_s  # >= one interval (fallback_rules)
-        window[y] = np.where(moved > MOVED, np.minimum(window[y], rest), window[y])
-        targets.add(y)
-    if targets:
-        rows = sorted(targets)
-        cap[rows] = required_capacity(offered[rows], interval_s, window[rows], share)
-    return cap, offered
-
-
-def fallback_service(offered: np.ndarray, capacity: np.ndarray, aht_s: np.ndarray,
-                     languages: list[str], rules: tuple[Overflow, ...], interval_s: int,
-                     window_s: float, *, staffed: bool
-                     ) -> tuple[np.ndarray, np.ndarray, dict[int, dict[str, np.ndarray]]]:
-    """What the fluid model of one deferred channel gives its fallbacks' sources.
-
-    Each source's line is :func:`overflow_backlog` at ``capacity``; a contact it answers
-    is in time (it waited less than ``after_s``), a moved one is in time with the share
-    of the target's offered contacts of that interval that the target answers within the
-    window's rest, charged to the contact's own arrival interval (:func:`to_arrivals`).
-
-    Parameters
-    ----------
-    offered, capacity, aht_s : ndarray, shape (L, T)
-        Contacts offered (the targets' including what the requirements planned to move),
-        contacts the agents can answer, handle time; per language and interval.
-    languages : list of str
-    rules : tuple of Overflow
-    interval_s : int
-    window_s : float
-    staffed : bool
-        True: ``offered`` is each queue's own, and the target is offered what the
-        source's agents leave (a staffing being evaluated); False: the requirements'
-        (:func:`plan_fallback`), which already hold the moved contacts.
-
-    Returns
-    -------
-    offered, removal, sources
-        ``offered`` with the moved contacts where ``staffed``; ``removal``, ``capacity``
-        with each source's row replaced by its contacts answered or moved per interval
-        (its fluid line in :func:`optimize.queueing.backlog.simulate_backlog`); per source
-        row ``within`` (share in time per arrival interval), ``occupancy`` and
-        ``extra_delay_s`` (the target's wait, averaged over the arrivals).
-    """
-    offered, removal = offered.copy(), capacity.copy()
-    lines = []
-    for rule in rules:
-        x, y = languages.index(rule.language), languages.index(rule.to[1])
-        served, moved = (v[0] for v in overflow_backlog(offered[x:x + 1], capacity[x:x + 1],
-                                                        interval_s, rule.after_s))
-        removal[x] = served + moved
-        if staffed:
-            offered[y] = offered[y] + moved * rule.aht_factor * aht_s[x] / aht_s[y]
-        lines.append((rule, x, y, served, moved))
-    sources = {}
-    for rule, x, y, served, moved in lines:
-        there = simulate_backlog(offered[y:y + 1], removal[y:y + 1], interval_s,
-                                 window_s - rule.after_s)
-        late = to_arrivals(offered[x:x + 1], served, moved,
-                           moved * (1.0 - np.nan_to_num(there.within_window[0], nan=1.0)))[0]
-        wait = to_arrivals(offered[x:x + 1], served, moved,
-                           moved * np.nan_to_num(there.mean_delay_s[0]))[0]
-        a = offered[x]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            sources[x] = {
-                "within": np.where(a > 0, np.clip(1.0 - late / a, 0.0, 1.0), 1.0),
-                "occupancy": np.where(capacity[x] > 0,
-                                      np.clip(served / capacity[x], 0.0, 1.0), 0.0),
-                "extra_delay_s": np.where(a > 0, wait / a, 0.0)}
-    return offered, removal, sources
 
 
 def _reach(ch: ChannelConfig, after_s: float) -> float:
@@ -310,16 +168,20 @@ def plan_overflow(df: pd.DataFrame, config: ScenarioConfig, step: int) -> Planne
         left = reach * waited_past(ch_a, rule.after_s)(n_a, vol[a] * aht[a] / step, aht[a])
         own_v, own_h = _merge(vol[b], aht[b], left * vol[a], rule.aht_factor * aht[a])
         n_own = _agents(ch_b, own_v, own_h, step, row_targets(b, targets), max_occ)
-        all_v, all_h = _merge(vol[b], aht[b], reach * vol[a], rule.aht_factor * aht[a])
-        t_left, sl_need = ch_a.answer_time_s - rule.after_s, ch_a.service_level / reach
+        # left to the overflow, A has nobody on it: a rule that then moves contacts at once
+        # hands B all of them with A's whole answer time
+        wait = 0.0 if rule.move_when_unstaffed else rule.after_s
+        reach_all = _reach(ch_a, wait)
+        all_v, all_h = _merge(vol[b], aht[b], reach_all * vol[a], rule.aht_factor * aht[a])
+        t_left, sl_need = ch_a.answer_time_s - wait, ch_a.service_level / reach_all
         possible = t_left >= 0 and sl_need <= 1.0 and not rule.keep_staffed
         go = np.zeros(a.size, dtype=bool)
         if possible:
             extra = row_targets(b, targets) + ((np.full(b.size, t_left), np.full(b.size, sl_need)),)
             n_all = _agents(ch_b, all_v, all_h, step, extra, max_occ)
             go = (vol[a] > 0) & (n_all / keep[b] <= n_a / keep[a] + n_own / keep[b] + 1e-9)
-            # a queue holding other queues' moved contacts keeps its agents: their service
-            # counts one move only (module docstring), so it is not passed further on
+            # a queue holding other queues' moved contacts keeps its agents: the plan makes
+            # one move per contact (module docstring), so it is not passed further on
             go &= ~np.isin(a, np.concatenate([w for w, _, _ in targets] or [np.zeros(0, int)]))
         vol[b], aht[b] = np.where(go, all_v, own_v), np.where(go, all_h, own_h)
         vol[a[go]] = 0.0
@@ -327,6 +189,14 @@ def plan_overflow(df: pd.DataFrame, config: ScenarioConfig, step: int) -> Planne
             targets.append((b[go], t_left, sl_need))
             answer[b[go]] = np.fmin(answer[b[go]], t_left)
     return PlannedOverflow(vol, aht, tuple(targets), answer)
+
+
+def _unstaffed(rule: Overflow, agents: np.ndarray) -> np.ndarray:
+    """Weight of "nobody on the queue" in the interpolation between whole agents (``1 -
+    agents`` below one agent) for a rule that then moves contacts at once; else 0."""
+    if not rule.move_when_unstaffed:
+        return np.zeros(agents.shape)
+    return np.clip(1.0 - agents, 0.0, 1.0)
 
 
 def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioConfig,
@@ -345,7 +215,9 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
     agents = np.asarray(agents, dtype=float)
     in_vol, in_work = np.zeros(len(df)), np.zeros(len(df))
     past = np.zeros(len(df))  # P(V > after_s) per source row
-    share = np.zeros(len(df))  # o per source row
+    waited = np.zeros(len(df))  # share moved after waiting after_s
+    share = np.zeros(len(df))  # o per source row: waited, plus moved at once when unstaffed
+    idle = np.zeros(len(df))  # weight of "nobody on the queue" (move_when_unstaffed)
     pairs = {}
     for rule in rules:
         a, b = pairs[rule] = _pairs(df, rule)
@@ -354,7 +226,11 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
         past[a] = interpolated_metrics(
             lambda n, ld, h, ch=ch_a, d=rule.after_s: {"p": waited_past(ch, d)(n, ld, h)},
             agents[a], tot_v * tot_h / step, tot_h)["p"]
-        share[a] = _reach(ch_a, rule.after_s) * past[a]
+        reach = _reach(ch_a, rule.after_s)
+        waited[a] = reach * past[a]
+        idle[a] = _unstaffed(rule, agents[a])
+        # with nobody on the queue the interpolation's "0 agents" term moves all, at once
+        share[a] = waited[a] + idle[a] * (1.0 - reach)
         in_vol[b] += share[a] * tot_v
         in_work[b] += share[a] * tot_v * tot_h * rule.aht_factor
     tot_v, tot_h = _merge(vol, aht, in_vol, _mean(in_work, in_vol))
@@ -370,27 +246,63 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
         m["occupancy"] = kept["occupancy"]
         for name in names:
             out.iloc[rows, out.columns.get_loc(name)] = m[name]
+    rule_of = {(o.channel, o.language): o for o in rules}
+
+    def within(queue: tuple[str, str], rows: np.ndarray, t: float) -> np.ndarray:
+        """Service level within ``t`` of contacts offered at ``rows`` of ``queue``, counting
+        the queue's own rule (a chain: ``A -> B -> C`` follows B's move to C)."""
+        ch = config.channels[queue[0]]
+        load = tot_v[rows] * tot_h[rows] / step
+        rule = rule_of.get(queue)
+        if rule is None or t < rule.after_s:
+            own = interpolated_metrics(channel_metrics(ch, t), agents[rows], load, tot_h[rows])
+            sl = own["service_level"]
+            if rule is None or not rule.move_when_unstaffed:
+                return sl
+            there = np.zeros(rows.size)
+            d = rule.after_s
+        else:
+            d = rule.after_s
+            sl = interpolated_metrics(channel_metrics(ch, d), agents[rows], load,
+                                      tot_h[rows])["service_level"]
+            there = _onward(rule, rows, t - d)
+            sl = sl + waited[rows] * there
+        if rule.move_when_unstaffed:
+            # the "0 agents" term: everything moves at once, with all of t left
+            sl = sl + idle[rows] * (_onward(rule, rows, t) - (there * _reach(ch, d)
+                                                                 if t >= d else 0.0))
+        return sl
+
+    def _onward(rule: Overflow, rows: np.ndarray, t: float) -> np.ndarray:
+        """Service level within ``t`` at the rule's target of the contacts moved from
+        ``rows`` (0 where the target has no row for the interval)."""
+        src, dst = pairs[rule]
+        res = np.zeros(rows.size)
+        if src.size == 0:
+            return res
+        k = np.minimum(np.searchsorted(src, rows), src.size - 1)
+        found = src[k] == rows
+        if found.any():
+            res[found] = within(rule.to, dst[k[found]], t)
+        return res
+
     for rule in rules:
         a, b = pairs[rule]
-        ch_a, ch_b = config.channels[rule.channel], config.channels[rule.to[0]]
-        d, o, reach = rule.after_s, share[a], _reach(ch_a, rule.after_s)
-        load_a = tot_v[a] * tot_h[a] / step
-        if ch_a.answer_time_s < d:
-            own = interpolated_metrics(channel_metrics(ch_a), agents[a], load_a, tot_h[a])["service_level"]
-            sl = own  # a moved contact has missed the target already
-        else:
-            own = interpolated_metrics(channel_metrics(ch_a, d), agents[a], load_a, tot_h[a])["service_level"]
-            there = interpolated_metrics(channel_metrics(ch_b, ch_a.answer_time_s - d), agents[b],
-                        tot_v[b] * tot_h[b] / step, tot_h[b])["service_level"]
-            sl = own + o * there
+        ch_a = config.channels[rule.channel]
+        d, reach, w0 = rule.after_s, _reach(ch_a, rule.after_s), idle[a]
+        sl = within((rule.channel, rule.language), a, ch_a.answer_time_s)
         at_b = out.iloc[b]
+        ab_b = at_b["abandon_rate"].to_numpy(dtype=float)
+        asa_b = at_b["asa_s"].to_numpy(dtype=float)
         wait_a = out["asa_s"].to_numpy(dtype=float)[a]
+        o = waited[a]
         values = {
             "service_level": np.clip(sl, 0.0, 1.0),
-            "abandon_rate": np.clip(past[a] * (1.0 - reach)
-                                    + o * at_b["abandon_rate"].to_numpy(dtype=float), 0.0, 1.0),
-            "asa_s": (1.0 - o) * np.minimum(wait_a, d)
-            + np.where(o > 0, o * (d + at_b["asa_s"].to_numpy(dtype=float)), 0.0),
+            # the "0 agents" term moved at once: nobody gives up in the empty queue
+            "abandon_rate": np.clip(past[a] * (1.0 - reach) + o * ab_b
+                                    - w0 * (1.0 - reach) * (1.0 - ab_b), 0.0, 1.0),
+            "asa_s": (1.0 - w0) * ((1.0 - o) * np.minimum(wait_a, d)
+                                   + np.where(o > 0, o * (d + asa_b), 0.0)) + w0 * asa_b,
         }
         for name, v in values.items():
             out.iloc[a, out.columns.get_loc(name)] = v

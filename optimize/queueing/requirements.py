@@ -56,13 +56,11 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from optimize.queueing.backlog import integer_agents, required_capacity, simulate_backlog
+from optimize.queueing.fallback import fallback_rules, fallback_service, plan_fallback
 from optimize.queueing.metrics import agents_for_target, channel_metrics, interpolated_metrics
 from optimize.queueing.overflow import (
     counted_rules,
-    fallback_rules,
-    fallback_service,
     overflow_metrics,
-    plan_fallback,
     plan_overflow,
     row_targets,
 )

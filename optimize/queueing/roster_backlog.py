@@ -36,7 +36,7 @@ the fluid model). It is a model of the roster, not a simulation of contacts: no 
 no realtime queues, and the configured shrinkage (not a fitted one) lost as
 ``shrinkage_mode`` says, as in the simulator.
 
-**Fallback** (:func:`optimize.queueing.overflow.fallback_rules`: an email or social queue
+**Fallback** (:func:`optimize.queueing.fallback.fallback_rules`: an email or social queue
 whose contacts move to another queue of its channel after ``after_s``): on every path the
 source's line runs :func:`optimize.queueing.backlog.overflow_backlog` (its agents answer
 from the head, then everyone older than ``after_s`` moves), the moved contacts join the
@@ -60,8 +60,8 @@ from optimize.queueing.backlog import (
     simulate_backlog,
     to_arrivals,
 )
+from optimize.queueing.fallback import fallback_rules
 from optimize.queueing.metrics import channel_metrics
-from optimize.queueing.overflow import fallback_rules
 from optimize.scenario.config import ScenarioConfig
 from optimize.scenario.overflow import Overflow
 

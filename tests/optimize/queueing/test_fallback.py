@@ -91,7 +91,7 @@ def test_the_roster_promise_counts_the_fallback_as_the_simulator_plays_it(rule):
 
 
 def test_rules_to_another_channel_or_leaving_less_than_an_interval_are_not_counted():
-    from optimize.queueing.overflow import fallback_rules
+    from optimize.queueing.fallback import fallback_rules
 
     chans = {"email": ChannelConfig(name="email", kind="deferred", response_window_h=4.0),
              "chat": ChannelConfig(name="chat")}

@@ -201,3 +201,101 @@ def test_keep_staffed_only_takes_what_is_still_waiting(desk):
 def test_keep_staffed_must_be_a_boolean():
     with pytest.raises(InputError, match="overflow.chat/vi.keep_staffed"):
         config({"chat/vi": {"to": "chat/en", "after_s": 30, "keep_staffed": "yes"}})
+
+
+# ---------------------------------------------------------------- move_when_unstaffed
+AT_ONCE = {"vip_chat/ko": {"to": "vip_chat/en", "after_s": 5, "move_when_unstaffed": True}}
+
+
+def test_an_empty_queue_moves_its_contacts_at_once():
+    fc = forecast({("vip_chat", "en"): 1, ("vip_chat", "ko"): 1}, days=1)
+    staffed = fc[KEYS].assign(scheduled_agents=np.where(fc["language"] == "en", 30.0, 0.0))
+    cov = evaluate_staffing(fc, staffed, config(AT_ONCE), interval_s=STEP).set_index("language")
+    # nobody Korean on duty: no 5 s in an empty queue (exp(-5/120) above), 30 English
+    # agents answer every Korean chat at once
+    assert cov.loc["ko", "service_level"].to_numpy() == pytest.approx(1.0, abs=1e-6)
+    assert cov.loc["ko", "abandon_rate"].to_numpy() == pytest.approx(0.0, abs=1e-6)
+    # half an agent on average (shrinkage, or half the interval): half the weight each way
+    half = fc[KEYS].assign(scheduled_agents=np.where(fc["language"] == "en", 30.0, 0.5))
+    waits = evaluate_staffing(fc, half, config({"vip_chat/ko": {**AT_ONCE["vip_chat/ko"],
+                                                                "move_when_unstaffed": False}}),
+                              interval_s=STEP).set_index("language")
+    moves = evaluate_staffing(fc, half, config(AT_ONCE), interval_s=STEP).set_index("language")
+    gain = moves.loc["ko", "service_level"] - waits.loc["ko", "service_level"]
+    # the "0 agents" half no longer waits 5 s (English answers every chat it gets)
+    assert gain.to_numpy() == pytest.approx(0.5 * (1 - math.exp(-5 / 120)), abs=1e-6)
+
+
+def test_left_to_an_overflow_that_moves_at_once_the_target_takes_every_contact():
+    fc = forecast({("vip_chat", "en"): 6, ("vip_chat", "ko"): 1.2}, days=1)
+    waits = compute_requirements(fc, config({"vip_chat/ko": {"to": "vip_chat/en",
+                                                             "after_s": 5}}), interval_s=STEP)
+    now = compute_requirements(fc, config(AT_ONCE), interval_s=STEP)
+    contacts, planned = _by_queue(now, "contacts"), _by_queue(now, "planned_contacts")
+    assert planned[("vip_chat", "ko")] == 0.0
+    assert planned[("vip_chat", "en")] == pytest.approx(contacts.sum())  # none lost waiting
+    # English holds them to their whole 20 s at the plain 90 %, not 15 s at 90 % / reach
+    assert (now.loc[now["language"] == "en", "planned_answer_s"] == 20.0).all()
+    assert _by_queue(now, "required_agents")[("vip_chat", "en")] <= \
+        _by_queue(waits, "required_agents")[("vip_chat", "en")]
+    assert (_promised(now) >= 0.9 - 1e-9).all()
+
+
+def test_a_chain_is_promised_as_the_simulator_plays_it():
+    # VIP Korean left to one certified English agent, who passes what it cannot take in
+    # 10 s to the English chat team ahead of its line: the promise follows both moves
+    rules = {**AT_ONCE, "vip_chat/en": {"to": "chat/en", "after_s": 10, "keep_staffed": True,
+                                        "move_when_unstaffed": True}}
+    cfg = config(rules)
+    fc = forecast({("vip_chat", "en"): 2, ("vip_chat", "ko"): 1.5, ("chat", "en"): 30})
+    req = compute_requirements(fc, cfg, interval_s=STEP)
+    assert _by_queue(req, "required_agents")[("vip_chat", "ko")] == 0
+    sim = simulate_desk(desk_from_plan(one_agent_per_head(req), fc, cfg, start=START, weeks=1,
+                                       interval_s=STEP),
+                        reps=4, seed=2, shrinkage="none").queues.set_index(["channel",
+                                                                            "language"])
+    staffed = req[KEYS].assign(scheduled_agents=req["required_agents"])
+    cov = evaluate_staffing(fc, staffed, cfg, interval_s=STEP).merge(fc, on=KEYS)
+    promised = (cov.assign(w=cov["service_level"] * cov["contacts"])
+                .groupby(["channel", "language"])["w"].sum() / _by_queue(cov, "contacts"))
+    gap = (promised - sim["service_level"]).abs()
+    assert (gap < 0.02).all(), gap
+    # counting one move only would promise the VIP English queue's own model
+    one = config({**AT_ONCE})
+    cov1 = evaluate_staffing(fc, staffed, one, interval_s=STEP).merge(fc, on=KEYS)
+    p1 = (cov1.assign(w=cov1["service_level"] * cov1["contacts"])
+          .groupby(["channel", "language"])["w"].sum() / _by_queue(cov1, "contacts"))
+    assert promised[("vip_chat", "ko")] > p1[("vip_chat", "ko")] + 0.02
+    assert sim.loc[("vip_chat", "ko"), "service_level"] > p1[("vip_chat", "ko")] + 0.02
+
+
+def _moved_vip_waits(vip_priority: float) -> pd.DataFrame:
+    """English chat run hot (long waits); VIP English has nobody and moves at once."""
+    cfg = config({"vip_chat/en": {"to": "chat/en", "after_s": 10,
+                                  "move_when_unstaffed": True}},
+                 chat={**CHANNELS["chat"], "patience_s": 3600},
+                 vip_chat={**CHANNELS["vip_chat"], "patience_s": 3600,
+                           "priority": vip_priority})
+    fc = forecast({("vip_chat", "en"): 3, ("chat", "en"): 60}, days=1)
+    req = compute_requirements(fc, cfg, interval_s=STEP)
+    # a chat agent's three chats run at 1 / 1.5 speed: two chats' work; 93 % busy
+    heads = req.assign(required_agents=np.where(
+        req["channel"] == "chat", np.ceil(req["workload_erlangs"] / 2 / 0.93), 0).astype(int))
+    return simulate_desk(desk_from_plan(one_agent_per_head(heads), fc, cfg, start=START,
+                                        weeks=1, interval_s=STEP),
+                         reps=3, seed=3, shrinkage="none").queues.set_index("channel")
+
+
+def test_a_moved_vip_chat_goes_ahead_of_the_regular_line():
+    ahead, same = _moved_vip_waits(8.0), _moved_vip_waits(1.0)
+    assert ahead.loc["chat", "asa_s"] > 30  # the regular line waits ...
+    assert ahead.loc["vip_chat", "asa_s"] < ahead.loc["chat", "asa_s"] / 2  # VIP goes first
+    # ... unless its channel is no higher: then it joins the back of the line
+    assert same.loc["vip_chat", "asa_s"] > same.loc["chat", "asa_s"] * 0.7
+
+
+def test_move_when_unstaffed_is_a_boolean_of_a_real_time_queue():
+    with pytest.raises(InputError, match="overflow.chat/vi.move_when_unstaffed"):
+        config({"chat/vi": {"to": "chat/en", "after_s": 30, "move_when_unstaffed": 1}})
+    with pytest.raises(InputError, match="only a real-time queue"):
+        config({"email/vi": {"to": "email/en", "after_s": 3600, "move_when_unstaffed": True}})
