@@ -107,18 +107,32 @@ def _reach(ch: ChannelConfig, after_s: float) -> float:
     return math.exp(-after_s / ch.patience_s) if ch.model == "erlang_a" else 1.0
 
 
-def _pairs(df: pd.DataFrame, rule: Overflow) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions of the rule's source and, per source row, of its target's same interval
-    (source rows without a target row are left out)."""
-    src = np.flatnonzero(((df["channel"] == rule.channel)
-                          & (df["language"] == rule.language)).to_numpy())
-    # times as int64: a tz-aware column to_numpy() is an object array, slow at this scale
+def _pairs(df: pd.DataFrame, rules: tuple[Overflow, ...]
+           ) -> dict[Overflow, tuple[np.ndarray, np.ndarray]]:
+    """Per rule, row positions of its source and, per source row, of its target's same
+    interval (source rows without a target row are left out)."""
+    # queue codes and int64 times: a MultiIndex of the strings, or a tz-aware column's
+    # object array, is slow at this scale (tens of rules on a year of intervals)
+    queue = df["channel"].astype(str) + "/" + df["language"].astype(str)
+    codes, names = pd.factorize(queue)
+    code_of = {n: i for i, n in enumerate(names)}
     t = pd.DatetimeIndex(df["interval_start"]).asi8
-    index = pd.MultiIndex.from_arrays([df["channel"].to_numpy(), df["language"].to_numpy(), t])
-    want = pd.MultiIndex.from_arrays([np.full(src.size, rule.to[0]),
-                                      np.full(src.size, rule.to[1]), t[src]])
-    dst = index.get_indexer(want)
-    return src[dst >= 0], dst[dst >= 0]
+    t_codes, _ = pd.factorize(t)
+    key = codes.astype(np.int64) * (int(t_codes.max(initial=0)) + 1) + t_codes
+    order = np.argsort(key, kind="stable")
+    out = {}
+    for rule in rules:
+        src = np.flatnonzero(codes == code_of.get(rule.name, -1))
+        to = code_of.get("/".join(rule.to), -1)
+        if to < 0 or src.size == 0:
+            out[rule] = (src[:0], src[:0])
+            continue
+        want = to * (int(t_codes.max(initial=0)) + 1) + t_codes[src]
+        k = np.minimum(np.searchsorted(key, want, sorter=order), key.size - 1)
+        dst = order[k]
+        hit = key[dst] == want
+        out[rule] = (src[hit], dst[hit])
+    return out
 
 
 def row_targets(rows: np.ndarray, targets) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
@@ -160,8 +174,10 @@ def plan_overflow(df: pd.DataFrame, config: ScenarioConfig, step: int) -> Planne
     max_occ = config.staffing.max_occupancy
     targets: list[tuple[np.ndarray, float, float]] = []
     answer = np.full(len(df), np.nan)
-    for rule in counted_rules(config):
-        a, b = _pairs(df, rule)
+    rules = counted_rules(config)
+    found = _pairs(df, rules)
+    for rule in rules:
+        a, b = found[rule]
         ch_a, ch_b = config.channels[rule.channel], config.channels[rule.to[0]]
         reach = _reach(ch_a, rule.after_s)
         n_a = _agents(ch_a, vol[a], aht[a], step, row_targets(a, targets), max_occ)
@@ -218,9 +234,9 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
     waited = np.zeros(len(df))  # share moved after waiting after_s
     share = np.zeros(len(df))  # o per source row: waited, plus moved at once when unstaffed
     idle = np.zeros(len(df))  # weight of "nobody on the queue" (move_when_unstaffed)
-    pairs = {}
+    pairs = _pairs(df, rules)
     for rule in rules:
-        a, b = pairs[rule] = _pairs(df, rule)
+        a, b = pairs[rule]
         tot_v, tot_h = _merge(vol[a], aht[a], in_vol[a], _mean(in_work[a], in_vol[a]))
         ch_a = config.channels[rule.channel]
         past[a] = interpolated_metrics(
