@@ -310,7 +310,9 @@ def overflow_markdown(requirements: pd.DataFrame, config, interval_s: int) -> st
     rows = []
     for o in config.overflow:
         own = req[req["queue"] == o.name]
-        moved = float((own["contacts"] - own["planned_contacts"]).sum())
+        # per interval: a queue holding other queues' contacts is never left to its own
+        # overflow, so its planned count above its contacts is inflow, not a move
+        moved = float((own["contacts"] - own["planned_contacts"]).clip(lower=0.0).sum())
         nobody = int(((own["required_agents"] == 0) & (own["contacts"] > 0)).sum())
         total = float(own["contacts"].sum())
         rows.append({"queue": o.name, "to": f"{o.to[0]}/{o.to[1]}",

@@ -294,6 +294,23 @@ def test_a_moved_vip_chat_goes_ahead_of_the_regular_line():
     assert same.loc["vip_chat", "asa_s"] > same.loc["chat", "asa_s"] * 0.7
 
 
+def test_the_summary_counts_moves_out_not_the_chats_a_queue_takes_in():
+    from optimize.outputs.summary import overflow_markdown
+
+    rules = {**AT_ONCE, "vip_chat/en": {"to": "chat/en", "after_s": 10, "keep_staffed": True}}
+    fc = forecast({("vip_chat", "en"): 2, ("vip_chat", "ko"): 1.5, ("chat", "en"): 30},
+                  days=1)
+    req = compute_requirements(fc, config(rules), interval_s=STEP)
+    cells = [[c.strip() for c in line.strip("|").split("|")]
+             for line in overflow_markdown(req, config(rules), STEP).splitlines()
+             if line.startswith("| vip_chat")]
+    rows = {c[0]: c for c in cells}
+    ko = _by_queue(req, "contacts")[("vip_chat", "ko")]
+    assert rows["vip_chat/ko"][5] == f"{ko:,.0f} (100%)"  # left to English all day
+    assert rows["vip_chat/en"][5] == "0 (0%)"  # staffed for its own and Korean's chats
+    assert rows["vip_chat/en"][6] == "0.0"
+
+
 def test_move_when_unstaffed_is_a_boolean_of_a_real_time_queue():
     with pytest.raises(InputError, match="overflow.chat/vi.move_when_unstaffed"):
         config({"chat/vi": {"to": "chat/en", "after_s": 30, "move_when_unstaffed": 1}})
