@@ -167,20 +167,29 @@ def one_agent_per_head(req: pd.DataFrame) -> pd.DataFrame:
                          "language": rep["language"]}).reset_index(drop=True)
 
 
+def promised_on(req: pd.DataFrame, fc: pd.DataFrame, cfg) -> pd.Series:
+    """Per queue, the coverage's service level with the required heads scheduled."""
+    staffed = req[KEYS].assign(scheduled_agents=req["required_agents"])
+    cov = evaluate_staffing(fc, staffed, cfg, interval_s=STEP).merge(fc, on=KEYS)
+    return (cov.assign(w=cov["service_level"] * cov["contacts"])
+            .groupby(["channel", "language"])["w"].sum() / _by_queue(cov, "contacts"))
+
+
+def simulated_on(req: pd.DataFrame, fc: pd.DataFrame, cfg, seed: int) -> pd.DataFrame:
+    """Per queue, the simulator's measures of the required heads, nobody absent."""
+    return simulate_desk(desk_from_plan(one_agent_per_head(req), fc, cfg, start=START,
+                                        weeks=1, interval_s=STEP),
+                         reps=4, seed=seed, shrinkage="none").queues.set_index(
+        ["channel", "language"])
+
+
 def test_the_promise_holds_in_the_simulator(desk):
     # the required heads on a roster, every head present: promised within 2 points of
     # simulated on every queue (thin VIP queues with nobody of their own included)
     fc, req, _ = desk
     cfg = config(RULES)
-    sim = simulate_desk(desk_from_plan(one_agent_per_head(req), fc, cfg, start=START, weeks=1,
-                                       interval_s=STEP),
-                        reps=4, seed=1, shrinkage="none").queues.set_index(["channel",
-                                                                            "language"])
-    staffed = req[KEYS].assign(scheduled_agents=req["required_agents"])
-    cov = evaluate_staffing(fc, staffed, cfg, interval_s=STEP).merge(fc, on=KEYS)
-    promised = (cov.assign(w=cov["service_level"] * cov["contacts"])
-                .groupby(["channel", "language"])["w"].sum() / _by_queue(cov, "contacts"))
-    gap = (promised - sim["service_level"]).abs()
+    sim = simulated_on(req, fc, cfg, seed=1)
+    gap = (promised_on(req, fc, cfg) - sim["service_level"]).abs()
     assert (gap < 0.02).all(), gap
     assert sim.loc[("vip_chat", "ko"), "service_level"] > 0.87  # was 0.0 with nobody on it
 
@@ -250,21 +259,12 @@ def test_a_chain_is_promised_as_the_simulator_plays_it():
     fc = forecast({("vip_chat", "en"): 2, ("vip_chat", "ko"): 1.5, ("chat", "en"): 30})
     req = compute_requirements(fc, cfg, interval_s=STEP)
     assert _by_queue(req, "required_agents")[("vip_chat", "ko")] == 0
-    sim = simulate_desk(desk_from_plan(one_agent_per_head(req), fc, cfg, start=START, weeks=1,
-                                       interval_s=STEP),
-                        reps=4, seed=2, shrinkage="none").queues.set_index(["channel",
-                                                                            "language"])
-    staffed = req[KEYS].assign(scheduled_agents=req["required_agents"])
-    cov = evaluate_staffing(fc, staffed, cfg, interval_s=STEP).merge(fc, on=KEYS)
-    promised = (cov.assign(w=cov["service_level"] * cov["contacts"])
-                .groupby(["channel", "language"])["w"].sum() / _by_queue(cov, "contacts"))
+    sim = simulated_on(req, fc, cfg, seed=2)
+    promised = promised_on(req, fc, cfg)
     gap = (promised - sim["service_level"]).abs()
     assert (gap < 0.02).all(), gap
     # counting one move only would promise the VIP English queue's own model
-    one = config({**AT_ONCE})
-    cov1 = evaluate_staffing(fc, staffed, one, interval_s=STEP).merge(fc, on=KEYS)
-    p1 = (cov1.assign(w=cov1["service_level"] * cov1["contacts"])
-          .groupby(["channel", "language"])["w"].sum() / _by_queue(cov1, "contacts"))
+    p1 = promised_on(req, fc, config(AT_ONCE))
     assert promised[("vip_chat", "ko")] > p1[("vip_chat", "ko")] + 0.02
     assert sim.loc[("vip_chat", "ko"), "service_level"] > p1[("vip_chat", "ko")] + 0.02
 
