@@ -42,10 +42,12 @@ at ``SL*_A / exp(-d / patience_A)``, a second target on B's rows (with
 ``move_when_unstaffed``: all of them, within ``T_A`` at ``SL*_A``). The option with fewer
 heads on schedule is planned; a tie goes to the overflow, which asks nothing of A's
 (thinner) skill. The overflow is not an option where ``T_A < d`` or that second target
-exceeds 1 (too many give up during the wait), nor for a rule with ``keep_staffed`` (a manager who wants the language served
-in its own language whenever its queue is open: a large team absorbs a small one's load
-at fewer heads, so the cheaper option alone would leave it to translation all day). Neither option mixes (some A agents and a planned overflow for the rest);
-the coverage counts whatever the schedule staffs.
+exceeds 1 (too many give up during the wait; neither applies with
+``move_when_unstaffed``, where nobody waits), nor for a rule with ``keep_staffed`` (a
+manager who wants the language served in its own language whenever its queue is open: a
+large team absorbs a small one's load at fewer heads, so the cheaper option alone would
+leave it to translation all day). Neither option mixes (some A agents and a planned
+overflow for the rest); the coverage counts whatever the schedule staffs.
 """
 
 from __future__ import annotations
@@ -281,15 +283,15 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
             d = rule.after_s
             sl = interpolated_metrics(channel_metrics(ch, d), agents[rows], load,
                                       tot_h[rows])["service_level"]
-            there = _onward(rule, rows, t - d)
+            there = onward(rule, rows, t - d)
             sl = sl + waited[rows] * there
         if rule.move_when_unstaffed:
             # the "0 agents" term: everything moves at once, with all of t left
-            sl = sl + idle[rows] * (_onward(rule, rows, t) - (there * _reach(ch, d)
+            sl = sl + idle[rows] * (onward(rule, rows, t) - (there * _reach(ch, d)
                                                                  if t >= d else 0.0))
         return sl
 
-    def _onward(rule: Overflow, rows: np.ndarray, t: float) -> np.ndarray:
+    def onward(rule: Overflow, rows: np.ndarray, t: float) -> np.ndarray:
         """Service level within ``t`` at the rule's target of the contacts moved from
         ``rows`` (0 where the target has no row for the interval)."""
         src, dst = pairs[rule]
@@ -302,27 +304,44 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
             res[found] = within(rule.to, dst[k[found]], t)
         return res
 
-    for rule in rules:
+    # targets first: a source reads its target's row with the target's own rule applied
+    for rule in reversed(rules):
         a, b = pairs[rule]
         ch_a = config.channels[rule.channel]
-        d, reach, w0 = rule.after_s, _reach(ch_a, rule.after_s), idle[a]
+        reach, w0 = _reach(ch_a, rule.after_s), idle[a]
         sl = within((rule.channel, rule.language), a, ch_a.answer_time_s)
         at_b = out.iloc[b]
         ab_b = at_b["abandon_rate"].to_numpy(dtype=float)
-        asa_b = at_b["asa_s"].to_numpy(dtype=float)
-        wait_a = out["asa_s"].to_numpy(dtype=float)[a]
-        o = waited[a]
+        wait = _wait(ch_a, rule, at_b["asa_s"].to_numpy(dtype=float))
         values = {
             "service_level": np.clip(sl, 0.0, 1.0),
             # the "0 agents" term moved at once: nobody gives up in the empty queue
-            "abandon_rate": np.clip(past[a] * (1.0 - reach) + o * ab_b
+            "abandon_rate": np.clip(past[a] * (1.0 - reach) + waited[a] * ab_b
                                     - w0 * (1.0 - reach) * (1.0 - ab_b), 0.0, 1.0),
-            "asa_s": (1.0 - w0) * ((1.0 - o) * np.minimum(wait_a, d)
-                                   + np.where(o > 0, o * (d + asa_b), 0.0)) + w0 * asa_b,
+            "asa_s": interpolated_metrics(wait, agents[a], tot_v[a] * tot_h[a] / step,
+                                          tot_h[a])["asa_s"],
         }
         for name, v in values.items():
             out.iloc[a, out.columns.get_loc(name)] = v
     return out
+
+
+def _wait(ch: ChannelConfig, rule: Overflow, wait_b: np.ndarray):
+    """The source's mean wait at whole agents ``n`` (rough; the service level is what the
+    plan is held to): ``(1 - o) min(wait_A, d) + o (d + wait_B)``, ``o`` the share moved
+    after ``d``; with nobody on a ``move_when_unstaffed`` queue, ``wait_B``."""
+    d, reach = rule.after_s, _reach(ch, rule.after_s)
+
+    def fn(n, load, aht):
+        o = reach * waited_past(ch, d)(n, load, aht)
+        own = channel_metrics(ch)(n, load, aht)["asa_s"]
+        with np.errstate(invalid="ignore"):
+            w = (1.0 - o) * np.minimum(own, d) + np.where(o > 0, o * (d + wait_b), 0.0)
+        if rule.move_when_unstaffed:
+            w = np.where(np.asarray(n) == 0, wait_b, w)
+        return {"asa_s": w}
+
+    return fn
 
 
 def _mean(work: np.ndarray, vol: np.ndarray) -> np.ndarray:

@@ -269,6 +269,20 @@ def test_a_chain_is_promised_as_the_simulator_plays_it():
     assert sim.loc[("vip_chat", "ko"), "service_level"] > p1[("vip_chat", "ko")] + 0.02
 
 
+def test_a_chain_reads_abandonment_and_wait_past_the_middle_queue():
+    # nobody certified on duty at all: Korean VIP moves to English VIP, which has nobody
+    # either and moves at once to 30 English chat agents who answer at once
+    rules = {**AT_ONCE, "vip_chat/en": {"to": "chat/en", "after_s": 5,
+                                        "move_when_unstaffed": True}}
+    fc = forecast({("vip_chat", "en"): 1, ("vip_chat", "ko"): 1, ("chat", "en"): 5}, days=1)
+    staffed = fc[KEYS].assign(scheduled_agents=np.where(fc["channel"] == "chat", 30.0, 0.0))
+    cov = evaluate_staffing(fc, staffed, config(rules), interval_s=STEP)
+    ko = cov[cov["language"] == "ko"]
+    assert ko["service_level"].to_numpy() == pytest.approx(1.0, abs=1e-6)
+    assert ko["abandon_rate"].to_numpy() == pytest.approx(0.0, abs=1e-6)  # was 1.0
+    assert ko["asa_s"].to_numpy() == pytest.approx(0.0, abs=1e-6)  # was the patience
+
+
 def _moved_vip_waits(vip_priority: float) -> pd.DataFrame:
     """English chat run hot (long waits); VIP English has nobody and moves at once."""
     cfg = config({"vip_chat/en": {"to": "chat/en", "after_s": 10,
