@@ -3,6 +3,8 @@
 Built on SimPy's event scheduler (:mod:`optimize.simulation.engine`):
 
 - :mod:`~optimize.simulation.desk`: a plan's activities, forecast and scenario as arrays;
+- :mod:`~optimize.simulation.draws`: the contacts and the shrinkage-thinned work
+  segments a replication draws;
 - :mod:`~optimize.simulation.engine`: one seeded replication, per-contact records;
 - :mod:`~optimize.simulation.measures`: service level, wait, abandonment, backlog and
   occupancy from the records, over replications, beside the plan's promise;
