@@ -15,9 +15,10 @@ compares the head-hours it is short with what its skilled agents could still giv
 A real-time queue gets a routing remedy too: where it has no overflow rule, an overflow
 to the channel's queue in the language most of its agents speak, after half the answer
 time (so the moved contacts have the other half); where its rule keeps it staffed
-(``keep_staffed``), leaving it to that rule in its thin hours. An email or social queue
-without a rule is offered a fallback to that language's queue after half its response
-window (answered through translation). What such a rule does to the plan is for the
+(``keep_staffed``), leaving it to that rule in its thin hours (not a VIP queue's rule to
+a team without the certification). An email or social queue without a rule is offered a
+fallback to that language's queue after half its response window (answered through
+translation). What such a rule does to the plan is for the
 requirements and the simulator to say (:mod:`optimize.queueing.overflow`).
 
 A first cut: it reads totals over the plan, not which hours of the day are short, and the
@@ -124,8 +125,12 @@ def _routing_remedy(channel: str, language: str, config: ScenarioConfig,
     rule = next((o for o in config.overflow if (o.channel, o.language) == (channel, language)),
                 None)
     if rule is not None:
+        # a VIP queue's safety valve to an uncertified team is never offered as the whole
+        # answer: its thin hours would go to agents without the certification
+        valve = ch.vip and not config.channels[rule.to[0]].vip
         return (f"let it overflow to {rule.to[0]}/{rule.to[1]} in its thin hours "
-                "(keep_staffed = false)" if rule.keep_staffed and ch.kind == "realtime" else "")
+                "(keep_staffed = false)" if rule.keep_staffed and ch.kind == "realtime"
+                and not valve else "")
     able = agents[_skilled(agents, channel, None, ch.vip)]
     spoken = pd.Series([lang for langs in able["languages"] for lang in langs], dtype=object)
     if spoken.empty:

@@ -58,6 +58,12 @@ def test_a_kept_staffed_overflow_is_offered_as_relief():
                             interval_s=3600).set_index(["channel", "language"])
     assert out.loc[("chat", "ko"), "remedy"].endswith(
         "; or let it overflow to chat/en in its thin hours (keep_staffed = false)")
+    # but a VIP queue is not offered to an uncertified team for good
+    cfg = dataclasses.replace(CONFIG, overflow=(
+        Overflow("vip_chat", "ko", ("chat", "ko"), 5.0, keep_staffed=True),))
+    out = shortfall_reasons(req, staffed, roster, agents, cfg, weeks=1,
+                            interval_s=3600).set_index(["channel", "language"])
+    assert "overflow" not in out.loc[("vip_chat", "ko"), "remedy"]
 
 
 def test_language_totals_add_the_queues_of_a_language():
