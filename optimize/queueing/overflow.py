@@ -27,9 +27,10 @@ seconds with handle-time factor ``f``:
   + wait_B)`` and its occupancy the model's at the load A keeps, ``(1 - o) lambda_A``:
   rough, the service level is what the plan is held to.
 * Chains (``A -> B -> C``) move the load along, and a moved contact's service counts
-  B's rule too: ``SL_B(t)`` above is B's own formula at ``t`` (the requirements never
-  leave B to C in an interval where B holds A's planned contacts, so in a planned chain B
-  is staffed and C is its safety valve).
+  B's rule too: ``SL_B(t)`` above is B's own formula at ``t``, and ``abandon_B`` and
+  ``wait_B`` are B's row after its own rule (targets are written first). The
+  requirements never leave B to C in an interval where B holds A's planned contacts, so
+  in a planned chain B is staffed and C is its safety valve.
 * ``move_when_unstaffed``: in the interpolation between whole agents, the "no agent"
   term (weight ``1 - n_A`` below one productive agent) moves every contact at once, with
   all of ``T_A`` left: ``SL_A(0) = SL_B(T_A)``, no abandonment in A.

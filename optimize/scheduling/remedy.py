@@ -127,7 +127,7 @@ def _routing_remedy(channel: str, language: str, config: ScenarioConfig,
     if rule is not None:
         # a VIP queue's safety valve to an uncertified team is never offered as the whole
         # answer: its thin hours would go to agents without the certification
-        valve = ch.vip and not config.channels[rule.to[0]].vip
+        valve = ch.vip and not getattr(config.channels.get(rule.to[0]), "vip", True)
         return (f"let it overflow to {rule.to[0]}/{rule.to[1]} in its thin hours "
                 "(keep_staffed = false)" if rule.keep_staffed and ch.kind == "realtime"
                 and not valve else "")
