@@ -44,8 +44,8 @@ log = logging.getLogger("staffcast")
 def cmd_plan(args: argparse.Namespace) -> int:
     """Run ``staffcast plan``: forecast, requirements, schedule, exports (and, with
     ``--simulate`` or ``--calibrate``, the simulation; see the README)."""
+    from optimize.outputs.simulated import calibration_markdown
     from optimize.outputs.summary import (
-        calibration_markdown,
         hours_markdown,
         overflow_markdown,
         summary_markdown,

@@ -39,7 +39,8 @@ def simulate_plan_tables(*, activities: pd.DataFrame, forecast: pd.DataFrame,
     """Simulate a plan's weeks: the files ``simulation.csv`` and ``simulation.md``, the
     markdown section (for ``summary.md``) and the per-queue comparison
     (:func:`optimize.simulation.promise_table`)."""
-    from optimize.outputs.summary import queue_outlook, simulation_markdown
+    from optimize.outputs.simulated import simulation_markdown
+    from optimize.outputs.summary import queue_outlook
     from optimize.simulation import simulate_plan
     from optimize.simulation.desk import unskilled_work
 
@@ -57,7 +58,8 @@ def simulate_plan_tables(*, activities: pd.DataFrame, forecast: pd.DataFrame,
         arrivals=arrivals, day_levels=args.day_levels)
     section = simulation_markdown(comparison, reps=res.reps, seed=res.seed,
                                   shrinkage=res.shrinkage, routing=res.routing,
-                                  day_levels=res.day_levels, replay=arrivals is not None)
+                                  day_levels=res.day_levels, replay=arrivals is not None,
+                                  config=scenario.config)
     title = f"# staffcast simulation: {start:%Y-%m-%d} + {weeks} week(s)\n\n"
     files = {"simulation.csv": to_csv(res.intervals),
              "simulation.md": (title + section).encode("utf-8")}

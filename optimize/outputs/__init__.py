@@ -2,7 +2,9 @@
 
 - :mod:`~optimize.outputs.export`: spreadsheet-safe CSV of the roster, activities and
   coverage, the roster as iCalendar, and the atomic write of a set of output files;
-- :mod:`~optimize.outputs.summary`: the short summary a support manager reads first.
+- :mod:`~optimize.outputs.summary`: the short summary a support manager reads first;
+- :mod:`~optimize.outputs.simulated`: promised beside simulated (``simulation.md``, the
+  app's simulation tab), VIP beside regular chat, and the calibrated shrinkage.
 """
 
 from optimize.outputs.export import (

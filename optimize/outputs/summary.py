@@ -9,12 +9,12 @@ import pandas as pd
 
 from optimize.outputs.figures import peak_intervals, plan_figures
 
-__all__ = ["BENDS_NOTE", "calibration_markdown", "hours_markdown", "over_promise_line", "queue_outlook",
-           "REMEDY_NOTE", "remedies_markdown", "remedy_tables", "repeatability", "short_line", "simulation_markdown",
-           "simulation_table", "summary_markdown"]
+__all__ = ["BENDS_NOTE", "REMEDY_NOTE", "hours_markdown", "md_table", "queue_outlook",
+           "remedies_markdown", "remedy_tables", "repeatability", "short_line",
+           "summary_markdown"]
 
 
-def _md_table(df: pd.DataFrame) -> str:
+def md_table(df: pd.DataFrame) -> str:
     """Render ``df`` as a GitHub-flavoured Markdown table (no optional dependency); a
     missing number (NaN: e.g. no wait to report where no reply came in time) shows as -."""
     cols = [str(c) for c in df.columns]
@@ -94,13 +94,13 @@ def summary_markdown(*, scenario, start: dt.date, weeks: int, forecast: pd.DataF
         "",
         "## Response-time outlook per queue",
         "",
-        _md_table(queue_outlook(forecast, coverage, t0, t1)),
+        md_table(queue_outlook(forecast, coverage, t0, t1)),
         "",
     ]
     if len(result.penalties):
         top = (result.penalties.groupby("kind", as_index=False)["cost"].agg(["sum", "count"])
                .sort_values("sum", ascending=False))
-        lines += ["## Where the plan bends", "", BENDS_NOTE, "", _md_table(top.round(1)), ""]
+        lines += ["## Where the plan bends", "", BENDS_NOTE, "", md_table(top.round(1)), ""]
     return "\n".join(lines)
 
 
@@ -142,134 +142,6 @@ def repeatability(result) -> str:
             "--work-limit) makes it repeatable.")
 
 
-def simulation_table(comparison: pd.DataFrame) -> pd.DataFrame:
-    """Promised beside simulated per queue, as people read it (percent strings).
-
-    ``comparison`` is :func:`optimize.simulation.promise_table` (per queue: contacts,
-    promised and simulated service level with its 95% interval, abandonment, difference,
-    ``over_promise``). ``summary.md``, ``simulation.md`` and the app show this table.
-    """
-    c = comparison.sort_values(["channel", "language"])
-
-    def pct(x: float) -> str:
-        return "" if not np.isfinite(x) else f"{100 * x:.1f}%"
-
-    def interval(lo: float, hi: float) -> str:
-        return "" if not (np.isfinite(lo) and np.isfinite(hi)) else \
-            f"{100 * max(lo, 0.0):.1f}-{100 * min(hi, 1.0):.1f}%"
-
-    return pd.DataFrame({
-        "queue": (c["channel"] + "/" + c["language"]).to_numpy(),
-        "contacts": c["contacts"].round().astype(int).to_numpy(),
-        "promised": [pct(v) for v in c["promised_service_level"]],
-        "simulated": [pct(v) for v in c["service_level"]],
-        "95% interval": [interval(lo, hi) for lo, hi in zip(c["service_level_lo"],
-                                                          c["service_level_hi"], strict=True)],
-        "abandoned": [pct(v) if k == "realtime" else "" for v, k in zip(
-            c["abandon_rate"], c["kind"], strict=True)],
-        "over-promise": np.where(c["over_promise"], "yes", ""),
-    })
-
-
-def over_promise_line(comparison: pd.DataFrame) -> str:
-    """One sentence: how many queues over-promise, and which."""
-    flagged = comparison[comparison["over_promise"]].sort_values(["channel", "language"])
-    names = ", ".join(flagged["channel"] + "/" + flagged["language"])
-    return (f"{len(flagged)} of {len(comparison)} queues over-promise by more than 2 points"
-            + (f": {names}." if len(flagged) else "."))
-
-
-def simulation_markdown(comparison: pd.DataFrame, *, reps: int, seed: int,
-                        shrinkage: str, routing: str = "planned", day_levels: bool = False,
-                        replay: bool = False) -> str:
-    """The "promised and simulated" section of ``summary.md`` and ``simulation.md``."""
-    table = simulation_table(comparison)
-    table["over-promise"] = table["over-promise"].map({"yes": "**yes**", "": ""})
-    shrink = {"intervals": "each agent x interval of planned work lost with the channel's "
-                           "shrinkage probability",
-              "shifts": "whole shifts lost with the channel's shrinkage probability",
-              "none": "no shrinkage: the plan as written"}[shrinkage]
-    route = {"planned": "every agent on its planned queue",
-             "skills": "idle agents also take other queues they are skilled for"}[routing]
-    arrivals = ("the actual contacts of the file given, replayed" if replay else
-                "Poisson at the forecast, each day's level drawn from its P10-P90 band"
-                if day_levels else "Poisson at the forecast")
-    return "\n".join([
-        "## Promised and simulated",
-        "",
-        f"The plan's queueing formulas (promised) beside a discrete-event simulation of the "
-        f"roster ({reps} replication(s), seed {seed}; arrivals: {arrivals}; routing: {route}; "
-        f"shrinkage: {shrink}; a warm-up week first). Service level is the share of offered contacts answered within "
-        "the target (real-time) or the response window (email, social). Over-promise: the "
-        "promise exceeds the simulated mean by more than 2 points.",
-        "",
-        over_promise_line(comparison),
-        "",
-        _md_table(table),
-        "",
-    ])
-
-
-def calibration_markdown(fit: pd.DataFrame, config=None) -> str:
-    """The "calibrated shrinkage" section: what the first plan promised and delivered per
-    queue, and the shrinkage the plan was built on again after each round (``fit``: the
-    rounds of :func:`optimize.queueing.calibration.effective_shrinkage` with a ``round``
-    column); only the queues whose shrinkage changed. With the scenario's ``config``, also
-    the ``[staffing.effective_shrinkage]`` table that keeps the last round: every queue
-    whose shrinkage differs from its channel's."""
-    rounds = int(fit["round"].max())
-    first = fit[fit["round"] == 1].set_index(["channel", "language"]).sort_index()
-    path = fit.pivot_table(index=["channel", "language"], columns="round", values="shrinkage")
-    path = path.reindex(first.index)
-    changed = (path.sub(first["configured_shrinkage"], axis=0).abs() > 1e-9).any(axis=1)
-    first, path = first[changed], path[changed]
-    steps = [" -> ".join([f"{100 * a:.0f}%"] + [f"{100 * v:.1f}%" for v in row])
-             for a, row in zip(first["configured_shrinkage"], path.to_numpy(), strict=True)]
-    table = pd.DataFrame({
-        "queue": [f"{c}/{lg}" for c, lg in first.index],
-        "first plan promised": [f"{100 * v:.1f}%" for v in first["promised"]],
-        "delivered": ["-" if np.isnan(v) else f"{100 * v:.1f}%" for v in first["delivered"]],
-        "shrinkage": steps,
-    })
-    again = ("once" if rounds == 1 else f"{rounds} times, each round fitted on the previous "
-             "round's plan and its simulation")
-    return "\n".join([
-        "## Calibrated shrinkage",
-        "",
-        "The first plan was simulated; where the queueing formulas' service level on its "
-        "roster and what the roster delivers differed by more than half a point, the queue's "
-        "shrinkage was set to the value at which the formulas give the delivered level, and "
-        f"the plan was built again on it, {again} (requirements, schedule and the promise "
-        "above all use the last; `calibration.csv`). Delivered: the simulation for chat and "
-        "VIP chat; for email and social the promise computed on the roster (heads that come "
-        "and go, switching from chat), against the fluid backlog the requirements use "
-        "('-': a queue answering almost none or almost all in time, not fitted). The "
-        "simulation itself still loses the configured shrinkage.",
-        "",
-        f"{int(changed.sum())} of {len(changed)} queues changed.",
-        "",
-        _md_table(table) if len(table) else "",
-        "",
-        *(_keep_fit(fit[fit["round"] == rounds], config) if config is not None else []),
-    ])
-
-
-def _keep_fit(last: pd.DataFrame, config) -> list[str]:
-    """A ``scenario.toml`` table that keeps the last round's fit for the next plans: the
-    queues whose shrinkage differs from their channel's (those the scenario already
-    calibrated included, so the table replaces the old one whole)."""
-    own = last["channel"].map(config.shrinkage_for)
-    keep = last[(last["shrinkage"] - own).abs() > 5e-4].sort_values(["channel", "language"])
-    if keep.empty:
-        return []
-    lines = [f'"{c}/{lg}" = {v:.3f}' for c, lg, v
-             in zip(keep["channel"], keep["language"], keep["shrinkage"], strict=True)]
-    return ["To plan with this calibration without simulating again (the fit holds while "
-            "the desk and its volume stay much the same), put this table in "
-            "`scenario.toml`, in place of any `[staffing.effective_shrinkage]` it has:", "",
-            "```toml", "[staffing.effective_shrinkage]", *lines, "```", ""]
-
-
 def hours_markdown(moved: pd.DataFrame, hours) -> str:
     """The "hours of operation" section: each queue's hours and the forecast contacts that
     fall outside them, with where they went (:func:`optimize.queueing.routing.route_hours`;
@@ -292,7 +164,7 @@ def hours_markdown(moved: pd.DataFrame, hours) -> str:
         "## Hours of operation", "",
         "Outside its hours a queue's forecast contacts go to the queue named (or are not "
         "offered) before requirements are computed: nothing is required of a closed queue.",
-        "", _md_table(pd.DataFrame(rows)), ""])
+        "", md_table(pd.DataFrame(rows)), ""])
 
 
 def overflow_markdown(requirements: pd.DataFrame, config, interval_s: int) -> str:
@@ -333,7 +205,7 @@ def overflow_markdown(requirements: pd.DataFrame, config, interval_s: int) -> st
         "what the source's own capacity leaves waiting at `after_s`, and the roster's "
         "promise counts the move; rules between a real-time and a deferred queue, or to "
         "or from a pooled channel, are played by the simulator only (not counted).", "",
-        _md_table(pd.DataFrame(rows)), ""])
+        md_table(pd.DataFrame(rows)), ""])
 
 
 def remedy_tables(reasons: pd.DataFrame, languages: pd.DataFrame
@@ -367,4 +239,4 @@ def remedies_markdown(reasons: pd.DataFrame, languages: pd.DataFrame) -> str:
         return "## Why queues are short\n\nNo queue is short of its requirement.\n"
     q, lang = remedy_tables(reasons, languages)
     return "\n".join(["## Why queues are short, and what would fix it", "", REMEDY_NOTE, "",
-                      _md_table(q), "", _md_table(lang), ""])
+                      md_table(q), "", md_table(lang), ""])

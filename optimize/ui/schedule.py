@@ -5,14 +5,13 @@ import streamlit as st
 
 from optimize.outputs.figures import plan_window_rows
 from optimize.outputs.labels import PENALTY_KINDS, penalty_label
+from optimize.outputs.simulated import over_promise_line, simulation_table, vip_table
 from optimize.outputs.summary import (
     BENDS_NOTE,
     REMEDY_NOTE,
-    over_promise_line,
     remedy_tables,
     repeatability,
     short_line,
-    simulation_table,
 )
 from optimize.ui import state
 from optimize.ui.charts import coverage_chart, roster_gantt
@@ -212,6 +211,10 @@ with tab_sim:
         st.markdown(f"**{over_promise_line(comparison)}**")
         st.dataframe(simulation_table(comparison), hide_index=True, width="stretch",
                      height=table_height(len(comparison)))
+        vip = vip_table(comparison, sched["config"])
+        if len(vip):
+            st.markdown("**VIP beside regular chat**, each against its own target")
+            st.dataframe(vip, hide_index=True, width="stretch", height=table_height(len(vip)))
     else:
         st.info("Click **Simulate this schedule** to check its promise.")
 

@@ -85,7 +85,7 @@ def test_a_negative_number_of_rounds_is_a_usage_error(tmp_path, capsys):
 
 
 def test_calibration_section_shows_each_round():
-    from optimize.outputs.summary import calibration_markdown
+    from optimize.outputs.simulated import calibration_markdown
 
     base = {"channel": ["chat", "email"], "language": ["ko", "ko"], "promised": [0.9, 0.5],
             "delivered": [0.86, 0.5], "fitted": [0.86, 0.5]}
