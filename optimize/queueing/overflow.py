@@ -121,7 +121,8 @@ def _pairs(df: pd.DataFrame, rules: tuple[Overflow, ...]
     code_of = {n: i for i, n in enumerate(names)}
     t = pd.DatetimeIndex(df["interval_start"]).asi8
     t_codes, _ = pd.factorize(t)
-    key = codes.astype(np.int64) * (int(t_codes.max(initial=0)) + 1) + t_codes
+    width = int(t_codes.max(initial=0)) + 1
+    key = codes.astype(np.int64) * width + t_codes
     order = np.argsort(key, kind="stable")
     out = {}
     for rule in rules:
@@ -130,7 +131,7 @@ def _pairs(df: pd.DataFrame, rules: tuple[Overflow, ...]
         if to < 0 or src.size == 0:
             out[rule] = (src[:0], src[:0])
             continue
-        want = to * (int(t_codes.max(initial=0)) + 1) + t_codes[src]
+        want = to * width + t_codes[src]
         k = np.minimum(np.searchsorted(key, want, sorter=order), key.size - 1)
         dst = order[k]
         hit = key[dst] == want
@@ -273,23 +274,18 @@ def overflow_metrics(df: pd.DataFrame, metrics: pd.DataFrame, config: ScenarioCo
         ch = config.channels[queue[0]]
         load = tot_v[rows] * tot_h[rows] / step
         rule = rule_of.get(queue)
-        if rule is None or t < rule.after_s:
-            own = interpolated_metrics(channel_metrics(ch, t), agents[rows], load, tot_h[rows])
-            sl = own["service_level"]
-            if rule is None or not rule.move_when_unstaffed:
-                return sl
-            there = np.zeros(rows.size)
-            d = rule.after_s
-        else:
-            d = rule.after_s
-            sl = interpolated_metrics(channel_metrics(ch, d), agents[rows], load,
-                                      tot_h[rows])["service_level"]
-            there = onward(rule, rows, t - d)
-            sl = sl + waited[rows] * there
+        d = np.inf if rule is None else rule.after_s
+        # answered by the queue's own agents within t (and before the move at d) ...
+        sl = interpolated_metrics(channel_metrics(ch, min(t, d)), agents[rows], load,
+                                  tot_h[rows])["service_level"]
+        if rule is None:
+            return sl
+        # ... or moved at d and answered on within the t - d left
+        there = onward(rule, rows, t - d) if t >= d else np.zeros(rows.size)
+        sl = sl + waited[rows] * there
         if rule.move_when_unstaffed:
             # the "0 agents" term: everything moves at once, with all of t left
-            sl = sl + idle[rows] * (onward(rule, rows, t) - (there * _reach(ch, d)
-                                                                 if t >= d else 0.0))
+            sl = sl + idle[rows] * (onward(rule, rows, t) - there * _reach(ch, d))
         return sl
 
     def onward(rule: Overflow, rows: np.ndarray, t: float) -> np.ndarray:
