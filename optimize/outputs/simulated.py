@@ -61,7 +61,7 @@ def vip_table(comparison: pd.DataFrame, config) -> pd.DataFrame:
         partner = ch.pool_with or (plain[0] if len(plain) == 1 else None)
         if not ch.vip or partner is None:
             continue
-        for lang in sorted(c.loc[name].index if name in c.index.get_level_values(0) else []):
+        for lang in sorted(comparison.loc[comparison["channel"] == name, "language"]):
             if (partner, lang) not in c.index:
                 continue
             v, r = c.loc[(name, lang)], c.loc[(partner, lang)]
